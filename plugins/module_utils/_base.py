@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What every hwcloud.sms module shares: connection options, the client, error reporting."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
+    CONNECTION_ENV,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    SECRET_OPTIONS,
+    SmsApiError,
+    SmsClient,
+    SmsClientError,
+)
+
+_OPTION_TYPES = {
+    "validate_certs": dict(type="bool", default=True),
+    "ca_path": dict(type="path"),
+    "timeout": dict(type="int", default=30),
+    "retries": dict(type="int", default=5),
+}
+
+
+def sms_argument_spec():
+    """The connection options of every module (documented in the hwcloud.sms.sms fragment)."""
+    spec = {}
+    for name, env_names in CONNECTION_ENV.items():
+        option = dict(_OPTION_TYPES.get(name, dict(type="str")))
+        if env_names:
+            option["fallback"] = (env_fallback, list(env_names))
+        if name in SECRET_OPTIONS:
+            option["no_log"] = True
+        elif name == "access_key":
+            option["no_log"] = False  # an access key id identifies, it does not authenticate
+        spec[name] = option
+    return spec
+
+
+class SmsModule(AnsibleModule):
+    """AnsibleModule with the shared connection options, a lazily built client and
+    fail_json_sms(), which always reports the API's own error fields."""
+
+    def __init__(self, argument_spec=None, **kwargs):
+        spec = sms_argument_spec()
+        spec.update(argument_spec or {})
+        super(SmsModule, self).__init__(argument_spec=spec, **kwargs)
+        if not HAS_REQUESTS:
+            self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            try:
+                self._client = SmsClient.from_options(self.params.get)
+            except SmsClientError as exc:
+                self.fail_json(msg=str(exc))
+        return self._client
+
+    def fail_json_sms(self, exc, msg):
+        """Fail with ``msg`` and, for an API error, status, error_code, error_msg and request_id."""
+        if isinstance(exc, SmsApiError):
+            self.fail_json(msg="%s: %s" % (msg, exc), **exc.to_dict())
+        self.fail_json(msg="%s: %s" % (msg, exc))
+
+    def call(self, msg, func, *args, **kwargs):
+        """Run one client call; any client or API error ends the module via fail_json_sms."""
+        try:
+            return func(*args, **kwargs)
+        except (SmsApiError, SmsClientError) as exc:
+            self.fail_json_sms(exc, msg)
+
+
+def check_server_id(module, name="server_id"):
+    """Reject an unusable source server id before any request is sent."""
+    value = module.params[name]
+    if value is None or not value.strip():
+        module.fail_json(msg="%s must be a non-empty source server id" % name)
+    if value != value.strip():
+        module.fail_json(msg="%s must not start or end with white space" % name)
+    if len(value) > 255:
+        module.fail_json(msg="%s must be at most 255 characters, got %d" % (name, len(value)))
+    return value
