@@ -1,0 +1,30 @@
+# -*- coding: utf-8 -*-
+"""Test-wide set-up: make the collection importable, expose it to ansible subprocesses,
+and load the SMS emulator's fixtures."""
+
+import os
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS_PATH = os.path.join(REPO_ROOT, ".build", "collections")
+_LINK = os.path.join(COLLECTIONS_PATH, "ansible_collections", "hwcloud", "sms")
+
+
+def _ensure_collection_link():
+    # The repo root is the collection root; Ansible wants it under ansible_collections/hwcloud/sms.
+    if os.path.islink(_LINK) and os.path.realpath(_LINK) == REPO_ROOT:
+        return
+    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
+    if os.path.lexists(_LINK):
+        os.unlink(_LINK)
+    os.symlink(os.path.relpath(REPO_ROOT, os.path.dirname(_LINK)), _LINK)
+
+
+_ensure_collection_link()
+for _path in (COLLECTIONS_PATH, os.path.join(REPO_ROOT, "tests", "emulator"), os.path.join(REPO_ROOT, "tests")):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+os.environ["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS_PATH
+os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+
+pytest_plugins = ("sms_emulator.pytest_fixtures",)
