@@ -1,0 +1,258 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: sms_command
+short_description: Get the command Huawei Cloud SMS has for a source server's agent
+version_added: 0.1.0
+description:
+  - Reads the command that Server Migration Service (SMS) has queued for the migration agent of
+    one source server (C(GET /v3/sources/{server_id}/command)), the call the SMS agent polls.
+  - Returns the command name and its parameters exactly as SMS gives them. Names differ between
+    API generations (V(START), V(STOP), V(SKIP), V(PREMIGRATE), V(TASK_NOT_STARTED),
+    V(TASK_HAS_STOPPED), V(TASK_HAS_FINISHED) in the newer documents; V(START), V(STOP),
+    V(DELETE), V(SYNC) in the older ones); any name, including future ones, is passed through.
+  - With O(wait) or O(wait_for) it polls until a command (or one of the listed commands) is
+    queued, and fails when O(wait_timeout) passes first.
+  - Report what the agent did with M(hwcloud.sms.sms_command_result).
+author:
+  - hwcloud.sms maintainers (@hwcloud)
+extends_documentation_fragment:
+  - hwcloud.sms.sms
+  - hwcloud.sms.sms.ACTION_GROUP
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads, so it runs the same way in check mode.
+  diff_mode:
+    support: none
+    description: The module does not report differences.
+options:
+  server_id:
+    description:
+      - ID of the source server, as its agent registered it (the C(id) of a source server
+        listed by M(hwcloud.sms.sms_source_info)).
+      - 1 to 255 characters, no leading or trailing white space.
+    type: str
+    required: true
+  wait:
+    description:
+      - Poll until SMS has a command for the source server instead of returning at once.
+      - Implied by O(wait_for).
+    type: bool
+    default: false
+  wait_for:
+    description:
+      - Poll until the queued command is one of these names (compared exactly, for example
+        V(START) or V(STOP)). Other commands are ignored while waiting.
+      - Setting this implies O(wait=true).
+    type: list
+    elements: str
+  wait_timeout:
+    description:
+      - Seconds to wait for a command when waiting. The module fails when this passes first,
+        saying how long it waited and what it last saw.
+      - Must be greater than 0.
+    type: float
+    default: 300
+  poll_interval:
+    description:
+      - Seconds between two polls when waiting.
+      - Must be greater than 0 and not greater than O(wait_timeout).
+    type: float
+    default: 5
+"""
+
+EXAMPLES = r"""
+- name: See whether SMS has a command for this source server
+  hwcloud.sms.sms_command:
+    server_id: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+  register: sms_cmd
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ sms_cmd.command_name if sms_cmd.has_command else 'nothing to do' }}"
+
+# An agent-side loop: wait for a work order, act on it, report the outcome.
+- name: Handle the next START or STOP command of this source server
+  module_defaults:
+    group/hwcloud.sms.sms:
+      region: ap-southeast-3
+      access_key: "{{ lookup('ansible.builtin.env', 'HUAWEICLOUD_ACCESS_KEY') }}"
+      secret_key: "{{ lookup('ansible.builtin.env', 'HUAWEICLOUD_SECRET_KEY') }}"
+  block:
+    - name: Wait up to 30 minutes for SMS to queue START or STOP
+      hwcloud.sms.sms_command:
+        server_id: "{{ sms_server_id }}"
+        wait_for: [START, STOP]
+        wait_timeout: 1800
+        poll_interval: 15
+      register: sms_cmd
+
+    - name: Act on the command
+      ansible.builtin.command:
+        argv: ["/opt/sms-tools/handle-{{ sms_cmd.command_name | lower }}", "{{ sms_cmd.command_param.task_id | default('') }}"]
+      register: handled
+      changed_when: true
+      ignore_errors: true
+
+    - name: Report the outcome to SMS
+      hwcloud.sms.sms_command_result:
+        server_id: "{{ sms_server_id }}"
+        command_name: "{{ sms_cmd.command_name }}"
+        result: "{{ 'fail' if handled is failed else 'success' }}"
+        result_detail:
+          rc: "{{ handled.rc | default(-1) }}"
+          task_id: "{{ sms_cmd.command_param.task_id | default('') }}"
+"""
+
+RETURN = r"""
+has_command:
+  description:
+    - Whether SMS has a command for the agent, that is whether RV(command_name) is a non-empty
+      name. V(false) when SMS answered with an empty object or without a command name.
+  returned: success
+  type: bool
+  sample: true
+command_name:
+  description:
+    - The command name exactly as SMS gave it, for example V(START), V(STOP), V(SKIP),
+      V(PREMIGRATE), V(TASK_NOT_STARTED), V(TASK_HAS_STOPPED), V(TASK_HAS_FINISHED), V(DELETE),
+      V(SYNC), or a name this module does not know yet.
+    - V(null) when the answer has no command name.
+  returned: success
+  type: str
+  sample: START
+command_param:
+  description:
+    - The command parameters exactly as SMS gave them; V(null) when the answer has none.
+  returned: success
+  type: dict
+  sample: {"task_id": "2c0689c860ad4728a497c91ec0844384"}
+  contains:
+    task_id:
+      description: ID of the migration task the command is about.
+      type: str
+      returned: when SMS gives it
+      sample: 2c0689c860ad4728a497c91ec0844384
+    bucket:
+      description: Name of an OBS bucket, for example where to upload agent logs.
+      type: str
+      returned: when SMS gives it
+      sample: sms-logs
+response:
+  description:
+    - The whole answer of C(GET /v3/sources/{server_id}/command), including fields this
+      module does not know about.
+  returned: success
+  type: dict
+  sample: {"command_name": "START", "command_param": {"task_id": "2c0689c860ad4728a497c91ec0844384"}}
+polls:
+  description:
+    - How many times the command was read (1 when not waiting).
+  returned: always
+  type: int
+  sample: 3
+waited:
+  description:
+    - Seconds spent between the first and the last poll (0 when not waiting).
+  returned: always
+  type: float
+  sample: 10.02
+"""
+
+import time
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_server_id
+
+
+def command_name_of(answer):
+    """The queued command's name, or None when SMS has nothing (``{}``, empty or absent name)."""
+    if not isinstance(answer, dict):
+        return None
+    name = answer.get("command_name")
+    if isinstance(name, str) and name.strip():
+        return name
+    return None
+
+
+def describe(answer):
+    name = command_name_of(answer)
+    if name is None:
+        return "no command (answer %s)" % (answer,)
+    return "command %s with parameters %s" % (name, answer.get("command_param"))
+
+
+def main():
+    module = SmsModule(
+        argument_spec=dict(
+            server_id=dict(type="str", required=True),
+            wait=dict(type="bool", default=False),
+            wait_for=dict(type="list", elements="str"),
+            wait_timeout=dict(type="float", default=300),
+            poll_interval=dict(type="float", default=5),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    server_id = check_server_id(module)
+    wait_for = params["wait_for"]
+    if wait_for is not None:
+        if not wait_for:
+            module.fail_json(msg="wait_for must list at least one command name")
+        for name in wait_for:
+            if not name or not name.strip():
+                module.fail_json(msg="wait_for must not contain empty command names")
+    if params["wait_timeout"] <= 0:
+        module.fail_json(msg="wait_timeout must be greater than 0 seconds, got %s" % params["wait_timeout"])
+    if params["poll_interval"] <= 0:
+        module.fail_json(msg="poll_interval must be greater than 0 seconds, got %s" % params["poll_interval"])
+    if params["poll_interval"] > params["wait_timeout"]:
+        module.fail_json(msg="poll_interval (%s) must not be greater than wait_timeout (%s)"
+                         % (params["poll_interval"], params["wait_timeout"]))
+    waiting = params["wait"] or wait_for is not None
+
+    def wanted(answer):
+        name = command_name_of(answer)
+        return name is not None and (wait_for is None or name in wait_for)
+
+    started = time.monotonic()
+    deadline = started + params["wait_timeout"]
+    polls = 0
+    while True:
+        answer = module.call("Reading the command for source server %s failed" % server_id,
+                             module.client.get_command, server_id)
+        polls += 1
+        waited = round(time.monotonic() - started, 3)
+        if not waiting or wanted(answer):
+            break
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            target = "one of the commands %s" % ", ".join(wait_for) if wait_for else "a command"
+            module.fail_json(
+                msg="Timed out after %.1f seconds (%d polls) waiting for %s for source server %s; last seen: %s"
+                    % (waited, polls, target, server_id, describe(answer)),
+                polls=polls, waited=waited, response=answer)
+        # The last poll happens right at the deadline, so a command queued late is still seen.
+        time.sleep(min(params["poll_interval"], remaining))
+
+    body = answer if isinstance(answer, dict) else {}
+    module.exit_json(
+        changed=False,
+        has_command=command_name_of(answer) is not None,
+        command_name=body.get("command_name"),
+        command_param=body.get("command_param"),
+        response=answer,
+        polls=polls,
+        waited=waited if waiting else 0.0,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: sms_command_result
+short_description: Report to Huawei Cloud SMS what a source server's agent did with a command
+version_added: 0.1.0
+description:
+  - Reports the outcome of a command that Server Migration Service (SMS) queued for the
+    migration agent of a source server (C(POST /v3/sources/{server_id}/command_result)), the call
+    the SMS agent makes after acting on a command read with M(hwcloud.sms.sms_command).
+  - Every run sends one report, so the module always reports V(changed=true).
+  - The report is not retried once it may have reached SMS, so SMS never records it twice;
+    it is retried only when it cannot have been sent or SMS answered HTTP 429 or 503
+    (see O(retries)).
+author:
+  - hwcloud.sms maintainers (@hwcloud)
+extends_documentation_fragment:
+  - hwcloud.sms.sms
+  - hwcloud.sms.sms.ACTION_GROUP
+attributes:
+  check_mode:
+    support: full
+    description: In check mode nothing is sent; the module returns the request it would send.
+  diff_mode:
+    support: none
+    description: The module does not report differences.
+options:
+  server_id:
+    description:
+      - ID of the source server whose agent ran the command.
+      - 1 to 255 characters, no leading or trailing white space.
+    type: str
+    required: true
+  command_name:
+    description:
+      - Name of the command the result is for, normally the RV(hwcloud.sms.sms_command#module:command_name)
+        that M(hwcloud.sms.sms_command) returned.
+      - The API documents V(START), V(STOP), V(DELETE), V(SYNC), V(UPLOAD_LOG) and V(RSET_LOG_ACL)
+        (spelled so by SMS); the names SMS queues (V(SKIP), V(PREMIGRATE), V(TASK_NOT_STARTED),
+        V(TASK_HAS_STOPPED), V(TASK_HAS_FINISHED)) and any other name are sent unchanged.
+      - 1 to 255 characters, no leading or trailing white space.
+    type: str
+    required: true
+  result:
+    description:
+      - V(success) when the agent carried the command out, V(fail) when it could not.
+    type: str
+    required: true
+    choices: [success, fail]
+  result_detail:
+    description:
+      - Details of the outcome, stored by SMS as they are.
+      - A dictionary, or a string holding a JSON object. Anything else (a list, a number,
+        a string that is not JSON) is rejected before anything is sent.
+    type: raw
+    default: {}
+"""
+
+EXAMPLES = r"""
+- name: Tell SMS that the agent started the migration task
+  hwcloud.sms.sms_command_result:
+    server_id: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+    command_name: START
+    result: success
+    result_detail:
+      msg: replication started
+
+- name: Report a failure with details that come as JSON text from a script
+  hwcloud.sms.sms_command_result:
+    server_id: "{{ sms_server_id }}"
+    command_name: UPLOAD_LOG
+    result: fail
+    result_detail: "{{ upload_script.stdout }}"
+
+# An agent-side loop: wait for a work order, act on it, report the outcome.
+- name: Handle the next command of this source server
+  block:
+    - name: Wait for SMS to queue a command
+      hwcloud.sms.sms_command:
+        server_id: "{{ sms_server_id }}"
+        wait: true
+        wait_timeout: 600
+      register: sms_cmd
+
+    - name: Act on the command
+      ansible.builtin.command:
+        argv: ["/opt/sms-tools/handle-{{ sms_cmd.command_name | lower }}", "{{ sms_cmd.command_param.task_id | default('') }}"]
+      register: handled
+      changed_when: true
+      ignore_errors: true
+
+    - name: Report the outcome
+      hwcloud.sms.sms_command_result:
+        server_id: "{{ sms_server_id }}"
+        command_name: "{{ sms_cmd.command_name }}"
+        result: "{{ 'fail' if handled is failed else 'success' }}"
+        result_detail:
+          rc: "{{ handled.rc | default(-1) }}"
+          stderr: "{{ handled.stderr | default('') | truncate(512) }}"
+
+- name: Preview the report without sending it
+  hwcloud.sms.sms_command_result:
+    server_id: "{{ sms_server_id }}"
+    command_name: STOP
+    result: success
+  check_mode: true
+  register: preview
+"""
+
+RETURN = r"""
+request:
+  description:
+    - The request sent to SMS, or in check mode the request that would have been sent.
+  returned: always
+  type: dict
+  contains:
+    method:
+      description: HTTP method.
+      type: str
+      returned: always
+      sample: POST
+    path:
+      description: Request path, with O(server_id) percent-encoded as one path segment.
+      type: str
+      returned: always
+      sample: /v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result
+    body:
+      description: JSON body with C(command_name), C(result) and C(result_detail).
+      type: dict
+      returned: always
+      sample: {"command_name": "START", "result": "success", "result_detail": {"msg": "replication started"}}
+response:
+  description:
+    - What SMS answered (normally an empty object).
+  returned: success and not in check mode
+  type: raw
+  sample: {}
+"""
+
+import json
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_server_id
+
+
+def parse_result_detail(value):
+    """Return (detail dict, None) or (None, why it is not acceptable)."""
+    if isinstance(value, dict):
+        return value, None
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError as exc:
+            return None, "result_detail must be a dictionary or a JSON object string; it is not valid JSON (%s)" % exc
+        if isinstance(parsed, dict):
+            return parsed, None
+        return None, "result_detail must be a JSON object; the string holds a JSON %s" % type(parsed).__name__
+    return None, "result_detail must be a dictionary or a JSON object string, got %s" % type(value).__name__
+
+
+def main():
+    module = SmsModule(
+        argument_spec=dict(
+            server_id=dict(type="str", required=True),
+            command_name=dict(type="str", required=True),
+            result=dict(type="str", required=True, choices=["success", "fail"]),
+            result_detail=dict(type="raw", default={}),
+        ),
+        supports_check_mode=True,
+    )
+    server_id = check_server_id(module)
+    command_name = module.params["command_name"]
+    if not command_name.strip():
+        module.fail_json(msg="command_name must be a non-empty command name")
+    if command_name != command_name.strip():
+        module.fail_json(msg="command_name must not start or end with white space")
+    if len(command_name) > 255:
+        module.fail_json(msg="command_name must be at most 255 characters, got %d" % len(command_name))
+    detail, problem = parse_result_detail(module.params["result_detail"])
+    if problem:
+        module.fail_json(msg=problem)
+
+    client = module.client  # builds and checks the connection settings; sends nothing
+    request = dict(
+        method="POST",
+        path=client.path("/v3/sources/{0}/command_result", server_id),
+        body=dict(command_name=command_name, result=module.params["result"], result_detail=detail),
+    )
+    if module.check_mode:
+        module.exit_json(changed=True, request=request)
+    response = module.call("Reporting the %s result of source server %s failed" % (command_name, server_id),
+                           client.report_command_result, server_id, command_name, module.params["result"], detail)
+    module.exit_json(changed=True, request=request, response=response)
+
+
+if __name__ == "__main__":
+    main()
