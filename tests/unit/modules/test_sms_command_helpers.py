@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+"""The small pure helpers of sms_command and sms_command_result (no HTTP involved)."""
+
+import pytest
+
+from ansible_collections.hwcloud.sms.plugins.modules.sms_command import command_name_of, describe
+from ansible_collections.hwcloud.sms.plugins.modules.sms_command_result import parse_result_detail
+
+
+@pytest.mark.parametrize("answer", [{}, None, {"command_name": ""}, {"command_name": "   "},
+                                    {"command_name": None, "command_param": {"task_id": "t"}},
+                                    {"command_param": {}}, [], "text"])
+def test_no_command_when_sms_has_nothing(answer):
+    assert command_name_of(answer) is None
+    assert describe(answer).startswith("no command")
+
+
+@pytest.mark.parametrize("name", ["START", "STOP", "SKIP", "PREMIGRATE", "TASK_NOT_STARTED", "TASK_HAS_STOPPED",
+                                  "TASK_HAS_FINISHED", "DELETE", "SYNC", "UPLOAD_LOG", "RSET_LOG_ACL",
+                                  "SOME_FUTURE_COMMAND", "lower-case?"])
+def test_any_command_name_passes_through_untouched(name):
+    answer = {"command_name": name, "command_param": {"task_id": "abc"}}
+    assert command_name_of(answer) == name
+    assert describe(answer) == "command %s with parameters {'task_id': 'abc'}" % name
+
+
+@pytest.mark.parametrize("value, expected", [
+    ({}, {}),
+    ({"a": [1, {"b": None}]}, {"a": [1, {"b": None}]}),
+    ('{"msg": "ok", "n": 1}', {"msg": "ok", "n": 1}),
+    ("  {}  ", {}),
+])
+def test_result_detail_accepts_objects(value, expected):
+    assert parse_result_detail(value) == (expected, None)
+
+
+@pytest.mark.parametrize("value, why", [
+    ("[1]", "the string holds a JSON list"),
+    ("not json", "it is not valid JSON"),
+    ('"text"', "the string holds a JSON str"),
+    ("", "it is not valid JSON"),
+    ([1], "got list"),
+    (5, "got int"),
+    (None, "got NoneType"),
+])
+def test_result_detail_rejects_everything_else(value, why):
+    detail, problem = parse_result_detail(value)
+    assert detail is None
+    assert problem.startswith("result_detail must be")
+    assert why in problem
