@@ -1,0 +1,71 @@
+# Development and CI entry points for the hwcloud.sms collection.
+# Everything runs from a fresh clone with only python3 (and make) present:
+# `make setup` creates .venv and installs tests/requirements.txt; every other target depends on it.
+#
+#   make setup        .venv + test requirements, symlink tree, ansible-test pip bootstrap
+#   make demo         setup, start the emulator, run playbooks/demo_fleet_summary.yml against it
+#   make test         sanity + units + integration + lint (what CI runs via .ci/run)
+#   make sanity       ansible-test sanity --venv on a copy under .build/ansible-test
+#   make units        pytest tests/unit
+#   make integration  pytest tests/integration (real ansible subprocesses against the emulator)
+#   make lint         ansible-lint, yamllint, antsibull-changelog lint, antsibull-docs lint
+#   make bench        python tests/benchmarks/*.py
+#   make clean        remove .build, tests/output, caches (keeps .venv; `make distclean` removes it)
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON_VERSION ?= 3.11
+# Per-test limit (pytest-timeout) so a hung emulator or subprocess cannot stall CI.
+PYTEST_TIMEOUT ?= 300
+PYTEST_ARGS ?=
+PYTEST := $(BIN)/python -m pytest -ra -p no:cacheprovider --timeout=$(PYTEST_TIMEOUT) \
+	--junitxml=.build/test-results/$@.xml $(PYTEST_ARGS)
+SANITY_ARGS ?=
+COLLECTIONS_PATH := $(CURDIR)/.build/collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_PATH)
+# No __pycache__ next to the sources (the repo is also the collection tree).
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup demo test sanity units integration lint bench clean distclean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+setup:
+	@bash tests/tooling/setup_venv.sh
+
+demo: setup
+	@bash tests/tooling/demo.sh
+
+test: setup
+	@bash tests/tooling/make_test.sh sanity units integration lint
+
+sanity: setup
+	@bash tests/tooling/ansible_test.sh sanity --venv --python $(PYTHON_VERSION) $(SANITY_ARGS)
+
+units: setup
+	@mkdir -p .build/test-results
+	$(PYTEST) tests/unit
+
+integration: setup
+	@mkdir -p .build/test-results
+	$(PYTEST) tests/integration
+
+lint: setup
+	@bash tests/tooling/lint.sh
+
+bench: setup
+	@shopt -s nullglob; scripts=(tests/benchmarks/*.py); \
+	if [ $${#scripts[@]} -eq 0 ]; then echo "bench: no tests/benchmarks/*.py yet"; exit 0; fi; \
+	for script in "$${scripts[@]}"; do echo "== $$script"; $(BIN)/python "$$script"; done
+
+clean:
+	rm -rf .build tests/output .pytest_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Run ansible-test on a copy of this collection.
+#
+# ansible-test only runs from a directory ending in ansible_collections/<namespace>/<name>, and it
+# resolves symlinks (os.getcwd), so a symlinked tree is not enough: the repo's files (tracked and
+# untracked-but-not-ignored, as `git ls-files -co --exclude-standard` lists them) are copied to
+# .build/ansible-test/ansible_collections/hwcloud/sms and ansible-test runs there.
+#
+# Usage: tests/tooling/ansible_test.sh <ansible-test arguments...>
+#   e.g. tests/tooling/ansible_test.sh sanity --venv --python 3.11
+# Environment: VENV (default <repo>/.venv) provides ansible-test.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="${VENV:-$REPO_ROOT/.venv}"
+COPY_DIR="$REPO_ROOT/.build/ansible-test/ansible_collections/hwcloud/sms"
+
+if [ ! -x "$VENV/bin/ansible-test" ]; then
+    echo "ansible_test.sh: $VENV/bin/ansible-test not found; run 'make setup' first" >&2
+    exit 2
+fi
+
+# ansible-test --venv bootstraps pip from the internet unless a bootstrap script is cached.
+"$VENV/bin/python" "$REPO_ROOT/tests/tooling/ensure_get_pip.py"
+
+cd "$REPO_ROOT"
+file_list="$(mktemp)"
+trap 'rm -f "$file_list"' EXIT
+# Only files that exist (a tracked file deleted in the work tree is still listed by git).
+git ls-files -z -co --exclude-standard | while IFS= read -r -d '' path; do
+    if [ -e "$path" ] || [ -L "$path" ]; then printf '%s\0' "$path"; fi
+done >"$file_list"
+
+# A fresh copy each run, so a file deleted from the repo does not linger there.
+rm -rf "$COPY_DIR"
+mkdir -p "$COPY_DIR"
+xargs -0 -r cp --parents -P -t "$COPY_DIR" <"$file_list"
+# ansible-test looks for version control upwards from the collection root; without a .git of its
+# own the copy would be judged by the repo's .git, where .build/ is ignored, and every target
+# skipped. An empty repository makes ansible-test list the copied files (git ls-files -co).
+git -C "$COPY_DIR" init -q
+
+echo "ansible_test.sh: running 'ansible-test $*' in $COPY_DIR"
+cd "$COPY_DIR"
+export PATH="$VENV/bin:$PATH"
+exec ansible-test "$@"
