@@ -38,9 +38,10 @@ fi
 # Symlink tree: ansible and pytest import the collection as ansible_collections.hwcloud.sms.
 link_parent="$REPO_ROOT/.build/collections/ansible_collections/hwcloud"
 mkdir -p "$link_parent"
-if [ "$(readlink "$link_parent/sms" 2>/dev/null)" != "$REPO_ROOT" ]; then
+if [ "$(realpath "$link_parent/sms" 2>/dev/null)" != "$(realpath "$REPO_ROOT")" ]; then
     rm -rf "$link_parent/sms"
-    ln -s "$REPO_ROOT" "$link_parent/sms"
+    # Relative, as tests/conftest.py makes it, so the tree survives moving the clone.
+    ln -s ../../../.. "$link_parent/sms"
     echo "setup: linked $link_parent/sms -> $REPO_ROOT"
 fi
 
