@@ -50,7 +50,7 @@ options:
     default: {}
   include_filters:
     description:
-      - Client-side filters: Jinja2 conditionals over the host variables (C(sms_state), C(sms_os_type), ...).
+      - Client-side filters, Jinja2 conditionals over the host variables (C(sms_state), C(sms_os_type), ...).
       - When the list is not empty, only sources for which at least one conditional is true become hosts.
       - Unlike the server-side O(filters) they cost no request, but every source is still downloaded.
     type: list
@@ -58,7 +58,7 @@ options:
     default: []
   exclude_filters:
     description:
-      - Client-side filters: Jinja2 conditionals over the host variables. A source for which any of
+      - Client-side filters, Jinja2 conditionals over the host variables. A source for which any of
         them is true does not become a host. Applied after O(include_filters).
     type: list
     elements: str
@@ -121,6 +121,7 @@ EXAMPLES = r"""
 plugin: hwcloud.sms.sms_sources
 region: ap-southeast-3
 
+---
 # Only sources waiting for or in replication whose agent is online; windows hosts over WinRM
 plugin: hwcloud.sms.sms_sources
 region: ap-southeast-3
@@ -132,6 +133,7 @@ compose:
   ansible_winrm_transport: "'ntlm' if sms_os_type == 'WINDOWS' else omit"
   ansible_port: "5986 if sms_os_type == 'WINDOWS' else 22"
 
+---
 # Hostnames with the enterprise project, client-side filters, extra groups, cached for 5 minutes
 plugin: hwcloud.sms.sms_sources
 endpoint: https://sms.ap-southeast-3.myhuaweicloud.com
