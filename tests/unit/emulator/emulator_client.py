@@ -1,0 +1,50 @@
+"""A tiny signed HTTP client for the emulator's own tests (http.client, keep-alive)."""
+
+import datetime
+import http.client
+import json
+from urllib.parse import quote, urlsplit
+
+from sms_emulator import signing
+
+
+class SignedClient:
+    def __init__(self, emulator, access_key=None, secret_key=None, security_token=None, auth_token=None):
+        parts = urlsplit(emulator.url)
+        self.host = parts.netloc
+        self.access_key = access_key or emulator.access_key
+        self.secret_key = secret_key or emulator.secret_key
+        self.security_token = security_token
+        self.auth_token = auth_token
+        self.project_id = emulator.project_id
+        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+
+    def close(self):
+        self.conn.close()
+
+    def headers_for(self, method, path, query, body, date=None):
+        headers = {"content-type": "application/json", "host": self.host, "x-project-id": self.project_id,
+                   "x-sdk-date": date or datetime.datetime.now(datetime.timezone.utc).strftime(signing.DATE_FORMAT)}
+        if self.auth_token:
+            return {"content-type": "application/json", "x-auth-token": self.auth_token}
+        if self.security_token:
+            headers["x-security-token"] = self.security_token
+        names = sorted(headers)
+        text = signing.canonical_request(method, path, query, headers, names, body)
+        sig = signing.signature(self.secret_key, signing.string_to_sign(headers["x-sdk-date"], text))
+        headers["authorization"] = "SDK-HMAC-SHA256 Access=%s, SignedHeaders=%s, Signature=%s" % (
+            self.access_key, ";".join(names), sig)
+        return headers
+
+    def request(self, method, path, params=None, body=None, headers=None, tamper=None):
+        """Send a request; return (status, parsed JSON body, response headers)."""
+        query = "&".join(quote(str(k), safe="~") + "=" + quote(str(v), safe="~") for k, v in sorted((params or {}).items()))
+        data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        sent_headers = self.headers_for(method, path, query, data)
+        sent_headers.update(headers or {})
+        if tamper:
+            method, path, query, data, sent_headers = tamper(method, path, query, data, sent_headers)
+        self.conn.request(method, path + ("?" + query if query else ""), body=data or None, headers=sent_headers)
+        response = self.conn.getresponse()
+        raw = response.read()
+        return response.status, (json.loads(raw) if raw else None), dict(response.getheaders())
