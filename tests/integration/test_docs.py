@@ -125,7 +125,7 @@ def test_guide_code_blocks_parse_and_name_real_content(guide):
             yaml.safe_load(body)  # raises on a YAML error
         elif lang == "json":
             json.loads(body)
-        for fqcn in re.findall(r"\bhwcloud\.sms\.[a-z0-9_]+", body):
+        for fqcn in re.findall(r"(?<![\w.])hwcloud\.sms\.[a-z0-9_]+", body):
             assert fqcn in known, "%s names %s, which the collection does not have" % (guide, fqcn)
     # Every repository path a guide points to exists.
     with open(guide) as handle:
