@@ -92,6 +92,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        # headers and body go out in two writes: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.open_lock:
             self.server.open_connections.add(self.connection)
 
@@ -142,7 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         entry["status"] = status
-        emulator.log_request(entry)
+        if not raw_path.startswith("/_emulator/"):
+            emulator.log_request(entry)  # the admin API's own calls would only be noise
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")

@@ -260,6 +260,7 @@ def test_task_errors_and_skip_premigrate(emu, client):
     assert status == 400 and body["error_code"] == "SMS.2216"
     source_id, task_id = _new_task(emu, client)
     client.request("POST", "/v3/tasks/%s/action" % task_id, body={"operation": "start"})
+    assert client.request("DELETE", "/v3/tasks/%s" % task_id)[1]["error_code"] == "SMS.2015"
     client.request("POST", "/v3/tasks/%s/action" % task_id, body={"operation": "skip"})
     assert emu.store.pending_command(source_id)["command_name"] == "SKIP"
     assert emu.store.get_source(source_id)["state"] == "skipping"
@@ -272,7 +273,6 @@ def test_task_errors_and_skip_premigrate(emu, client):
     assert emu.store.pending_command(source_id)["command_name"] == "PREMIGRATE"
     assert emu.store.get_source(source_id)["state"] == "premigready"
     assert client.request("POST", "/v3/tasks/%s/action" % task_id, body={"operation": "fly"})[0] == 400
-    assert client.request("DELETE", "/v3/tasks/%s" % task_id)[1]["error_code"] == "SMS.2015"
 
 
 def test_old_generation_sync_and_delete(emulator_factory):

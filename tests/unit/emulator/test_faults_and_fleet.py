@@ -1,0 +1,188 @@
+"""Fault injection, dropped connections, fleet determinism and the 100k-source build time."""
+
+import http.client
+import json
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from sms_emulator import Emulator
+from sms_emulator.fleet import ip_for
+
+from emulator_client import SignedClient
+
+REQUESTS = 400
+
+
+def _statuses(emu, count=REQUESTS, path="/v3/sources", params=None):
+    client = SignedClient(emu)
+    statuses = []
+    for _index in range(count):
+        try:
+            statuses.append(client.request("GET", path, params or {"limit": 1}))
+        except (http.client.HTTPException, ConnectionError):
+            statuses.append((0, None, {}))
+            client.close()
+            client = SignedClient(emu)
+    client.close()
+    return statuses
+
+
+def test_429_share_with_retry_after(sms_emulator, sms_emulator_faults):
+    sms_emulator_faults(rate_429=0.3, retry_after=2, fault_seed=1)
+    answers = _statuses(sms_emulator)
+    throttled = [answer for answer in answers if answer[0] == 429]
+    assert 0.22 * REQUESTS < len(throttled) < 0.38 * REQUESTS
+    assert {answer[0] for answer in answers} == {200, 429}
+    status, body, headers = throttled[0]
+    assert headers["Retry-After"] == "2" and body["error_code"] == "APIGW.0308" and headers["X-Request-Id"]
+
+
+def test_retry_after_zero_allowed(sms_emulator, sms_emulator_faults):
+    sms_emulator_faults(fail_next=[429], retry_after=0)
+    status, _body, headers = SignedClient(sms_emulator).request("GET", "/v3/sources", {"limit": 1})
+    assert status == 429 and headers["Retry-After"] == "0"
+
+
+@pytest.mark.parametrize("status_5xx", [503, 500])
+def test_5xx_share_with_exact_status(sms_emulator, sms_emulator_faults, status_5xx):
+    sms_emulator_faults(rate_5xx=0.25, status_5xx=status_5xx, fault_seed=2)
+    answers = _statuses(sms_emulator)
+    failed = [answer for answer in answers if answer[0] >= 500]
+    assert {answer[0] for answer in failed} == {status_5xx}
+    assert 0.17 * REQUESTS < len(failed) < 0.33 * REQUESTS
+    assert failed[0][1]["error_code"].startswith("SMS.")
+
+
+def test_faults_are_reproducible_with_a_seed(sms_emulator, sms_emulator_faults):
+    runs = []
+    for _run in range(2):
+        sms_emulator_faults(rate_429=0.2, rate_5xx=0.2, status_5xx=None, fault_seed=9)
+        runs.append([answer[0] for answer in _statuses(sms_emulator, 60)])
+    assert runs[0] == runs[1]
+    assert {429, 200} <= set(runs[0])
+
+
+def test_429_is_decided_before_acting(emulator_factory):
+    emu = emulator_factory()
+    emu.set_faults(fail_next=[429, 503])
+    client = SignedClient(emu)
+    body = {"name": "x", "os_type": "LINUX", "os_version": "v", "agent_version": "1", "has_rsync": True,
+            "networks": [{"mac": "fa:16:3e:00:00:99"}]}
+    assert client.request("POST", "/v3/sources", body=body)[0] == 429
+    assert client.request("POST", "/v3/sources", body=body)[0] == 503
+    assert emu.store.count_sources() == 0
+    assert client.request("POST", "/v3/sources", body=body)[0] == 200
+    assert emu.store.count_sources() == 1
+
+
+def test_fail_after_acting_applies_the_change(emulator_factory):
+    emu = emulator_factory(fail_after_acting_5xx=1.0)
+    client = SignedClient(emu)
+    body = {"name": "x", "os_type": "LINUX", "os_version": "v", "agent_version": "1", "has_rsync": True,
+            "networks": [{"mac": "fa:16:3e:00:00:98"}]}
+    status, answer, _headers = client.request("POST", "/v3/sources", body=body)
+    assert status == 500 and answer["error_code"].startswith("SMS.")
+    assert emu.store.count_sources() == 1
+    assert emu.request_log()[-1]["fault"] == "after_acting_500"
+
+
+def test_drop_closes_the_connection_without_answer(sms_emulator, sms_emulator_faults):
+    sms_emulator_faults(drop=1.0)
+    client = SignedClient(sms_emulator)
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        client.request("GET", "/v3/sources", {"limit": 1})
+    assert sms_emulator.request_log()[-1]["fault"] == "drop"
+
+
+def test_drop_share(sms_emulator, sms_emulator_faults):
+    sms_emulator_faults(drop=0.2, fault_seed=4)
+    dropped = [answer for answer in _statuses(sms_emulator, 200) if answer[0] == 0]
+    assert 0.12 * 200 < len(dropped) < 0.28 * 200
+
+
+def test_latency_does_not_block_other_connections(sms_emulator, sms_emulator_faults):
+    sms_emulator_faults(latency_ms=300)
+    results = []
+
+    def one():
+        results.append(SignedClient(sms_emulator).request("GET", "/v3/sources", {"limit": 1})[0])
+    threads = [threading.Thread(target=one) for _index in range(8)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    assert results == [200] * 8
+    assert 0.3 <= elapsed < 2.0
+
+
+def test_admin_endpoints_are_not_faulted_and_work(sms_emulator, sms_emulator_faults):
+    sms_emulator_faults(rate_5xx=1.0)
+    base = sms_emulator.url + "/_emulator/"
+    with urllib.request.urlopen(base + "faults") as response:
+        assert json.load(response)["rate_5xx"] == 1.0
+    request = urllib.request.Request(base + "faults", data=json.dumps({"rate_429": 0.5}).encode(), method="POST")
+    with urllib.request.urlopen(request) as response:
+        assert json.load(response)["rate_429"] == 0.5
+    assert sms_emulator.fault_config["rate_5xx"] == 0.0
+    request = urllib.request.Request(base + "users", method="POST", data=json.dumps(
+        {"access_key": "ADMINAK", "secret_key": "s", "denied_actions": ["sms:server:list"]}).encode())
+    with urllib.request.urlopen(request) as response:
+        assert json.load(response) == {"access_key": "ADMINAK"}
+    sms_emulator.reset_faults()
+    assert SignedClient(sms_emulator, "ADMINAK", "s").request("GET", "/v3/sources")[0] == 403
+    with urllib.request.urlopen(base + "requests") as response:
+        log = json.load(response)
+    assert log[-1]["status"] == 403 and log[-1]["path"] == "/v3/sources"
+    with urllib.request.urlopen(urllib.request.Request(base + "requests", method="DELETE")):
+        pass
+    assert sms_emulator.request_log() == []
+
+
+def test_request_log_hides_tokens(sms_emulator):
+    SignedClient(sms_emulator, auth_token=sms_emulator.auth_token).request("GET", "/v3/sources", {"limit": 1})
+    entry = sms_emulator.request_log()[-1]
+    assert entry["status"] == 200 and sms_emulator.auth_token not in json.dumps(entry)
+
+
+def test_fleet_is_deterministic(emulator_factory):
+    first = emulator_factory(sources=40, seed=21, states={"waiting": 1, "finished": 1})
+    second = emulator_factory(sources=40, seed=21, states={"waiting": 1, "finished": 1})
+    assert first.store.list_sources() == second.store.list_sources()
+    assert {record["state"] for record in first.store.list_sources()} == {"waiting", "finished"}
+    third = emulator_factory(sources=40, seed=22)
+    assert first.store.list_sources() != third.store.list_sources()
+
+
+def test_ips_unique_for_a_large_fleet():
+    ips = {ip_for(index) for index in range(200000)}
+    assert len(ips) == 200000
+    assert all(ip.startswith(("10.", "172.")) for ip in list(ips)[:1000])
+
+
+def test_100k_sources_build_time_and_page_speed():
+    emulator = Emulator(sources=100000, seed=1).start()
+    try:
+        print("\n100000 sources built in %.2fs" % emulator.fleet_seconds)
+        assert emulator.store.count_sources() == 100000
+        client = SignedClient(emulator)
+        timings = []
+        for offset in (0, 200, 20000, 65000):
+            started = time.perf_counter()
+            status, body, _headers = client.request("GET", "/v3/sources", {"limit": 200, "offset": offset})
+            timings.append((time.perf_counter() - started) * 1000)
+            assert status == 200 and body["count"] == 100000 and len(body["source_servers"]) == 200
+        print("page of 200 over HTTP: %s ms" % ", ".join("%.1f" % value for value in timings))
+        store_timings = []
+        for offset in (0, 5000, 50000):
+            started = time.perf_counter()
+            emulator.store.query_sources_json({}, 200, offset)
+            store_timings.append((time.perf_counter() - started) * 1000)
+        print("page of 200 from the store: %s ms" % ", ".join("%.1f" % value for value in store_timings))
+        assert emulator.fleet_seconds < 120
+    finally:
+        emulator.stop()
