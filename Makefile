@@ -22,7 +22,7 @@ PYTHON_VERSION ?= 3.11
 # Per-test limit (pytest-timeout) so a hung emulator or subprocess cannot stall CI.
 PYTEST_TIMEOUT ?= 300
 PYTEST_ARGS ?=
-PYTEST = $(BIN)/python -m pytest -ra -p no:cacheprovider --timeout=$(PYTEST_TIMEOUT) \
+PYTEST = $(BIN)/python -m pytest -ra -p no:cacheprovider --durations=10 --timeout=$(PYTEST_TIMEOUT) \
 	--junitxml=.build/test-results/$@.xml $(PYTEST_ARGS)
 SANITY_ARGS ?=
 COLLECTIONS_PATH := $(CURDIR)/.build/collections
