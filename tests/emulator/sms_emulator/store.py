@@ -50,7 +50,6 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 SOURCE_FILTERS = ("state", "name", "id", "ip", "migproject", "migration_cycle", "connected",
                   "enterprise_project_id", "is_consistency_result_exist")
 TASK_RUNNING_STATES = ("RUNNING", "SYNCING", "ABORTING", "SKIPPING", "DELETING", "RESETING")
-COMMAND_NAMES = ("START", "STOP", "DELETE", "SYNC", "UPLOAD_LOG", "RSET_LOG_ACL", "SKIP", "PREMIGRATE")
 
 
 def now_ms():
