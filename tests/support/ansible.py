@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -10,6 +11,7 @@ import tempfile
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS_PATH = os.path.join(REPO_ROOT, ".build", "collections")
 BIN_DIR = os.path.dirname(sys.executable)
+CALLBACK_PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
 
 # Variables a developer's shell may hold that would change what a test sees.
 _SCRUBBED_PREFIXES = ("HUAWEICLOUD_", "CLOUD_SDK_")
@@ -43,7 +45,8 @@ def base_env(extra=None):
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES))
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH,
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+        "ANSIBLE_STDOUT_CALLBACK": "json",
+        "ANSIBLE_CALLBACK_PLUGINS": CALLBACK_PLUGINS,
         "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
         "ANSIBLE_HOST_KEY_CHECKING": "False",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
@@ -71,12 +74,16 @@ def emulator_env(emu, **overrides):
     return dict((k, v) for k, v in env.items() if v is not None)
 
 
+_JSON_DOCUMENT = re.compile(r'^\{\s*"custom_stats"', re.MULTILINE)
+
+
 def _parse_json_callback(stdout):
-    start = stdout.find("{")
-    if start < 0:
+    # With -v the json callback's document follows verbose lines; it starts at column 0.
+    match = _JSON_DOCUMENT.search(stdout)
+    if not match:
         return []
     try:
-        data = json.loads(stdout[start:])
+        data, _end = json.JSONDecoder().raw_decode(stdout[match.start():])
     except ValueError:
         return []
     results = []
