@@ -28,6 +28,7 @@ attributes:
     description: The module only reads, so it runs the same way in check mode.
   diff_mode:
     support: none
+    description: The module changes nothing, so there is no difference to show.
 options:
   id:
     description:
