@@ -157,6 +157,7 @@ cache_connection: ~/.cache/ansible/sms_sources
 cache_timeout: 300
 """
 
+import gc
 import hashlib
 import itertools
 import json
@@ -174,7 +175,7 @@ STRING_FILTERS = ("state", "name", "id", "ip", "ipv6", "migproject", "migration_
 BOOL_FILTERS = ("connected", "is_consistency_result_exist")
 FILTER_CHOICES = {"state": SOURCE_STATES, "migration_cycle": MIGRATION_CYCLES}
 # Bump when the cached data changes shape, so an old cache is refetched instead of misread.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _FIELD_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -317,11 +318,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 cached = self._cache[cache_key]
             except KeyError:
                 cached = None
-            if isinstance(cached, dict) and cached.get("format") == CACHE_FORMAT and isinstance(cached.get("records"), list):
-                return cached["records"]
+            if isinstance(cached, dict) and cached.get("format") == CACHE_FORMAT and isinstance(cached.get("records_json"), str):
+                return json.loads(cached["records_json"])
         records = self._fetch(settings)
         if use_cache:
-            self._cache[cache_key] = {"format": CACHE_FORMAT, "records": records}
+            # The records go in as one JSON text: ansible-core deep-copies a cached value and runs
+            # its tag-preserving encoder/decoder over every nested object, which costs ~40 s for
+            # 10,000 sources; over a single string it costs milliseconds. Still the raw API records.
+            self._cache[cache_key] = {"format": CACHE_FORMAT, "records_json": json.dumps(records, separators=(",", ":"))}
         return records
 
     # --- building ------------------------------------------------------------------------
@@ -423,6 +427,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
         self._read_config_data(path)
         settings = self._read_settings()
-        records = self._records(path, cache, settings)
-        self._populate(records, settings)
+        # Listing and building allocate about a hundred container objects per source and free
+        # none of them, so every cyclic-GC pass in between is wasted work (measured: ~20% of
+        # the plugin's time with 10,000 sources). The previous GC setting is always restored.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            records = self._records(path, cache, settings)
+            self._populate(records, settings)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
