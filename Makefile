@@ -10,6 +10,7 @@
 #   make integration  pytest tests/integration (real ansible subprocesses against the emulator)
 #   make lint         ansible-lint, yamllint, antsibull-changelog lint, antsibull-docs lint
 #   make bench        python tests/benchmarks/*.py
+#   make docs         lint the plugin docs and build the HTML reference into .build/docs/html
 #   make clean        remove .build, tests/output, caches (keeps .venv; `make distclean` removes it)
 
 SHELL := bash
@@ -30,7 +31,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_PATH)
 # No __pycache__ next to the sources (the repo is also the collection tree).
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup demo test sanity units integration lint bench clean distclean
+.PHONY: help setup demo test sanity units integration lint bench docs clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -62,6 +63,9 @@ bench: setup
 	@shopt -s nullglob; scripts=(tests/benchmarks/*.py); \
 	if [ $${#scripts[@]} -eq 0 ]; then echo "bench: no tests/benchmarks/*.py yet"; exit 0; fi; \
 	for script in "$${scripts[@]}"; do echo "== $$script"; $(BIN)/python "$$script"; done
+
+docs: setup
+	@bash docs/build_docs.sh
 
 clean:
 	rm -rf .build tests/output .pytest_cache
