@@ -24,6 +24,14 @@ fi
 "$VENV/bin/python" "$REPO_ROOT/tests/tooling/ensure_get_pip.py"
 
 cd "$REPO_ROOT"
+# One run at a time per clone: a second run would re-copy the tree under the first one's feet.
+# The lock is held until ansible-test (exec'd below, inheriting fd 9) exits.
+mkdir -p "$REPO_ROOT/.build"
+exec 9>"$REPO_ROOT/.build/ansible-test.lock"
+if ! flock -n 9; then
+    echo "ansible_test.sh: another ansible-test run is using $COPY_DIR; waiting for it" >&2
+    flock 9
+fi
 file_list="$(mktemp)"
 trap 'rm -f "$file_list"' EXIT
 # Only files that exist (a tracked file deleted in the work tree is still listed by git).
