@@ -113,7 +113,7 @@ def test_wait_picks_up_a_task_started_after_polling_began(emulator_factory):
     assert result["command_name"] == "START" and result["command_param"] == {"task_id": task_id}
     gets = _command_gets(emu, source_id)
     assert gets[0]["time"] < started["at"] < gets[-1]["time"]
-    assert result["polls"] == len(gets) >= 3
+    assert result["polls"] == len(gets) >= 2
     assert result["waited"] >= 1.0
 
 
@@ -122,9 +122,14 @@ def test_wait_for_ignores_other_commands_until_a_listed_one_arrives(emulator_fac
     source_id = _waiting_source(emu)
     task_id = _new_task(emu, source_id)
     emu.store.task_action(task_id, "start")  # START is pending, but we wait for STOP
+    stopped = {}
 
     def stop_later():
-        time.sleep(3.0)
+        deadline = time.time() + 60
+        while not _command_gets(emu, source_id) and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        stopped["at"] = time.time()
         emu.store.task_action(task_id, "stop")
 
     stopper = threading.Thread(target=stop_later, daemon=True)
@@ -134,7 +139,9 @@ def test_wait_for_ignores_other_commands_until_a_listed_one_arrives(emulator_fac
     stopper.join(timeout=5)
     assert not result.get("failed"), result
     assert result["command_name"] == "STOP"
-    assert result["polls"] >= 2
+    gets = _command_gets(emu, source_id)
+    assert gets[0]["time"] < stopped["at"] < gets[-1]["time"]  # START was seen, and passed over
+    assert result["polls"] == len(gets) >= 2
 
 
 def test_wait_timeout_says_how_long_and_what_was_last_seen(emulator_factory):
@@ -152,7 +159,7 @@ def test_wait_timeout_says_how_long_and_what_was_last_seen(emulator_factory):
     assert "one of the commands STOP" in msg and source_id in msg
     assert "last seen: command START with parameters {'task_id': '%s'}" % task_id in msg
     gets = _command_gets(emu, source_id)
-    assert result["polls"] == len(gets) >= 4
+    assert result["polls"] == len(gets) >= 2
     assert "polls" in msg and str(len(gets)) in msg
 
 
