@@ -18,7 +18,7 @@ description:
     the API's offsets reach).
   - Every filter is applied by the service.
 author:
-  - hwcloud.sms maintainers
+  - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
   - hwcloud.sms.sms
   - hwcloud.sms.sms.ACTION_GROUP
