@@ -25,7 +25,7 @@ description:
   - Every host joins the groups C(state_<state>) and C(os_<os type in lower case>) unless
     O(default_groups=false).
 author:
-  - hwcloud.sms maintainers
+  - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
   - hwcloud.sms.sms.PLUGINS
   - constructed
@@ -438,4 +438,3 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         finally:
             if gc_was_enabled:
                 gc.enable()
-
