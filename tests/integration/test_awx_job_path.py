@@ -142,9 +142,9 @@ def test_credential_type_is_what_awx_accepts_and_feeds_our_variables():
     assert not fields["access_key"].get("secret")
     env = ctype["injectors"]["env"]
     # AWX refuses ANSIBLE_* names and its own variables in credential injectors.
-    assert not [n for n in env if n.startswith("ANSIBLE_") or n in ("PATH", "PYTHONPATH", "VIRTUAL_ENV", "JOB_ID",
-                                                                   "INVENTORY_ID", "INVENTORY_SOURCE_ID",
-                                                                   "INVENTORY_UPDATE_ID", "HOME")]
+    reserved = ("PATH", "PYTHONPATH", "VIRTUAL_ENV", "JOB_ID", "INVENTORY_ID", "INVENTORY_SOURCE_ID",
+                "INVENTORY_UPDATE_ID", "HOME")
+    assert not [n for n in env if n.startswith("ANSIBLE_") or n in reserved]
     # extra_vars injectors are skipped for inventory updates: only env reaches both consumers.
     assert set(ctype["injectors"]) == {"env"}
     # Every injected variable is the first (preferred) environment fallback of an option of

@@ -64,9 +64,9 @@ def validate_list_query(query):
         raise invalid_parameter("migration_cycle", "must be one of " + ", ".join(MIGRATION_CYCLES))
     limit = _int_param(query, "limit", 200, 0, 200) or 200
     offset = _int_param(query, "offset", 0, 0, 65535)
-    filters = {name: query.get(name) for name in ("state", "name", "id", "ip", "migproject", "migration_cycle",
-                                                   "connected", "enterprise_project_id",
-                                                   "is_consistency_result_exist")}
+    names = ("state", "name", "id", "ip", "migproject", "migration_cycle", "connected", "enterprise_project_id",
+             "is_consistency_result_exist")
+    filters = {name: query.get(name) for name in names}
     return filters, limit, offset
 
 
