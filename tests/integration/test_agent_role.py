@@ -83,10 +83,11 @@ def agent_site(tmp_path, emulator_factory):
     site.inventory, site.secrets = str(inventory), str(secrets)
 
     def run(extra_vars=None, check=False, verbosity=0, limit=None, playbook=ROLE_PLAYBOOK):
-        args = ["-e", "@" + str(secrets)]
+        # The per-test variables come after the shared file so they win over it.
+        args = ["-e", "@" + str(secrets)] + (["-e", json.dumps(extra_vars)] if extra_vars else [])
         if limit:
             args += ["--limit", limit]
-        return run_playbook(playbook, env=env, extra_vars=extra_vars, check=check, inventory=str(inventory),
+        return run_playbook(playbook, env=env, check=check, inventory=str(inventory),
                             verbosity=verbosity, extra_args=args, timeout=300)
 
     site.run = run
@@ -240,7 +241,7 @@ def test_role_restarts_a_stopped_agent_without_startup_secrets(agent_site):
     assert helpers.wait_for(lambda: not helpers.linuxmain_pids(directory), timeout=10)
     run = agent_site.run(limit="src-b")
     assert run.rc == 0, run
-    assert run.result("Start the agent with startup.sh and the unattended answers", host="src-b")["changed"] is True
+    assert helpers.task_result(run, "Start the agent with startup.sh and the unattended answers", "src-b")["changed"] is True
     assert len(helpers.linuxmain_pids(directory)) == 1
 
 
@@ -249,7 +250,7 @@ def test_preflight_names_every_unmet_requirement(agent_site):
         "agent_min_free_mb": 10 ** 12, "agent_clock_tolerance": -1, "agent_install_rsync": False},
         playbook=ROLE_PLAYBOOK)
     assert run.rc != 0
-    message = run.result("Fail on unmet requirements", host="src-a")["msg"]
+    message = helpers.task_result(run, "Fail on unmet requirements", "src-a")["msg"]
     assert "agent_min_free_mb" in message
     assert "agent_clock_tolerance" in message
     assert not os.path.exists(agent_dir(agent_site, "src-a"))
@@ -259,7 +260,7 @@ def test_registration_timeout_names_host_and_last_state(agent_site):
     run = agent_site.run(limit="src-a", extra_vars={
         "agent_source_ip": "10.91.9.99", "agent_registration_timeout": 2, "agent_registration_delay": 1})
     assert run.rc != 0
-    message = run.result("Fail when the host did not register in time", host="src-a")["msg"]
+    message = helpers.task_result(run, "Fail when the host did not register in time", "src-a")["msg"]
     assert "src-a did not appear as a connected SMS source server within 2 s" in message
     assert "ip=10.91.9.99" in message and "not listed" in message
 
@@ -267,5 +268,5 @@ def test_registration_timeout_names_host_and_last_state(agent_site):
 def test_bad_package_checksum_is_refused(agent_site):
     run = agent_site.run(limit="src-a", extra_vars={"agent_package_sha256": "0" * 64})
     assert run.rc != 0
-    assert "expected" in run.result("Verify the agent package checksum", host="src-a")["msg"]
+    assert "expected" in helpers.task_result(run, "Verify the agent package checksum", "src-a")["msg"]
     assert not os.path.exists(agent_dir(agent_site, "src-a"))
