@@ -103,14 +103,14 @@ def run_playbook(playbook, env=None, extra_vars=None, check=False, inventory="lo
         handle.write(playbook)
         handle.close()
         playbook = cleanup = handle.name
-    cmd = [os.path.join(BIN_DIR, "ansible-playbook"), "-i", inventory, playbook]
+    cmd = [os.path.join(BIN_DIR, "ansible-playbook"), "-i", inventory, playbook] + list(extra_args)
     if extra_vars:
+        # Last, so that extra_vars win over any -e in extra_args.
         cmd += ["-e", json.dumps(extra_vars)]
     if check:
         cmd.append("--check")
     if verbosity:
         cmd.append("-" + "v" * verbosity)
-    cmd += list(extra_args)
     full_env = base_env(env)
     if callback != "json":
         full_env["ANSIBLE_STDOUT_CALLBACK"] = callback

@@ -229,6 +229,14 @@ class Emulator:
                 for conn in list(self._server.open_connections):
                     with contextlib.suppress(OSError):
                         conn.shutdown(socket.SHUT_RDWR)
+            # Request threads still inside a query must leave before the store is closed:
+            # closing SQLite under a running statement crashes the interpreter.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with self._server.open_lock:
+                    if not self._server.open_connections:
+                        break
+                time.sleep(0.02)
             self._server = None
             if self._thread is not None:
                 self._thread.join(timeout=10)
