@@ -236,3 +236,28 @@ def test_other_file_names_are_not_taken_by_the_plugin(emulator_factory, tmp_path
     process = run_inventory(emu, tmp_path, "", "--list", name=name, check=False)
     assert process.returncode != 0
     assert api_requests(emu) == []
+
+
+def test_api_data_is_never_templated(emulator_factory, tmp_path):
+    """A source name is attacker-controlled text (whoever runs an agent chooses it): Jinja in it
+    must reach playbooks as plain text, never run on the controller."""
+    emu = emulator_factory(sources=2)
+    marker = tmp_path / "templated"
+    payload = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker
+    source_id, _created = emu.store.register_source({
+        "name": payload, "os_type": "LINUX", "os_version": payload, "agent_version": "25.1.0", "ip": "10.9.9.9",
+        "networks": [{"name": "eth0", "ip": "10.9.9.9", "mac": "fa:16:3e:99:99:99"}]})
+    config = "hostnames: [id]\ncompose:\n  label: sms_name\n"
+    (tmp_path / "fleet.sms_sources.yml").write_text("plugin: hwcloud.sms.sms_sources\n" + config)
+    playbook = tmp_path / "show.yml"
+    playbook.write_text(
+        "- hosts: all\n  gather_facts: false\n  connection: local\n  tasks:\n"
+        "    - name: show\n      ansible.builtin.debug:\n        msg: \"{{ sms_name }} {{ sms_os_version }} {{ label }}\"\n")
+    env = base_env(emulator_env(emu))
+    process = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i",
+                              str(tmp_path / "fleet.sms_sources.yml"), "--limit", source_id, str(playbook)],
+                             env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=600, check=False)
+    assert not marker.exists()
+    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
+    shown = [r for r in json.loads(process.stdout[process.stdout.index('{\n'):])["plays"][0]["tasks"][0]["hosts"].values()]
+    assert shown[0]["msg"] == "%s %s %s" % (payload, payload, payload)
