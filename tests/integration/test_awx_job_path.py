@@ -15,15 +15,13 @@ import os
 import subprocess
 import sys
 
+import ansible_runner
 import pytest
 import yaml
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-ansible_runner = pytest.importorskip("ansible_runner", reason="ansible-runner is in tests/requirements.txt")
-from jinja2.sandbox import ImmutableSandboxedEnvironment  # noqa: E402  (after the skip on purpose)
+from support.ansible import BIN_DIR, COLLECTIONS_PATH, REPO_ROOT, untag_unsafe
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN_DIR = os.path.dirname(sys.executable)
-COLLECTIONS_PATH = os.path.join(REPO_ROOT, ".build", "collections")
 CREDENTIAL_TYPE_FILE = os.path.join(REPO_ROOT, "docs", "awx", "credential_type.yml")
 
 # What AWX sets for every inventory update (awx STANDARD_INVENTORY_UPDATE_ENV) plus the ids
@@ -104,18 +102,6 @@ def run_job(tmp_path, playbook, envvars, extravars=None, verbosity=0):
 def task_results(events, task_name):
     return [e["event_data"]["res"] for e in events
             if e.get("event") in ("runner_on_ok", "runner_on_failed") and e["event_data"].get("task") == task_name]
-
-
-def untag(value):
-    """ansible-core 2.19 writes `--list` output in its "inventory_legacy" profile, where a string
-    not trusted as a template is {"__ansible_unsafe": "..."}; an importer reads the plain value."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return dict((k, untag(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [untag(v) for v in value]
-    return value
 
 
 def files_containing(root, secret):
@@ -273,7 +259,7 @@ def test_inventory_update_imports_every_source(tmp_path, emulator_factory):
            "--output", str(output), "--playbook-dir", str(source.parent), "-vvv"]
     process = subprocess.run(cmd, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=300, check=False)
     assert process.returncode == 0, process.stderr[-4000:]
-    data = untag(json.loads(output.read_text()))
+    data = untag_unsafe(json.loads(output.read_text()))
     hostvars = data["_meta"]["hostvars"]
     stored = emu.store.list_sources()
     assert len(hostvars) == len(stored) == 260

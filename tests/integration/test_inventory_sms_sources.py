@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from support.ansible import base_env, emulator_env
+from support.ansible import base_env, emulator_env, untag_unsafe
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import MAX_OFFSET, PAGE_SIZE, SmsClient
 
@@ -30,20 +30,9 @@ def run_inventory(emu, tmp_path, config, *args, name="fleet.sms_sources.yml", en
     return process
 
 
-def plain(value):
-    """--list marks API strings as unsafe ({"__ansible_unsafe": text}); give the text back."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return dict((key, plain(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
 def listed(emu, tmp_path, config="", **kwargs):
     process = run_inventory(emu, tmp_path, config, "--list", **kwargs)
-    return plain(json.loads(process.stdout)), process
+    return untag_unsafe(json.loads(process.stdout)), process
 
 
 def group_hosts(inventory, group):
@@ -80,7 +69,7 @@ def test_graph_and_export(sms_emulator, tmp_path):
     for record in stored:
         assert "|--@state_%s:" % record["state"] in graph
         assert "--%s\n" % record["name"] in graph
-    exported = plain(json.loads(run_inventory(sms_emulator, tmp_path, "", "--list", "--export").stdout))
+    exported = untag_unsafe(json.loads(run_inventory(sms_emulator, tmp_path, "", "--list", "--export").stdout))
     assert len(exported["_meta"]["hostvars"]) == len(stored)
     assert set(exported["all"]["children"]) >= {"os_linux", "os_windows"}
 

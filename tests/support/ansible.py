@@ -136,3 +136,16 @@ def run_module(module, args, env=None, check=False, verbosity=0):
     result = run.result("module under test")
     result["_run"] = run
     return result
+
+
+def untag_unsafe(value):
+    """ansible-core 2.19 writes `ansible-inventory --list` in its "inventory_legacy" profile, where a
+    string not trusted as a template is {"__ansible_unsafe": "..."}; give the plain values back, as an
+    importer such as AWX reads them."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return dict((key, untag_unsafe(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [untag_unsafe(item) for item in value]
+    return value
