@@ -248,5 +248,5 @@ def test_api_data_is_never_templated(emulator_factory, tmp_path):
                              env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=600, check=False)
     assert not marker.exists()
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
-    shown = [r for r in json.loads(process.stdout[process.stdout.index('{\n'):])["plays"][0]["tasks"][0]["hosts"].values()]
-    assert shown[0]["msg"] == "%s %s %s" % (payload, payload, payload)
+    task = json.loads(process.stdout[process.stdout.index('{\n'):])["plays"][0]["tasks"][0]
+    assert task["hosts"][source_id]["msg"] == "%s %s %s" % (payload, payload, payload)
