@@ -65,7 +65,7 @@ def validate_list_query(query):
     limit = _int_param(query, "limit", 200, 0, 200) or 200
     offset = _int_param(query, "offset", 0, 0, 65535)
     names = ("state", "name", "id", "ip", "migproject", "migration_cycle", "connected", "enterprise_project_id",
-             "is_consistency_result_exist")
+             "is_consistency_result_exist", "ipv6", "vm_id")
     filters = {name: query.get(name) for name in names}
     return filters, limit, offset
 

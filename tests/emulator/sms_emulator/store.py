@@ -48,7 +48,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 SOURCE_FILTERS = ("state", "name", "id", "ip", "migproject", "migration_cycle", "connected",
-                  "enterprise_project_id", "is_consistency_result_exist")
+                  "enterprise_project_id", "is_consistency_result_exist", "ipv6", "vm_id")
+# Filters on values that live only inside the stored record (no column of their own).
+_RECORD_PATH_FILTERS = {"ipv6": "$.ipv6", "vm_id": "$.current_task.clone_server.vm_id"}
 TASK_RUNNING_STATES = ("RUNNING", "SYNCING", "ABORTING", "SKIPPING", "DELETING", "RESETING")
 
 
@@ -193,6 +195,9 @@ class Store:
             elif key in ("connected", "is_consistency_result_exist"):
                 clauses.append(key + " = ?")
                 args.append(1 if value in (True, "true") else 0)
+            elif key in _RECORD_PATH_FILTERS:
+                clauses.append("seq IN (SELECT seq FROM source_docs WHERE json_extract(record, ?) = ?)")
+                args.extend([_RECORD_PATH_FILTERS[key], value])
             else:
                 clauses.append(key + " = ?")
                 args.append(value)

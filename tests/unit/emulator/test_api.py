@@ -133,7 +133,10 @@ def test_filters(emu, client):
              lambda r: r["enterprise_project_id"] == target["enterprise_project_id"]),
             ({"migration_cycle": "cutovered"}, lambda r: r["migration_cycle"] == "cutovered"),
             ({"is_consistency_result_exist": "true"}, lambda r: r["is_consistency_result_exist"]),
-            ({"state": "finished", "connected": "true"}, lambda r: r["state"] == "finished" and r["connected"])]:
+            ({"state": "finished", "connected": "true"}, lambda r: r["state"] == "finished" and r["connected"]),
+            # Filters the fleet has no value for must match nothing, not be ignored.
+            ({"ipv6": "fe80::1"}, lambda r: r.get("ipv6") == "fe80::1"),
+            ({"vm_id": "no-such-clone"}, lambda r: False)]:
         status, body, _headers = client.request("GET", "/v3/sources", params)
         expected = [record["id"] for record in records if predicate(record)]
         assert status == 200, params
