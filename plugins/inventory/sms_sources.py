@@ -168,7 +168,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.vars import validate_variable_name
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
-    HAS_REQUESTS, MIGRATION_CYCLES, SOURCE_STATES, SmsApiError, SmsClient, SmsClientError)
+    HAS_REQUESTS, MIGRATION_CYCLES, SOURCE_STATES, SmsApiError, SmsClient, SmsClientError, unique_by_id)
 
 # Query parameters of GET /v3/sources a user may filter on (limit/offset belong to the paging).
 STRING_FILTERS = ("state", "name", "id", "ip", "ipv6", "migproject", "migration_cycle", "enterprise_project_id", "vm_id")
@@ -207,11 +207,8 @@ def build_queries(filters):
 
 def merge_by_id(record_lists):
     """Records of several queries, each source once (the first copy wins), sorted by id."""
-    unique = {}
-    for records in record_lists:
-        for record in records:
-            unique.setdefault(record.get("id"), record)
-    return [unique[key] for key in sorted(unique, key=lambda k: "" if k is None else str(k))]
+    merged = unique_by_id(itertools.chain.from_iterable(record_lists))
+    return sorted(merged, key=lambda record: "" if record.get("id") is None else str(record["id"]))
 
 
 def make_unique(named, policy):

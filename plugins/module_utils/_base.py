@@ -78,13 +78,18 @@ class SmsModule(AnsibleModule):
             self.fail_json_sms(exc, msg)
 
 
-def check_server_id(module, name="server_id"):
-    """Reject an unusable source server id before any request is sent."""
+def check_name(module, name, what):
+    """Reject an unusable identifier option (``what`` names the kind) before any request is sent:
+    empty, padded with white space, or longer than the API's 255 characters."""
     value = module.params[name]
     if value is None or not value.strip():
-        module.fail_json(msg="%s must be a non-empty source server id" % name)
+        module.fail_json(msg="%s must be a non-empty %s" % (name, what))
     if value != value.strip():
         module.fail_json(msg="%s must not start or end with white space" % name)
     if len(value) > 255:
         module.fail_json(msg="%s must be at most 255 characters, got %d" % (name, len(value)))
     return value
+
+
+def check_server_id(module, name="server_id"):
+    return check_name(module, name, "source server id")

@@ -170,6 +170,14 @@ def _retry_after_seconds(response):
         return None  # HTTP-date form: fall back to our own backoff
 
 
+def unique_by_id(records):
+    """Each source once, the first copy winning: pages can overlap while the fleet changes."""
+    unique = {}
+    for record in records:
+        unique.setdefault(record.get("id"), record)
+    return list(unique.values())
+
+
 def sms_endpoint(region):
     return _ENDPOINT_EXCEPTIONS.get(region, "https://sms.%s.myhuaweicloud.com" % region)
 
@@ -344,9 +352,14 @@ class SmsClient:
     def get_command(self, server_id):
         return self.request("GET", self.path("/v3/sources/{0}/command", server_id))
 
-    def report_command_result(self, server_id, command_name, result, result_detail):
+    def command_result_request(self, server_id, command_name, result, result_detail):
+        """(method, path, body) of a command result report; check mode shows exactly this."""
         body = {"command_name": command_name, "result": result, "result_detail": result_detail}
-        return self.request("POST", self.path("/v3/sources/{0}/command_result", server_id), body=body)
+        return "POST", self.path("/v3/sources/{0}/command_result", server_id), body
+
+    def report_command_result(self, server_id, command_name, result, result_detail):
+        method, path, body = self.command_result_request(server_id, command_name, result, result_detail)
+        return self.request(method, path, body=body)
 
     def list_sources_page(self, query, limit, offset):
         params = dict(query or {})
@@ -365,10 +378,7 @@ class SmsClient:
             self._mount_adapter(workers)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             count, records = self._list_everything(query, pool)
-        unique = {}
-        for record in records:
-            unique.setdefault(record.get("id"), record)
-        return count, list(unique.values())
+        return count, unique_by_id(records)
 
     def _list_everything(self, query, pool):
         count, first_page = self.list_sources_page(query, PAGE_SIZE, 0)

@@ -146,7 +146,7 @@ response:
 
 import json
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_server_id
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_name, check_server_id
 
 
 def parse_result_detail(value):
@@ -175,27 +175,18 @@ def main():
         supports_check_mode=True,
     )
     server_id = check_server_id(module)
-    command_name = module.params["command_name"]
-    if not command_name.strip():
-        module.fail_json(msg="command_name must be a non-empty command name")
-    if command_name != command_name.strip():
-        module.fail_json(msg="command_name must not start or end with white space")
-    if len(command_name) > 255:
-        module.fail_json(msg="command_name must be at most 255 characters, got %d" % len(command_name))
+    command_name = check_name(module, "command_name", "command name")
     detail, problem = parse_result_detail(module.params["result_detail"])
     if problem:
         module.fail_json(msg=problem)
 
     client = module.client  # builds and checks the connection settings; sends nothing
-    request = dict(
-        method="POST",
-        path=client.path("/v3/sources/{0}/command_result", server_id),
-        body=dict(command_name=command_name, result=module.params["result"], result_detail=detail),
-    )
+    method, path, body = client.command_result_request(server_id, command_name, module.params["result"], detail)
+    request = dict(method=method, path=path, body=body)
     if module.check_mode:
         module.exit_json(changed=True, request=request)
     response = module.call("Reporting the %s result of source server %s failed" % (command_name, server_id),
-                           client.report_command_result, server_id, command_name, module.params["result"], detail)
+                           client.request, method, path, body=body)
     module.exit_json(changed=True, request=request, response=response)
 
 
