@@ -90,22 +90,29 @@ def test_old_generation_delete_and_unknown_future_names_pass_through(emulator_fa
     assert result["command_param"] == {"task_id": task_id, "when": "now"}
 
 
-def test_wait_picks_up_a_task_started_after_polling_began(emulator_factory):
-    emu = emulator_factory(sources=2, states="waiting=1")
-    source_id = _waiting_source(emu)
-    task_id = _new_task(emu, source_id)
-    started = {}
+def _act_after_first_poll(emu, source_id, task_id, operation):
+    """Run a task action one second after the module's first poll, from a thread; the returned
+    dict gets the time of the action under "at"."""
+    acted = {}
 
-    def start_once_the_module_polls():
+    def act():
         deadline = time.time() + 60
         while not _command_gets(emu, source_id) and time.time() < deadline:
             time.sleep(0.05)
         time.sleep(1.0)
-        started["at"] = time.time()
-        emu.store.task_action(task_id, "start")
+        acted["at"] = time.time()
+        emu.store.task_action(task_id, operation)
 
-    starter = threading.Thread(target=start_once_the_module_polls, daemon=True)
-    starter.start()
+    thread = threading.Thread(target=act, daemon=True)
+    thread.start()
+    return thread, acted
+
+
+def test_wait_picks_up_a_task_started_after_polling_began(emulator_factory):
+    emu = emulator_factory(sources=2, states="waiting=1")
+    source_id = _waiting_source(emu)
+    task_id = _new_task(emu, source_id)
+    starter, started = _act_after_first_poll(emu, source_id, task_id, "start")
     result = run_module("sms_command", {"server_id": source_id, "wait": True, "wait_timeout": 60, "poll_interval": 0.3},
                         env=emulator_env(emu))
     starter.join(timeout=5)
@@ -122,18 +129,7 @@ def test_wait_for_ignores_other_commands_until_a_listed_one_arrives(emulator_fac
     source_id = _waiting_source(emu)
     task_id = _new_task(emu, source_id)
     emu.store.task_action(task_id, "start")  # START is pending, but we wait for STOP
-    stopped = {}
-
-    def stop_later():
-        deadline = time.time() + 60
-        while not _command_gets(emu, source_id) and time.time() < deadline:
-            time.sleep(0.05)
-        time.sleep(1.0)
-        stopped["at"] = time.time()
-        emu.store.task_action(task_id, "stop")
-
-    stopper = threading.Thread(target=stop_later, daemon=True)
-    stopper.start()
+    stopper, stopped = _act_after_first_poll(emu, source_id, task_id, "stop")
     result = run_module("sms_command", {"server_id": source_id, "wait_for": ["STOP", "DELETE"], "wait_timeout": 60,
                                         "poll_interval": 0.3}, env=emulator_env(emu))
     stopper.join(timeout=5)
