@@ -45,7 +45,7 @@ def api_requests(emu):
 
 def test_hosts_groups_and_variables_match_the_store(sms_emulator, tmp_path):
     stored = sms_emulator.store.list_sources()
-    inventory, _process = listed(sms_emulator, tmp_path)
+    inventory, _process = listed(sms_emulator, tmp_path, "hostvar_fields: [all]\n")
     hostvars = inventory["_meta"]["hostvars"]
     assert len(hostvars) == len(stored) == 60
     by_state, by_os = collections.defaultdict(set), collections.defaultdict(set)
