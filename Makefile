@@ -5,8 +5,9 @@
 #   make setup        .venv + test requirements, symlink tree, ansible-test pip bootstrap
 #   make demo         setup, start the emulator, run playbooks/demo_fleet_summary.yml against it
 #   make test         sanity + units + integration + lint (what CI runs via .ci/run)
-#   make sanity       ansible-test sanity --venv on a copy under .build/ansible-test
-#   make units        pytest tests/unit
+#   make sanity       ansible-test sanity --venv on a copy under .build/ansible-test, every Python 3.9+
+#   make units        ansible-test units --venv (tests/unit with tests/unit/requirements.txt)
+#   make pytest-units pytest tests/unit in .venv (the quick loop: PYTEST_ARGS="-k ...")
 #   make integration  pytest tests/integration (real ansible subprocesses against the emulator)
 #   make lint         ansible-lint, yamllint, antsibull-changelog lint, antsibull-docs lint
 #   make bench        python tests/benchmarks/*.py
@@ -23,6 +24,9 @@ PYTHON_VERSION ?= 3.11
 # Per-test limit (pytest-timeout) so a hung emulator or subprocess cannot stall CI.
 PYTEST_TIMEOUT ?= 300
 PYTEST_ARGS ?=
+# Integration tests mostly wait on ansible subprocesses and the emulator: workers overlap the waits.
+PYTEST_WORKERS ?= 3
+UNITS_ARGS ?=
 PYTEST = $(BIN)/python -m pytest -ra -p no:cacheprovider --durations=10 --timeout=$(PYTEST_TIMEOUT) \
 	--junitxml=.build/test-results/$@.xml $(PYTEST_ARGS)
 SANITY_ARGS ?=
@@ -31,7 +35,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_PATH)
 # No __pycache__ next to the sources (the repo is also the collection tree).
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup demo test sanity units integration lint bench docs clean distclean
+.PHONY: help setup demo test sanity units pytest-units integration lint bench docs clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -46,15 +50,21 @@ test: setup
 	@bash tests/tooling/make_test.sh sanity units integration lint
 
 sanity: setup
-	@bash tests/tooling/ansible_test.sh sanity --venv --python $(PYTHON_VERSION) $(SANITY_ARGS)
+	@bash tests/tooling/ansible_test.sh sanity --venv $(SANITY_ARGS)
 
 units: setup
+	@mkdir -p .build/test-results
+	@rc=0; bash tests/tooling/ansible_test.sh units --venv --python $(PYTHON_VERSION) $(UNITS_ARGS) || rc=$$?; \
+	cp .build/ansible-test/ansible_collections/hwcloud/sms/tests/output/junit/python$(PYTHON_VERSION)-controller-units.xml \
+	   .build/test-results/units.xml 2>/dev/null || true; exit $$rc
+
+pytest-units: setup
 	@mkdir -p .build/test-results
 	$(PYTEST) tests/unit
 
 integration: setup
 	@mkdir -p .build/test-results
-	$(PYTEST) tests/integration
+	$(PYTEST) -n $(PYTEST_WORKERS) tests/integration
 
 lint: setup
 	@bash tests/tooling/lint.sh

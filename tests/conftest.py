@@ -10,17 +10,22 @@ COLLECTIONS_PATH = os.path.join(REPO_ROOT, ".build", "collections")
 _LINK = os.path.join(COLLECTIONS_PATH, "ansible_collections", "hwcloud", "sms")
 
 
-def _ensure_collection_link():
+def _collections_path():
+    # Under ansible-test the tree already sits at .../ansible_collections/hwcloud/sms and its
+    # collection loader is active; a second path to the same collection would make it refuse.
+    parts = REPO_ROOT.split(os.sep)
+    if parts[-3:] == ["ansible_collections", "hwcloud", "sms"]:
+        return os.sep.join(parts[:-3])
     # The repo root is the collection root; Ansible wants it under ansible_collections/hwcloud/sms.
-    if os.path.islink(_LINK) and os.path.realpath(_LINK) == REPO_ROOT:
-        return
-    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
-    if os.path.lexists(_LINK):
-        os.unlink(_LINK)
-    os.symlink(os.path.relpath(REPO_ROOT, os.path.dirname(_LINK)), _LINK)
+    if not (os.path.islink(_LINK) and os.path.realpath(_LINK) == REPO_ROOT):
+        os.makedirs(os.path.dirname(_LINK), exist_ok=True)
+        if os.path.lexists(_LINK):
+            os.unlink(_LINK)
+        os.symlink(os.path.relpath(REPO_ROOT, os.path.dirname(_LINK)), _LINK)
+    return COLLECTIONS_PATH
 
 
-_ensure_collection_link()
+COLLECTIONS_PATH = _collections_path()
 for _path in (COLLECTIONS_PATH, os.path.join(REPO_ROOT, "tests", "emulator"), os.path.join(REPO_ROOT, "tests")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
@@ -28,3 +33,10 @@ os.environ["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS_PATH
 os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
 
 pytest_plugins = ("sms_emulator.pytest_fixtures",)
+
+
+def pytest_configure(config):
+    # `ansible-test units` runs pytest with its own configuration: keep a per-test limit there too,
+    # so a hung emulator or subprocess cannot stall CI.
+    if getattr(config.option, "timeout", None) is None:
+        config.option.timeout = 300

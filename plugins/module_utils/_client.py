@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import itertools
 import json
 import random
 import re
@@ -38,9 +39,12 @@ else:
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "hwcloud.sms-ansible/%s" % COLLECTION_VERSION
 
-# Documented limits of GET /v3/sources.
+# Documented limits of GET /v3/sources (and /v3/tasks).
 PAGE_SIZE = 200
 MAX_OFFSET = 65535
+# Pages overlap by one record, which proves nothing moved across their boundary between reads.
+_STRIDE = PAGE_SIZE - 1
+LISTING_ATTEMPTS = 3
 
 SOURCE_STATES = (
     "unavailable", "waiting", "initialize", "replicate", "syncing", "stopping", "stopped",
@@ -49,7 +53,7 @@ SOURCE_STATES = (
 )
 MIGRATION_CYCLES = ("checking", "setting", "replicating", "syncing", "cutovering", "cutovered")
 
-# Filters used to split a listing whose offsets would pass MAX_OFFSET, in order of use.
+# Filters used to split a source listing whose offsets would pass MAX_OFFSET, in order of use.
 _PARTITIONS = (
     ("state", SOURCE_STATES),
     ("connected", (True, False)),
@@ -361,59 +365,137 @@ class SmsClient:
         method, path, body = self.command_result_request(server_id, command_name, result, result_detail)
         return self.request(method, path, body=body)
 
-    def list_sources_page(self, query, limit, offset):
-        params = dict(query or {})
+    def list_page(self, path, items_key, query=None, limit=PAGE_SIZE, offset=0):
+        """(count, records) of one page of a listing, checked to be the documented
+        ``{"count": int, items_key: [object, ...]}`` answer."""
+        params = dict((k, v) for k, v in (query or {}).items() if v is not None)
         params.update(limit=limit, offset=offset)
-        answer = self.request("GET", "/v3/sources", query=params)
-        return answer.get("count", 0), answer.get("source_servers") or []
+        answer = self.request("GET", path, query=params)
+        where = "GET %s with limit=%s offset=%s" % (path, limit, offset)
+        if not isinstance(answer, dict):
+            raise SmsClientError("%s: the answer is not a JSON object (got %s)" % (where, _kind(answer)))
+        count, records = answer.get("count"), answer.get(items_key)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise SmsClientError("%s: the answer's count must be a non-negative integer, got %s" % (where, _kind(count)))
+        if not isinstance(records, list):
+            raise SmsClientError("%s: the answer's %s must be a list, got %s" % (where, items_key, _kind(records)))
+        for record in records:
+            if not isinstance(record, dict):
+                raise SmsClientError("%s: every element of %s must be an object, got %s" % (where, items_key, _kind(record)))
+        if len(records) > limit:
+            raise SmsClientError("%s: the answer holds %d records, more than the limit" % (where, len(records)))
+        return count, records
+
+    def list_all(self, path, items_key, query=None, workers=1, partitions=()):
+        """(count, records) of every record of a paged SMS listing (GET ``path`` with limit and
+        offset), pages 2..N fetched by up to ``workers`` threads.
+
+        The listing is complete or this fails: consecutive pages overlap by one record, and the
+        shared record, every page's count and the number of distinct ids must agree, so a
+        record that matched during the whole listing cannot have been skipped by offsets that
+        moved under it. A fleet that changes while it is read is read again, up to
+        LISTING_ATTEMPTS times. ``partitions`` ((filter name, values or a callable giving
+        them), ...) split listings longer than the API's offsets reach (MAX_OFFSET)."""
+        query = dict((k, v) for k, v in (query or {}).items() if v is not None)
+        workers = max(1, workers)
+        if workers > self._pool_size:
+            self._pool_size = workers
+            self._mount_adapter(workers * 2)
+        reason = None
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for _attempt in range(LISTING_ATTEMPTS):
+                try:
+                    return self._list_complete(path, items_key, query, pool, workers, partitions)
+                except _ListingChanged as exc:
+                    reason = str(exc)
+        raise SmsClientError(
+            "GET %s with %s changed while it was read, %d times in a row, so a complete listing could not be "
+            "made (last: %s); try again, or narrow the query" % (path, _describe_query(query), LISTING_ATTEMPTS, reason))
 
     def list_sources(self, query=None, limit=None, offset=None, workers=1):
         """(count, records) of GET /v3/sources. With limit/offset: that one page. Without:
-        every matching record, pages 2..N fetched by up to ``workers`` threads."""
-        query = dict((k, v) for k, v in (query or {}).items() if v is not None)
+        every matching record (see list_all)."""
         if limit is not None or offset is not None:
-            return self.list_sources_page(query, limit if limit is not None else PAGE_SIZE, offset or 0)
-        if workers > self._pool_size:
-            self._pool_size = workers
-            self._mount_adapter(workers)
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            count, records = self._list_everything(query, pool)
-        return count, unique_by_id(records)
+            return self.list_page("/v3/sources", "source_servers", query,
+                                  limit if limit is not None else PAGE_SIZE, offset or 0)
+        partitions = [("state", self._states_with_sources)] + list(_PARTITIONS[1:])
+        return self.list_all("/v3/sources", "source_servers", query, workers, partitions)
 
-    def _list_everything(self, query, pool):
-        count, first_page = self.list_sources_page(query, PAGE_SIZE, 0)
-        if count <= len(first_page):
-            return count, first_page
-        if count <= MAX_OFFSET + PAGE_SIZE:
-            offsets = range(PAGE_SIZE, count, PAGE_SIZE)
-            pages = pool.map(lambda offset: self.list_sources_page(query, PAGE_SIZE, offset)[1], offsets)
-            records = list(first_page)
-            for page in pages:
-                records.extend(page)
-            return count, records
-        return count, self._list_partitioned(query, count, pool)
+    def _states_with_sources(self):
+        """Source states worth a partition: every state except those GET /v3/sources/overview
+        counts as empty (it counts the whole fleet, so a state it counts 0 is empty under any filter)."""
+        overview = self.request("GET", "/v3/sources/overview")
+        if not isinstance(overview, dict):
+            raise SmsClientError("GET /v3/sources/overview: the answer is not a JSON object (got %s)" % _kind(overview))
+        return [state for state in SOURCE_STATES if not _is_zero(overview.get(state))]
 
-    def _list_partitioned(self, query, count, pool):
-        # Offsets stop at 65535, so a larger listing is split by a filter the caller did not
-        # set; the parts must add up to the total or some record would silently be missing.
-        for name, values in _PARTITIONS:
+    def _list_complete(self, path, items_key, query, pool, workers, partitions):
+        count, first_page = self.list_page(path, items_key, query, PAGE_SIZE, 0)
+        if len(first_page) != min(count, PAGE_SIZE):
+            raise _ListingChanged("the first page holds %d records of %d" % (len(first_page), count))
+        offsets = list(range(_STRIDE, count - 1, _STRIDE))
+        if offsets and offsets[-1] > MAX_OFFSET:
+            return count, self._list_partitioned(path, items_key, query, count, pool, workers, partitions)
+        pages = [first_page]
+        answers = pool.map(lambda offset: (offset, self.list_page(path, items_key, query, PAGE_SIZE, offset)), offsets)
+        for offset, (page_count, page) in answers:
+            if page_count != count:
+                raise _ListingChanged("count went from %d to %d between pages" % (count, page_count))
+            if len(page) != min(PAGE_SIZE, count - offset):
+                raise _ListingChanged("the page at offset %d holds %d records" % (offset, len(page)))
+            if page[0].get("id") != pages[-1][-1].get("id"):
+                raise _ListingChanged("records moved across the page boundary at offset %d" % offset)
+            pages.append(page)
+        records = unique_by_id(itertools.chain.from_iterable(pages))
+        if len(records) != count:
+            raise _ListingChanged("%d distinct records for a count of %d" % (len(records), count))
+        return count, records
+
+    def _list_partitioned(self, path, items_key, query, count, pool, workers, partitions):
+        # Offsets stop at MAX_OFFSET, so a larger listing is split by a filter the caller did not
+        # set, parts fetched concurrently; the parts must add up to the total, hold no record
+        # twice, and the total must still be the same afterwards.
+        for name, values in partitions:
             if name in query:
                 continue
-            records, covered = [], 0
-            for value in values:
-                part_query = dict(query)
-                part_query[name] = value
-                part_count, part_records = self._list_everything(part_query, pool)
-                covered += part_count
-                records.extend(part_records)
+            values = values() if callable(values) else values
+            queries = [dict(query, **{name: value}) for value in values]
+            inner = [(n, v) for n, v in partitions if n != name]
+            with ThreadPoolExecutor(max_workers=max(1, min(len(queries), workers))) as parts:
+                answers = list(parts.map(lambda q: self._list_complete(path, items_key, q, pool, workers, inner), queries))
+            covered = sum(part_count for part_count, _records in answers)
             if covered != count:
-                raise SmsClientError(
-                    "cannot list all %d source servers: the API pages only up to offset %d, and splitting the "
-                    "query by %s covers %d of them; narrow the query with more filters" % (count, MAX_OFFSET, name, covered))
+                raise _ListingChanged("splitting by %s covers %d of %d records" % (name, covered, count))
+            records = unique_by_id(itertools.chain.from_iterable(part for _count, part in answers))
+            if len(records) != count:
+                raise _ListingChanged("%d distinct records for a count of %d" % (len(records), count))
+            if self.list_page(path, items_key, query, 1, 0)[0] != count:
+                raise _ListingChanged("the count changed while the parts were read")
             return records
         raise SmsClientError(
-            "cannot list all %d source servers: more than the API can page through (offset %d) even with "
-            "every partitioning filter set; narrow the query" % (count, MAX_OFFSET))
+            "cannot list all %d records of GET %s: more than the API can page through (offset %d) even with "
+            "every partitioning filter set; narrow the query" % (count, path, MAX_OFFSET))
+
+
+class _ListingChanged(Exception):
+    """The listing changed while it was read (internal: list_all reads it again)."""
+
+
+def _is_zero(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value == 0
+
+
+def _kind(value):
+    if isinstance(value, (dict, list)):
+        return "a JSON %s" % ("object" if isinstance(value, dict) else "array")
+    if value is None:
+        return "nothing"
+    text = repr(value)
+    return "%s %s" % (type(value).__name__, text if len(text) <= 60 else text[:57] + "...")
+
+
+def _describe_query(query):
+    return json.dumps(query, sort_keys=True) if query else "no filters"
 
 
 def _describe(exc):

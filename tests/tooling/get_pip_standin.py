@@ -3,13 +3,11 @@
 ansible-test creates an empty virtual environment and then runs
 ``~/.ansible/test/cache/get_pip_<version>.py <pip options> pip==<version> --no-setuptools --no-wheel``
 to put pip into it. The real script comes from the internet; on an air-gapped machine
-tests/tooling/ensure_get_pip.py copies this file to that cache path instead (marker below).
+tests/tooling/ensure_get_pip.py copies this file to that cache path instead.
 
 It bootstraps the pip bundled with this Python (ensurepip, no network) and then lets that pip
 install the requested packages from the configured package index or mirror.
 """
-# hwcloud.sms get-pip stand-in (marker used by tests/tooling/ensure_get_pip.py)
-
 import ensurepip
 import os
 import subprocess

@@ -44,6 +44,3 @@ if [ "$(realpath "$link_parent/sms" 2>/dev/null)" != "$(realpath "$REPO_ROOT")" 
     ln -s ../../../.. "$link_parent/sms"
     echo "setup: linked $link_parent/sms -> $REPO_ROOT"
 fi
-
-# ansible-test --venv needs a pip bootstrap script; offline, a stand-in is cached instead.
-"$VENV/bin/python" "$REPO_ROOT/tests/tooling/ensure_get_pip.py"
