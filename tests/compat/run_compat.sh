@@ -29,8 +29,9 @@ find_python() {
 
 python_for() {
     case "$1" in
-        oldest) [ -n "${COMPAT_PYTHON_OLDEST:-}" ] && echo "$COMPAT_PYTHON_OLDEST" || find_python 3.11 ;;
-        newest) [ -n "${COMPAT_PYTHON_NEWEST:-}" ] && echo "$COMPAT_PYTHON_NEWEST" || find_python 3.13 3.12 ;;
+        oldest) if [ -n "${COMPAT_PYTHON_OLDEST:-}" ]; then echo "$COMPAT_PYTHON_OLDEST"; else find_python 3.11; fi ;;
+        newest) if [ -n "${COMPAT_PYTHON_NEWEST:-}" ]; then echo "$COMPAT_PYTHON_NEWEST"; else find_python 3.13 3.12; fi ;;
+        *) echo "compat: unknown target $1 (oldest, newest)" >&2; return 1 ;;
     esac
 }
 
