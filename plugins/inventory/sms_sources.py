@@ -191,6 +191,17 @@ cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/ansible/sms_sources
 cache_timeout: 300
+
+---
+# Credentials from a lookup and the vault, a few more fields as host variables (AWX: set the
+# inventory source's enabled_var to sms_connected, enabled_value to true, instance_id_var to sms_id)
+plugin: hwcloud.sms.sms_sources
+region: ap-southeast-3
+access_key: !vault |
+  $ANSIBLE_VAULT;1.1;AES256
+  ...
+secret_key: "{{ lookup('ansible.builtin.env', 'MY_SK') }}"
+hostvar_fields: [id, name, ip, state, os_type, connected, migration_cycle, current_task]
 """
 
 import difflib
