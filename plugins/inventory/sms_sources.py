@@ -488,14 +488,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _restrict_cache_file(self):
         # File cache plugins chmod what they write to 0644; the records name every server of the
-        # fleet with its addresses, so only the owner may read them.
-        plugin = getattr(self._cache, "_plugin", None)
-        file_name = getattr(plugin, "_get_cache_file_name", None)
-        if self._cache_key_written is None or file_name is None:
+        # fleet with its addresses, so only the owner may read them. ansible-core 2.19 prefixes the
+        # key it stores under, so the file is found by the (unique) key it ends with.
+        cache_dir = getattr(getattr(self._cache, "_plugin", None), "_cache_dir", None)
+        if self._cache_key_written is None or not cache_dir or not os.path.isdir(cache_dir):
             return
-        path = file_name(self._cache_key_written)
-        if os.path.exists(path):
-            os.chmod(path, 0o600)
+        for name in os.listdir(cache_dir):
+            if name.endswith(self._cache_key_written):
+                os.chmod(os.path.join(cache_dir, name), 0o600)
 
     # --- building ------------------------------------------------------------------------
 
