@@ -101,7 +101,7 @@ class MigProjects:
     def list_projects(self, query):
         limit = int_param(query, "limit", 50, 0, 100) or 50
         offset = int_param(query, "offset", 0, 0, 65535)
-        rows = self._conn().execute("SELECT record FROM migprojects ORDER BY created, id").fetchall()
+        rows = self._conn().execute("SELECT record FROM migprojects ORDER BY created, rowid").fetchall()
         return len(rows), [json.loads(row[0]) for row in rows[offset:offset + limit]]
 
     def get_project(self, project_id):

@@ -153,7 +153,7 @@ class Templates:
         """(count, records) of GET /v3/vm/templates; ``name`` matches a substring, the rest exactly."""
         limit = int_param(query, "limit", 50, 0, 100) or 50
         offset = int_param(query, "offset", 0, 0, 65535)
-        records = [json.loads(row[0]) for row in self._conn().execute("SELECT record FROM templates ORDER BY created, id")]
+        records = [json.loads(row[0]) for row in self._conn().execute("SELECT record FROM templates ORDER BY created, rowid")]
         for key in ("id", "availability_zone", "region"):
             if query.get(key):
                 records = [r for r in records if r.get(key) == query[key]]
