@@ -93,7 +93,8 @@ def test_inventory_export_imports_plainly_into_awx(fleet, tmp_path):
         "ip": "10.77.0.1", "networks": [{"name": "eth0", "ip": "10.77.0.1", "mac": "fa:16:3e:77:00:01"}]})
     config = tmp_path / "wave.sms_sources.yml"
     config.write_text("plugin: hwcloud.sms.sms_sources\nkeyed_groups:\n  - key: sms_migration_cycle\n"
-                      "    prefix: cycle\ngroups:\n  needs_attention: sms_state == 'error'\n")
+                      "    prefix: cycle\ngroups:\n  needs_attention: sms_state == 'error'\n"
+                      "compose:\n  label: sms_name ~ '-x'\n  windows: sms_os_type == 'WINDOWS'\n")
     env = base_env(emulator_env(fleet))
     env.update({"ANSIBLE_INVENTORY_UNPARSED_FAILED": "True", "ANSIBLE_INVENTORY_EXPORT": "True",
                 "ANSIBLE_VERBOSE_TO_STDERR": "True"})
@@ -113,8 +114,11 @@ def test_inventory_export_imports_plainly_into_awx(fleet, tmp_path):
         assert host["enabled"] is (record["state"] == "waiting"), name
         if record["id"] == source_id:
             assert name == "10.77.0.1" and host["variables"]["sms_name"] == {"__ansible_unsafe": payload}
+            assert host["variables"]["label"] == {"__ansible_unsafe": payload + "-x"}
             continue
         assert name == record["name"]
+        assert host["variables"]["label"] == record["name"] + "-x"
+        assert host["variables"]["windows"] is (record["os_type"] == "WINDOWS")
         for field in ("id", "name", "ip", "state", "os_type", "connected", "migration_cycle"):
             assert host["variables"]["sms_" + field] == record[field], (name, field)
     groups = imported["groups"]
@@ -141,3 +145,23 @@ def test_process_commands_reports_success_only_when_the_action_exits_0(emulator_
     assert run.rc == 0, run.output[-4000:]
     assert [(r["command_name"], r["result"]) for r in emu.store.command_results(ok_source["id"])] == [("START", "success")]
     assert [(r["command_name"], r["result"]) for r in emu.store.command_results(failing_source["id"])] == [("START", "fail")]
+
+
+def test_inventory_credentials_from_a_lookup_and_a_vault(emulator_factory, tmp_path):
+    emu = emulator_factory(sources=3, seed=2)
+    password_file = tmp_path / "vault-password"
+    password_file.write_text("correct horse\n")
+    vaulted = subprocess.run([os.path.join(BIN_DIR, "ansible-vault"), "encrypt_string", "--vault-password-file",
+                              str(password_file), emu.access_key, "--name", "access_key"],
+                             env=base_env(), capture_output=True, text=True, timeout=120, check=True).stdout
+    config = tmp_path / "creds.sms_sources.yml"
+    config.write_text("plugin: hwcloud.sms.sms_sources\nsecret_key: \"{{ lookup('ansible.builtin.env', 'MY_SK') }}\"\n"
+                      + vaulted)
+    env = base_env(emulator_env(emu, HUAWEICLOUD_ACCESS_KEY=None, HUAWEICLOUD_SECRET_KEY=None))
+    env["MY_SK"] = emu.secret_key
+    process = subprocess.run([os.path.join(BIN_DIR, "ansible-inventory"), "-i", str(config), "--list",
+                              "--vault-password-file", str(password_file)],
+                             env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert process.returncode == 0, process.stderr[-4000:]
+    assert len(json.loads(process.stdout)["_meta"]["hostvars"]) == 3
+    assert emu.secret_key not in process.stdout + process.stderr
