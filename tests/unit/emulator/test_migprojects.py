@@ -1,13 +1,22 @@
 """Migration projects: the seeded default, CRUD, one default at a time, deletion refused for the
 default project and for projects with servers; the official SDK's view of them."""
 
-from huaweicloudsdksms.v3 import CreateMigprojectRequest, ListMigprojectsRequest, PostMigProjectBody
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdksms.v3 import CreateMigprojectRequest, ListMigprojectsRequest, PostMigProjectBody, SmsClient
 
-from test_official_sdk import sdk_client
 
 BODY = {"name": "wave-1", "region": "ap-southeast-3", "type": "MIGRATE_BLOCK", "description": "first wave",
         "syncing": True, "speed_limit": 100, "use_public_ip": False, "exist_server": False,
         "start_target_server": True, "start_network_check": True, "enterprise_project": "default", "isdefault": False}
+
+
+def _sdk(emulator):
+    """The official SDK client, unchanged, pointed at the emulator."""
+    config = HttpConfig.get_default_config()
+    config.timeout = (5, 30)
+    credentials = BasicCredentials(emulator.access_key, emulator.secret_key, emulator.project_id)
+    return SmsClient.new_builder().with_http_config(config).with_credentials(credentials).with_endpoint(emulator.url).build()
 
 
 def _projects(client):
@@ -57,7 +66,7 @@ def test_delete_rules(emu, client):
 
 
 def test_official_sdk_creates_and_lists(emu):
-    client = sdk_client(emu)
+    client = _sdk(emu)
     created = client.create_migproject(CreateMigprojectRequest(body=PostMigProjectBody(
         name="sdk-project", region=emu.region, type="MIGRATE_FILE", syncing=False)))
     listed = client.list_migprojects(ListMigprojectsRequest())

@@ -1,6 +1,6 @@
 """PUT /v3/sources/{id} (rename, project, disk adjustments before the target is set) and GET /v3/errors."""
 
-from emulator_client import new_task
+from support.emulator_client import new_task
 
 
 def _waiting_source(emu):

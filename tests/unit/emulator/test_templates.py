@@ -1,11 +1,12 @@
 """Server templates: CRUD, the field rules (SMS.0007 / SMS.6102 / SMS.6562), delete order (SMS.7111),
 unknown templates (SMS.7101), cascade deletion with a task, and the official SDK's view of them."""
 
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdksms.v3 import (CreateTemplateReq, CreateTemplateRequest, ListTemplatesRequest, PublicIp,
-                                  ShowTemplateRequest, TemplateRequest, VpcObject)
+                                  ShowTemplateRequest, SmsClient, TemplateRequest, VpcObject)
 
-from emulator_client import new_task
-from test_official_sdk import sdk_client
+from support.emulator_client import new_task
 
 VALID = {"name": "web_tier-1", "is_template": True, "region": "ap-southeast-3", "availability_zone": "ap-southeast-3a",
          "flavor": "s6.large.2", "volumetype": "SAS", "target_password": "S3cret!pass",
@@ -14,6 +15,14 @@ VALID = {"name": "web_tier-1", "is_template": True, "region": "ap-southeast-3", 
          "security_groups": [{"id": "autoCreate", "name": "sg-sms"}],
          "publicip": {"type": "5_bgp", "bandwidth_size": 10},
          "disk": [{"index": 0, "name": "disk0", "disktype": "SAS", "size": 40}]}
+
+
+def _sdk(emulator):
+    """The official SDK client, unchanged, pointed at the emulator."""
+    config = HttpConfig.get_default_config()
+    config.timeout = (5, 30)
+    credentials = BasicCredentials(emulator.access_key, emulator.secret_key, emulator.project_id)
+    return SmsClient.new_builder().with_http_config(config).with_credentials(credentials).with_endpoint(emulator.url).build()
 
 
 def _create(client, **changes):
@@ -90,7 +99,7 @@ def test_delete_order_unknown_template_and_cascade(emu, client):
 
 
 def test_official_sdk_reads_and_writes_templates(emu):
-    client = sdk_client(emu)
+    client = _sdk(emu)
     created = client.create_template(CreateTemplateRequest(body=CreateTemplateReq(template=TemplateRequest(
         name="sdk_tpl", is_template=True, availability_zone="ap-southeast-3a",
         vpc=VpcObject(id="autoCreate", name="vpc", cidr="192.168.0.0/16"),
