@@ -80,7 +80,7 @@ class SmsModule(AnsibleModule):
 
 def check_name(module, name, what):
     """Reject an unusable identifier option (``what`` names the kind) before any request is sent:
-    empty, padded with white space, or longer than the API's 255 characters."""
+    empty, padded with white space, longer than the API's 255 characters, or '.'/'..'."""
     value = module.params[name]
     if value is None or not value.strip():
         module.fail_json(msg="%s must be a non-empty %s" % (name, what))
@@ -88,6 +88,8 @@ def check_name(module, name, what):
         module.fail_json(msg="%s must not start or end with white space" % name)
     if len(value) > 255:
         module.fail_json(msg="%s must be at most 255 characters, got %d" % (name, len(value)))
+    if value in (".", ".."):
+        module.fail_json(msg="%s must not be '.' or '..', which would change the API path" % name)
     return value
 
 
