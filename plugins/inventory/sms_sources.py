@@ -19,11 +19,28 @@ description:
     concurrently by up to O(page_workers) threads. A listing larger than the API's offsets
     reach (65,535) is split by filters the configuration does not set (state, then agent
     connectivity, ...) so it is always complete.
-  - Every API field of a source becomes a host variable named O(hostvars_prefix) plus the field
-    name (C(sms_state), C(sms_os_type), C(sms_current_task), ...); nested objects stay dicts.
-    C(ansible_host) is set to the source IP.
+  - The API fields named in O(hostvar_fields) become host variables named O(hostvars_prefix) plus the
+    field name (C(sms_state), C(sms_os_type), ...); nested objects stay dicts. C(ansible_host) is set
+    to the source IP. Every field (listed or not) can be used in O(include_filters),
+    O(exclude_filters), O(hostnames), O(compose), O(groups) and O(keyed_groups).
   - Every host joins the groups C(state_<state>) and C(os_<os type in lower case>) unless
     O(default_groups=false).
+  - Host names and group names never meet. A source whose hostname would be C(localhost),
+    C(127.0.0.1), C(::1), C(all), C(ungrouped) or the name of any group becomes C(<hostname>_<id>),
+    like a duplicate name (see O(hostname_collision)). A hostname item whose value contains Jinja2
+    delimiters (C({{), C({%), C({#)) is skipped in favour of the next item.
+  - A record that is not a source (no id, not an object) is left out with a warning; an API field
+    whose name is not a valid variable name, or would make an C(ansible_*) variable, is left out
+    of the host variables with a warning. Neither fails the other sources.
+  - Credentials and endpoints (O(access_key), O(secret_key), O(endpoint), ...) may be Jinja2
+    templates (C("{{ lookup('ansible.builtin.env', 'MY_SK') }}")) or vaulted strings in the
+    configuration file; extra variables (C(-e)) are available to those templates.
+  - Unknown keys in the configuration file are errors, so a misspelt option (C(filter:)) cannot
+    silently list the whole fleet.
+  - Works on ansible-core 2.15 and later. Text from the API is never templated. A value without
+    Jinja2 delimiters is plain text (and exported plain by C(ansible-inventory --list --export), as
+    AWX imports it); a value with delimiters is marked unsafe and stays literal text in playbooks
+    and in AWX.
 author:
   - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
@@ -50,16 +67,21 @@ options:
     default: {}
   include_filters:
     description:
-      - Client-side filters, Jinja2 conditionals over the host variables (C(sms_state), C(sms_os_type), ...).
+      - Client-side filters, Jinja2 conditionals over the variables of a source (C(sms_state), C(sms_os_type),
+        ... for every API field, whether or not it is in O(hostvar_fields)).
       - When the list is not empty, only sources for which at least one conditional is true become hosts.
+        A conditional that cannot be evaluated counts as false (a warning says how many failed; with
+        O(strict=true) it fails the inventory).
       - Unlike the server-side O(filters) they cost no request, but every source is still downloaded.
     type: list
     elements: str
     default: []
   exclude_filters:
     description:
-      - Client-side filters, Jinja2 conditionals over the host variables. A source for which any of
+      - Client-side filters, Jinja2 conditionals over the variables of a source. A source for which any of
         them is true does not become a host. Applied after O(include_filters).
+      - A conditional that cannot be evaluated excludes the source (a failing filter never widens the
+        selection); a warning says how many failed. With O(strict=true) it fails the inventory.
     type: list
     elements: str
     default: []
@@ -99,9 +121,22 @@ options:
   hostvars_prefix:
     description:
       - Prefix of the host variables made from the API fields. It cannot be empty because the API's
-        C(name) field is a name Ansible reserves.
+        C(name) field is a name Ansible reserves, and cannot start with C(ansible) because API data must
+        never become connection variables.
     type: str
     default: sms_
+  hostvar_fields:
+    description:
+      - The API fields that become host variables. V(all) exports every field the API returns.
+      - The default set covers the default groups, C(ansible_host) and the usual filters and stays small,
+        so C(ansible-inventory --list) (what AWX imports) stays small for large fleets; nested fields such as C(current_task), C(checks) and C(init_target_server) need V(all)
+        or their name here.
+      - Fields not listed are still available to O(include_filters), O(exclude_filters), O(hostnames),
+        O(compose), O(groups) and O(keyed_groups).
+    type: list
+    elements: str
+    default: [id, name, ip, state, os_type, os_version, connected, migration_cycle, enterprise_project_id,
+              last_visit_time]
   page_workers:
     description:
       - How many pages of C(GET /v3/sources) are fetched at the same time (1 to 32). V(1) pages sequentially.
@@ -109,9 +144,10 @@ options:
     default: 8
 notes:
   - With O(cache=true) the raw API records are cached (not the built inventory), so changes to
-    O(compose), O(groups), O(keyed_groups), O(hostnames) or the client-side filters apply to a cached
-    run. The cache key covers the configuration file, endpoint, region, project and server-side filters;
-    credentials are never part of the key or the cached data. A cached run sends no request.
+    O(compose), O(groups), O(keyed_groups), O(hostnames), O(hostvar_fields) or the client-side filters
+    apply to a cached run. The cache key covers the configuration file, endpoint, region, project and
+    server-side filters; credentials are never part of the key or the cached data. A cached run sends no
+    request. A file-based cache plugin's file is made readable by its owner only (mode 0600).
     Use C(--flush-cache) to fetch again.
   - Host variables come from the API unaltered and are never templated.
 """
@@ -155,17 +191,41 @@ cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/ansible/sms_sources
 cache_timeout: 300
+
+---
+# Credentials from a lookup and the vault, a few more fields as host variables (AWX: set the
+# inventory source's enabled_var to sms_connected, enabled_value to true, instance_id_var to sms_id)
+plugin: hwcloud.sms.sms_sources
+region: ap-southeast-3
+access_key: !vault |
+  $ANSIBLE_VAULT;1.1;AES256
+  ...
+secret_key: "{{ lookup('ansible.builtin.env', 'MY_SK') }}"
+hostvar_fields: [id, name, ip, state, os_type, connected, migration_cycle, current_task]
 """
 
+import difflib
 import gc
 import hashlib
 import itertools
 import json
-import re
+import os
 
+from ansible import constants as C
 from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible.utils.vars import validate_variable_name
+
+try:  # ansible-core 2.19 and later: data tagging
+    from ansible.template import trust_as_template
+    from ansible.utils.vars import validate_variable_name
+except ImportError:  # ansible-core 2.15 - 2.18
+    trust_as_template = validate_variable_name = None
+    from ansible.utils.unsafe_proxy import wrap_var
+    from ansible.utils.vars import isidentifier
+else:
+    wrap_var = isidentifier = None
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
     HAS_REQUESTS, MIGRATION_CYCLES, SOURCE_STATES, SmsApiError, SmsClient, SmsClientError, unique_by_id)
@@ -176,7 +236,44 @@ BOOL_FILTERS = ("connected", "is_consistency_result_exist")
 FILTER_CHOICES = {"state": SOURCE_STATES, "migration_cycle": MIGRATION_CYCLES}
 # Bump when the cached data changes shape, so an old cache is refetched instead of misread.
 CACHE_FORMAT = 2
-_FIELD_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Names no source may take: the implicit localhost and the groups every inventory has.
+RESERVED_HOSTNAMES = frozenset(name.lower() for name in C.LOCALHOST) | frozenset(("all", "ungrouped"))
+# Jinja2's default delimiters: text holding one of them could render if Ansible templated it.
+_TEMPLATE_MARKERS = ("{{", "{%", "{#")
+
+
+def is_variable_name(name):
+    """The same answer on every ansible-core: 2.19's validate_variable_name, else isidentifier."""
+    if not isinstance(name, str):
+        return False
+    if validate_variable_name is not None:
+        try:
+            validate_variable_name(name)
+        except AnsibleError:
+            return False
+        return True
+    return isidentifier(name)
+
+
+def has_template_markers(text):
+    return any(marker in text for marker in _TEMPLATE_MARKERS)
+
+
+def mark_api_value(value):
+    """API data as Ansible should see it: text without Jinja2 delimiters is trusted, so it is plain
+    in `ansible-inventory --list --export` (and in AWX); text with delimiters is unsafe, so it is
+    never rendered (2.19+: left untrusted; before 2.19: wrapped as AnsibleUnsafeText)."""
+    if isinstance(value, str):
+        if has_template_markers(value):
+            return value if trust_as_template is not None else wrap_var(value)
+        if trust_as_template is not None:
+            return trust_as_template(value)
+        return value if type(value) is str else str.__str__(value)  # pylint: disable=unidiomatic-typecheck
+    if isinstance(value, dict):
+        return dict((key, mark_api_value(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [mark_api_value(item) for item in value]
+    return value
 
 
 def build_queries(filters):
@@ -211,32 +308,49 @@ def merge_by_id(record_lists):
     return sorted(merged, key=lambda record: "" if record.get("id") is None else str(record["id"]))
 
 
-def make_unique(named, policy):
+def is_reserved(hostname, reserved):
+    return hostname.lower() in RESERVED_HOSTNAMES or hostname in reserved
+
+
+def make_unique(named, policy, reserved=frozenset()):
     """``named`` is a list of (hostname, record). Returns (names in the same order, collisions) where
-    collisions maps each shared hostname to the sorted ids of its sources. No two names are equal."""
+    collisions maps each shared or reserved hostname to the sorted ids of its sources. No two names are
+    equal and none is reserved (a localhost name, all, ungrouped, or a name in ``reserved``)."""
     by_name = {}
     for index, (hostname, _record) in enumerate(named):
         by_name.setdefault(hostname, []).append(index)
     final = [hostname for hostname, _record in named]
-    collisions = {}
+    collisions, renamed = {}, []
     for hostname, indexes in by_name.items():
-        if len(indexes) < 2:
+        taken = is_reserved(hostname, reserved)
+        if len(indexes) < 2 and not taken:
             continue
         # Oldest registration first; the id breaks ties so the order never depends on the API's.
-        indexes.sort(key=lambda i: (named[i][1].get("add_date") or 0, str(named[i][1].get("id"))))
+        indexes.sort(key=lambda i: (_add_date(named[i][1]), str(named[i][1].get("id"))))
         collisions[hostname] = [str(named[i][1].get("id")) for i in indexes]
-        if policy == "error":
+        if policy == "error" and not taken:
             continue
-        renamed = indexes if policy == "suffix_all" else indexes[1:]
-        for i in renamed:
-            final[i] = "%s_%s" % (hostname, named[i][1].get("id"))
-    if collisions and policy == "error":
+        renamed.extend(indexes if taken or policy == "suffix_all" else indexes[1:])
+    if policy == "error" and any(len(ids) > 1 for ids in collisions.values()):
         raise AnsibleParserError("several sources have the same hostname (hostname_collision=error): %s"
-                                 % describe_collisions(collisions))
-    if len(set(final)) != len(final):
-        # Only possible when a source's own name already looks like '<other name>_<other id>'.
-        raise AnsibleParserError("hostnames are still not unique after adding ids; choose other hostnames")
+                                 % describe_collisions(dict((h, ids) for h, ids in collisions.items() if len(ids) > 1)))
+    # A source keeps its own name before another source's name with a suffix may take it: a source
+    # named '<name>_<id of another source>' stays itself and the renamed one gets a further suffix.
+    used = set(final[i] for i in range(len(final)) if i not in set(renamed))
+    for i in sorted(renamed, key=lambda i: (named[i][0], _add_date(named[i][1]), str(named[i][1].get("id")))):
+        base = candidate = "%s_%s" % (named[i][0], named[i][1].get("id"))
+        number = 2
+        while candidate in used or is_reserved(candidate, reserved):
+            candidate = "%s_%d" % (base, number)
+            number += 1
+        final[i] = candidate
+        used.add(candidate)
     return final, collisions
+
+
+def _add_date(record):
+    value = record.get("add_date")
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
 def describe_collisions(collisions):
@@ -247,12 +361,44 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     NAME = "hwcloud.sms.sms_sources"
 
+    def __init__(self):
+        super(InventoryModule, self).__init__()
+        self._config_keys = frozenset()
+        self._cache_key_written = None
+
     def verify_file(self, path):
         if not super(InventoryModule, self).verify_file(path):
             return False
         return path.endswith((".sms_sources.yml", ".sms_sources.yaml"))
 
     # --- options -------------------------------------------------------------------------
+
+    def _read_config(self, path):
+        config = self._read_config_data(path)
+        unknown = sorted(set(config) - set(self._options))
+        if unknown:
+            hints = []
+            for key in unknown:
+                close = difflib.get_close_matches(str(key), list(self._options), n=1)
+                hints.append("%r%s" % (key, " (did you mean %r?)" % close[0] if close else ""))
+            raise AnsibleParserError("%s: unknown option(s) %s; the options of %s are: %s"
+                                     % (path, ", ".join(hints), self.NAME, ", ".join(sorted(self._options))))
+        self._config_keys = frozenset(config)
+
+    def _connection_option(self, name):
+        """A connection option, rendered when the configuration file gives it as a template (as
+        amazon.aws does) and decrypted when vaulted. Values from the environment are used as they are."""
+        value = self.get_option(name)
+        if name in self._config_keys and value is not None and not isinstance(value, (bool, int, float)):
+            self.templar.available_variables = self._vars
+            if self.templar.is_template(value):
+                try:
+                    value = self.templar.template(value)
+                except Exception as exc:  # the option's own value is never shown: it may hold a secret
+                    raise AnsibleParserError("cannot template the %s option: %s" % (name, type(exc).__name__))
+            if not isinstance(value, (str, bool, int, float)):
+                value = to_text(value)  # a vaulted string decrypts when read as text
+        return value
 
     def _read_settings(self):
         """Every option read once and checked before any request is sent."""
@@ -265,6 +411,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             default_groups=self.get_option("default_groups"),
             group_prefix=self.get_option("default_groups_prefix") or "",
             prefix=self.get_option("hostvars_prefix"),
+            fields=list(self.get_option("hostvar_fields") or []),
             workers=self.get_option("page_workers"),
             compose=self.get_option("compose") or {},
             groups=self.get_option("groups") or {},
@@ -273,17 +420,34 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         )
         if not settings["hostnames"]:
             raise AnsibleParserError("hostnames must name at least one field or expression")
-        if not settings["prefix"] or not _FIELD_NAME_RE.match(settings["prefix"]):
+        prefix = settings["prefix"]
+        if not prefix or not isinstance(prefix, str) or not is_variable_name(prefix + "x"):
             raise AnsibleParserError("hostvars_prefix must be a non-empty prefix of variable names (letters, digits, _), got %r"
-                                     % settings["prefix"])
+                                     % prefix)
+        if prefix.lower().startswith("ansible"):
+            raise AnsibleParserError("hostvars_prefix must not start with 'ansible': API fields would become connection "
+                                     "variables such as ansible_host or ansible_user, got %r" % prefix)
+        fields = settings["fields"]
+        if not fields:
+            raise AnsibleParserError("hostvar_fields must name at least one API field, or be [all]")
+        if "all" in fields and len(fields) > 1:
+            raise AnsibleParserError("hostvar_fields: 'all' exports every field and cannot be combined with field names")
+        bad = [field for field in fields if field != "all" and not is_variable_name(prefix + str(field))]
+        if bad:
+            raise AnsibleParserError("hostvar_fields: %s do not make valid variable names with hostvars_prefix %r"
+                                     % (", ".join(repr(b) for b in bad), prefix))
+        settings["fields"] = None if fields == ["all"] else frozenset(fields)
         if settings["workers"] is None or not 1 <= settings["workers"] <= 32:
             raise AnsibleParserError("page_workers must be between 1 and 32, got %r" % settings["workers"])
+        settings["expressions"] = bool(settings["include"] or settings["exclude"] or settings["compose"] or
+                                       settings["groups"] or settings["keyed_groups"] or
+                                       [item for item in settings["hostnames"] if not is_variable_name(item)])
         return settings
 
     def _cache_key(self, path, settings):
         # Same file, other endpoint/project/filters => other entry. No credential takes part.
-        scope = json.dumps([CACHE_FORMAT, self.get_option("endpoint"), self.get_option("region"),
-                            self.get_option("project_id"), settings["queries"]], sort_keys=True)
+        scope = json.dumps([CACHE_FORMAT, self._connection_option("endpoint"), self._connection_option("region"),
+                            self._connection_option("project_id"), settings["queries"]], sort_keys=True)
         return "%s_%s" % (self.get_cache_key(path), hashlib.sha256(scope.encode("utf-8")).hexdigest()[:12])
 
     # --- fetching ------------------------------------------------------------------------
@@ -293,7 +457,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError("the hwcloud.sms.sms_sources inventory plugin requires the Python library 'requests' "
                                "on the controller (pip install requests)")
         try:
-            client = SmsClient.from_options(self.get_option)
+            client = SmsClient.from_options(self._connection_option)
             answers = []
             for query in settings["queries"]:
                 count, records = client.list_sources(query, workers=settings["workers"])
@@ -323,106 +487,224 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             # its tag-preserving encoder/decoder over every nested object, which costs ~40 s for
             # 10,000 sources; over a single string it costs milliseconds. Still the raw API records.
             self._cache[cache_key] = {"format": CACHE_FORMAT, "records_json": json.dumps(records, separators=(",", ":"))}
+            self._cache_key_written = cache_key
         return records
+
+    def update_cache_if_changed(self):
+        super(InventoryModule, self).update_cache_if_changed()
+        self._restrict_cache_file()
+
+    def set_cache_plugin(self):
+        super(InventoryModule, self).set_cache_plugin()
+        self._restrict_cache_file()
+
+    def _restrict_cache_file(self):
+        # File cache plugins chmod what they write to 0644; the records name every server of the
+        # fleet with its addresses, so only the owner may read them. ansible-core 2.19 prefixes the
+        # key it stores under, so the file is found by the (unique) key it ends with.
+        cache_dir = getattr(getattr(self._cache, "_plugin", None), "_cache_dir", None)
+        if self._cache_key_written is None or not cache_dir or not os.path.isdir(cache_dir):
+            return
+        for name in os.listdir(cache_dir):
+            if name.endswith(self._cache_key_written):
+                os.chmod(os.path.join(cache_dir, name), 0o600)
 
     # --- building ------------------------------------------------------------------------
 
     def _evaluate(self, expression, variables, strict, conditional):
-        self.templar.available_variables = variables
+        """The value of a Jinja2 expression (or the truth of a conditional) over ``variables``.
+        Raises AnsibleParserError with strict, else returns ``_FAILED``."""
         try:
+            if getattr(self.templar, "evaluate_conditional", None) is not None:  # 2.19 and later
+                self.templar.available_variables = variables
+                if conditional:
+                    return self.templar.evaluate_conditional(expression)
+                return self.templar.evaluate_expression(expression)
             if conditional:
-                return self.templar.evaluate_conditional(expression)
-            return self.templar.evaluate_expression(expression)
+                self.templar.available_variables = variables
+                return boolean(self.templar.template("{%% if %s %%} True {%% else %%} False {%% endif %%}" % expression,
+                                                     disable_lookups=True))
+            return self._compose(expression, variables)
         except Exception as exc:
             if strict:
                 raise AnsibleParserError("cannot evaluate %r for source %s: %s"
-                                         % (expression, variables.get("ansible_host"), exc))
-            return None
+                                         % (expression, variables.get(self._id_var), exc))
+            return _FAILED
 
     def _hostname(self, record, variables, items, strict):
         for item in items:
             if item in record:
                 value = record[item]
+                if isinstance(value, bool) or not isinstance(value, (str, int)):
+                    continue
             else:
                 value = self._evaluate(item, variables, strict, conditional=False)
-            if value is not None and value != "":
-                return value if isinstance(value, str) else str(value)
+                if value is _FAILED:
+                    continue
+            if value is None or value == "":
+                continue
+            text = value if isinstance(value, str) else str(value)
+            if has_template_markers(text):
+                continue
+            return str(text)
         return None
 
+    def _host_variables(self, record, settings, skipped_fields):
+        """(host variables, variables for expressions) of one record."""
+        prefix, fields = settings["prefix"], settings["fields"]
+        every = {} if settings["expressions"] else None
+        chosen = {}
+        for field, value in record.items():
+            name = self._prefixed.get(field)
+            if name is None:
+                name = prefix + field if isinstance(field, str) else None
+                if name is None or not is_variable_name(name) or name.startswith("ansible_"):
+                    name = False
+                self._prefixed[field] = name
+            if name is False:
+                skipped_fields.add(to_text(field))
+                continue
+            if every is None and fields is not None and field not in fields:
+                continue
+            value = mark_api_value(value)
+            if fields is None or field in fields:
+                chosen[name] = value
+            if every is not None:
+                every[name] = value
+        computed = self._computed_host_variables(record)
+        chosen.update(computed)
+        if every is None:
+            return chosen, chosen
+        every.update(computed)
+        return chosen, every
+
+    def _computed_host_variables(self, record):
+        """Host variables derived from a record rather than copied from one field. Values are
+        marked like API data. (The place for variables computed from several fields.)"""
+        return {"ansible_host": mark_api_value(record.get("ip"))}
+
     def _select(self, records, settings):
-        """(hostname, record, variables) of every source that passes the client-side filters."""
-        prefix = settings["prefix"]
+        """(hostname, record, host variables, expression variables) of every source that passes the
+        client-side filters."""
         include, exclude, strict = settings["include"], settings["exclude"], settings["strict"]
-        prefixed = {}  # field name -> variable name, built once per distinct field
-        selected, unnamed = [], 0
+        self._prefixed = {}  # field name -> variable name (False: unusable), built once per distinct field
+        self._id_var = settings["prefix"] + "id"
+        selected, unnamed, not_sources, failed_filters, skipped_fields = [], 0, 0, 0, set()
         for record in records:
-            variables = {}
-            for field, value in record.items():
-                name = prefixed.get(field)
-                if name is None:
-                    name = prefixed[field] = prefix + field
-                    validate_variable_name(name)
-                variables[name] = value
-            variables["ansible_host"] = record.get("ip")
-            if include and not any(self._evaluate(e, variables, strict, True) for e in include):
+            if not isinstance(record, dict) or record.get("id") in (None, "") or isinstance(record.get("id"), (dict, list)):
+                not_sources += 1
                 continue
-            if exclude and any(self._evaluate(e, variables, strict, True) for e in exclude):
-                continue
+            host_vars, variables = self._host_variables(record, settings, skipped_fields)
+            if include:
+                verdicts = [self._evaluate(e, variables, strict, True) for e in include]
+                failed_filters += verdicts.count(_FAILED)
+                if not any(verdict is True for verdict in verdicts):
+                    continue
+            if exclude:
+                verdicts = [self._evaluate(e, variables, strict, True) for e in exclude]
+                failed_filters += verdicts.count(_FAILED)
+                # A filter that cannot be evaluated excludes: it must never widen the selection.
+                if any(verdict is True or verdict is _FAILED for verdict in verdicts):
+                    continue
             hostname = self._hostname(record, variables, settings["hostnames"], strict)
             if hostname is None:
                 unnamed += 1
                 continue
-            selected.append((hostname, record, variables))
+            selected.append((hostname, record, host_vars, variables))
+        if not_sources:
+            self.display.warning("%d record(s) of GET /v3/sources were left out because they are not source servers "
+                                 "(not an object, or no id)" % not_sources)
+        if skipped_fields:
+            self.display.warning("API field(s) %s were left out of the host variables: with hostvars_prefix %r they are "
+                                 "not valid variable names or would be ansible_* variables"
+                                 % (", ".join(sorted(repr(f) for f in skipped_fields)), settings["prefix"]))
+        if failed_filters:
+            self.display.warning("%d include/exclude filter evaluation(s) failed; those sources were left out "
+                                 "(set strict: true to fail instead)" % failed_filters)
         if unnamed:
             self.display.warning("%d source(s) were left out because none of the hostnames items gave them a name" % unnamed)
         return selected
 
-    def _populate(self, records, settings):
-        selected = self._select(records, settings)
-        names, collisions = make_unique([(hostname, record) for hostname, record, _v in selected], settings["collision"])
-        if collisions:
-            kept = "every one of them" if settings["collision"] == "suffix_all" else "all but the first registered"
-            self.display.warning("%d hostname(s) were shared by several sources; %s became <hostname>_<id> "
-                                 "(hostname_collision=%s). hostname: source ids, first registered first: %s"
-                                 % (len(collisions), kept, settings["collision"], describe_collisions(collisions)))
-        inventory = self.inventory
-        hosts = inventory.hosts
-        group_for = {}  # (kind, raw value) -> group name, built once per distinct value
-        default_groups = settings["default_groups"]
-        group_prefix = settings["group_prefix"]
-        constructed = settings["compose"] or settings["groups"] or settings["keyed_groups"]
-        strict = settings["strict"]
-        for hostname, (_name, record, variables) in zip(names, selected):
-            existed = hostname in hosts
-            inventory.add_host(hostname)
-            if existed:
-                # Another inventory source knows this host: merge the way Ansible merges.
-                for key, value in variables.items():
-                    inventory.set_variable(hostname, key, value)
-            else:
-                # A new host holds only inventory_file/inventory_dir, so a dict update is what
-                # set_variable per variable would do, without ~25 calls per host.
-                hosts[hostname].vars.update(variables)
-            if default_groups:
+    def _default_group_names(self, selected, settings):
+        """(kind, raw value) -> group name of the default groups these sources need."""
+        names = {}
+        if settings["default_groups"]:
+            for _hostname, record, _host_vars, _variables in selected:
                 for kind, field in (("state", "state"), ("os", "os_type")):
                     raw = record.get(field)
-                    if not raw:
-                        continue
-                    group = group_for.get((kind, raw))
-                    if group is None:
-                        group = group_for[(kind, raw)] = inventory.add_group(
-                            self._sanitize_group_name("%s%s_%s" % (group_prefix, kind, str(raw).lower())))
-                    inventory.add_child(group, hostname)
-            if constructed:
-                self._set_composite_vars(settings["compose"], variables, hostname, strict=strict)
-                # Host variables after compose, once per host rather than once per group entry.
-                host_vars = hosts[hostname].get_vars()
-                self._add_host_to_composed_groups(settings["groups"], host_vars, hostname, strict=strict, fetch_hostvars=False)
-                self._add_host_to_keyed_groups(settings["keyed_groups"], host_vars, hostname, strict=strict, fetch_hostvars=False)
+                    if raw and isinstance(raw, (str, int)) and (kind, raw) not in names:
+                        names[(kind, raw)] = self._sanitize_group_name(
+                            "%s%s_%s" % (settings["group_prefix"], kind, str(raw).lower()))
+        return names
+
+    def _add_source(self, hostname, record, host_vars, variables, settings, group_for):
+        inventory = self.inventory
+        hosts = inventory.hosts
+        if hostname in hosts:
+            # Another inventory source knows this host: merge the way Ansible merges.
+            for key, value in host_vars.items():
+                inventory.set_variable(hostname, key, value)
+        else:
+            inventory.add_host(hostname)
+            # A new host holds only inventory_file/inventory_dir, so a dict update is what
+            # set_variable per variable would do, without ~10 calls per host.
+            hosts[hostname].vars.update(host_vars)
+        if settings["default_groups"]:
+            for kind, field in (("state", "state"), ("os", "os_type")):
+                group = group_for.get((kind, record.get(field))) if isinstance(record.get(field), (str, int)) else None
+                if group is not None:
+                    inventory.add_child(inventory.add_group(group), hostname)
+        if settings["compose"] or settings["groups"] or settings["keyed_groups"]:
+            strict = settings["strict"]
+            self._set_composite_vars(settings["compose"], variables, hostname, strict=strict)
+            # Composed values are made from API data: marked like it, so they export plainly too.
+            host_vars_now = hosts[hostname].vars
+            for name in settings["compose"]:
+                if name in host_vars_now:
+                    host_vars_now[name] = mark_api_value(host_vars_now[name])
+            # Every field's variable plus what compose set, once per host rather than once per group entry.
+            context = dict(variables)
+            context.update(hosts[hostname].get_vars())
+            self._add_host_to_composed_groups(settings["groups"], context, hostname, strict=strict, fetch_hostvars=False)
+            self._add_host_to_keyed_groups(settings["keyed_groups"], context, hostname, strict=strict, fetch_hostvars=False)
+
+    def _populate(self, records, settings):
+        selected = self._select(records, settings)
+        group_for = self._default_group_names(selected, settings)
+        # Groups are a separate name space: every group known now (other sources, default groups)
+        # is a name no source may take; groups made by groups/keyed_groups are checked afterwards.
+        reserved = set(self.inventory.groups) | set(group_for.values())
+        names, collisions = make_unique([(hostname, record) for hostname, record, _h, _v in selected],
+                                        settings["collision"], reserved)
+        ours = []
+        for hostname, (_name, record, host_vars, variables) in zip(names, selected):
+            was_there = hostname in self.inventory.hosts
+            self._add_source(hostname, record, host_vars, variables, settings, group_for)
+            ours.append((hostname, was_there, record, host_vars, variables))
+        # A group from groups/keyed_groups may carry the name of one of our hosts: rename the host.
+        for _round in range(3):
+            clashing = [entry for entry in ours if entry[0] in self.inventory.groups and not entry[1]]
+            if not clashing:
+                break
+            taken = set(self.inventory.hosts) | set(self.inventory.groups)
+            for entry in clashing:
+                hostname, _was_there, record, host_vars, variables = entry
+                self.inventory.remove_host(self.inventory.hosts[hostname])
+                new_name, _collisions = make_unique([(hostname, record)], "suffix", taken)
+                taken.add(new_name[0])
+                collisions.setdefault(hostname, [str(record.get("id"))])
+                self._add_source(new_name[0], record, host_vars, variables, settings, group_for)
+                ours[ours.index(entry)] = (new_name[0], False, record, host_vars, variables)
+        if collisions:
+            kept = "every one of them" if settings["collision"] == "suffix_all" else "all but the first registered"
+            self.display.warning("%d hostname(s) were shared by several sources or are reserved (localhost, all, ungrouped, "
+                                 "a group name); %s became <hostname>_<id> (hostname_collision=%s; reserved names are "
+                                 "never kept). hostname: source ids, first registered first: %s"
+                                 % (len(collisions), kept, settings["collision"], describe_collisions(collisions)))
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        self._read_config(path)
         settings = self._read_settings()
         # Listing and building allocate about a hundred container objects per source and free
         # none of them, so every cyclic-GC pass in between is wasted work (measured: ~20% of
@@ -435,3 +717,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         finally:
             if gc_was_enabled:
                 gc.enable()
+
+
+class _Failed(object):
+    """The result of an expression that could not be evaluated (never true, never a value)."""
+
+    def __repr__(self):
+        return "<failed>"
+
+
+_FAILED = _Failed()

@@ -38,8 +38,8 @@ options:
     description:
       - ID of the source server whose agent ran the command.
       - 1 to 255 characters, no leading or trailing white space.
+      - Required (with O(command_name) and O(result)) unless O(results) is set.
     type: str
-    required: true
   command_name:
     description:
       - Name of the command the result is for, normally the RV(hwcloud.sms.sms_command#module:command_name)
@@ -49,12 +49,10 @@ options:
         V(TASK_HAS_STOPPED), V(TASK_HAS_FINISHED)) and any other name are sent unchanged.
       - 1 to 255 characters, no leading or trailing white space.
     type: str
-    required: true
   result:
     description:
       - V(success) when the agent carried the command out, V(fail) when it could not.
     type: str
-    required: true
     choices: [success, fail]
   result_detail:
     description:
@@ -64,6 +62,38 @@ options:
       - At most 64 KiB as JSON, nested at most 32 levels deep, with no NaN or Infinity.
     type: raw
     default: {}
+  results:
+    description:
+      - Many reports in one module run, sent up to O(workers) at a time. Each item has the keys of
+        the single form, checked by the same rules; every item is checked before anything is sent.
+      - A report that fails does not stop the others; the module then fails naming the failed ones,
+        and RV(results) says for every item whether it was recorded.
+      - Not combined with O(server_id), O(command_name), O(result) or O(result_detail).
+    type: list
+    elements: dict
+    suboptions:
+      server_id:
+        description: ID of the source server whose agent ran the command.
+        type: str
+        required: true
+      command_name:
+        description: Name of the command the result is for.
+        type: str
+        required: true
+      result:
+        description: V(success) or V(fail).
+        type: str
+        required: true
+        choices: [success, fail]
+      result_detail:
+        description: Details of the outcome, a dictionary or a string holding a JSON object.
+        type: raw
+        default: {}
+  workers:
+    description:
+      - How many reports of O(results) are sent at the same time (1 to 10).
+    type: int
+    default: 8
 """
 
 EXAMPLES = r"""
@@ -108,6 +138,18 @@ EXAMPLES = r"""
           rc: "{{ handled.rc | default(-1) }}"
           stderr: "{{ handled.stderr | default('') | truncate(512) }}"
 
+- name: Report the results of a whole wave in one module run
+  hwcloud.sms.sms_command_result:
+    results:
+      - server_id: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+        command_name: START
+        result: success
+      - server_id: 0c1d6f4e-3b0a-4b8e-9f61-2f1d9c5e7a10
+        command_name: STOP
+        result: fail
+        result_detail:
+          message: the pre-stop hook exited 3
+
 - name: Preview the report without sending it
   hwcloud.sms.sms_command_result:
     server_id: "{{ sms_server_id }}"
@@ -121,7 +163,7 @@ RETURN = r"""
 request:
   description:
     - The request sent to SMS, or in check mode the request that would have been sent.
-  returned: always
+  returned: when O(server_id) is set
   type: dict
   contains:
     method:
@@ -145,11 +187,50 @@ response:
   returned: success and not in check mode
   type: raw
   sample: {}
+results:
+  description:
+    - With O(results), one entry per item in the order given.
+  returned: when O(results) is set
+  type: list
+  elements: dict
+  sample: [{"server_id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "command_name": "START", "sent": true,
+            "request": {"method": "POST", "path": "/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result",
+                        "body": {"command_name": "START", "result": "success", "result_detail": {}}},
+            "response": {}}]
+  contains:
+    server_id:
+      description: ID of the source server.
+      type: str
+      returned: always
+    command_name:
+      description: Name of the command.
+      type: str
+      returned: always
+    sent:
+      description: Whether SMS accepted the report (V(false) in check mode and after an error).
+      type: bool
+      returned: always
+    request:
+      description: The request sent (or in check mode the request that would be sent), as RV(request).
+      type: dict
+      returned: always
+    response:
+      description: What SMS answered.
+      type: raw
+      returned: when the report was sent
+    error:
+      description:
+        - Why the report failed, with C(msg) and, for an API error, C(status), C(error_code),
+          C(error_msg) and C(request_id).
+      type: dict
+      returned: when the report failed
 """
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_name, check_server_id
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
 
 
 # Details are stored by SMS as they are: keep them to what a report needs.
@@ -197,16 +278,77 @@ def parse_result_detail(value):
     return value, None
 
 
+def _report_many(module):
+    """results: check every item, then send the reports up to ``workers`` at a time; a failed
+    report becomes that entry's ``error`` instead of stopping the others."""
+    params = module.params
+    single = [name for name in ("server_id", "command_name", "result") if params[name] is not None]
+    if single:
+        module.fail_json(msg="results cannot be combined with %s" % ", ".join(single))
+    if not params["results"]:
+        module.fail_json(msg="results must list at least one report")
+    if not 1 <= params["workers"] <= 10:
+        module.fail_json(msg="workers must be between 1 and 10, got %s" % params["workers"])
+    client = module.client
+    entries = []
+    for index, item in enumerate(params["results"]):
+        label = "results[%d]" % index
+        server_id = check_server_id(module, label + ".server_id", item["server_id"])
+        command_name = check_name(module, label + ".command_name", "command name", item["command_name"])
+        detail, problem = parse_result_detail(item["result_detail"])
+        if problem:
+            module.fail_json(msg="%s: %s" % (label, problem))
+        method, path, body = client.command_result_request(server_id, command_name, item["result"], detail)
+        entries.append(dict(server_id=server_id, command_name=command_name, sent=False,
+                            request=dict(method=method, path=path, body=body)))
+    if module.check_mode:
+        module.exit_json(changed=True, results=entries)
+
+    def send(entry):
+        request = entry["request"]
+        try:
+            body = request["body"]
+            entry["response"] = client.report_command_result(entry["server_id"], entry["command_name"],
+                                                             body["result"], body["result_detail"])
+            entry["sent"] = True
+        except SmsApiError as exc:
+            entry["error"] = dict(exc.to_dict(), msg=str(exc))
+        except SmsClientError as exc:
+            entry["error"] = dict(msg=str(exc))
+        return entry
+
+    with ThreadPoolExecutor(max_workers=min(params["workers"], len(entries))) as pool:
+        entries = list(pool.map(send, entries))
+    failed = [entry for entry in entries if "error" in entry]
+    if failed:
+        module.fail_json(
+            msg="Reporting failed for %d of %d command results (first: %s %s: %s)"
+                % (len(failed), len(entries), failed[0]["server_id"], failed[0]["command_name"], failed[0]["error"]["msg"]),
+            changed=len(failed) < len(entries), results=entries)
+    module.exit_json(changed=True, results=entries)
+
+
 def main():
     module = SmsModule(
         argument_spec=dict(
-            server_id=dict(type="str", required=True),
-            command_name=dict(type="str", required=True),
-            result=dict(type="str", required=True, choices=["success", "fail"]),
+            server_id=dict(type="str"),
+            command_name=dict(type="str"),
+            result=dict(type="str", choices=["success", "fail"]),
             result_detail=dict(type="raw", default={}),
+            results=dict(type="list", elements="dict", options=dict(
+                server_id=dict(type="str", required=True),
+                command_name=dict(type="str", required=True),
+                result=dict(type="str", required=True, choices=["success", "fail"]),
+                result_detail=dict(type="raw", default={}),
+            )),
+            workers=dict(type="int", default=8),
         ),
+        required_one_of=[("server_id", "results")],
+        required_by=dict(server_id=("command_name", "result")),
         supports_check_mode=True,
     )
+    if module.params["results"] is not None:
+        _report_many(module)
     server_id = check_server_id(module)
     command_name = check_name(module, "command_name", "command name")
     detail, problem = parse_result_detail(module.params["result_detail"])
@@ -219,7 +361,7 @@ def main():
     if module.check_mode:
         module.exit_json(changed=True, request=request)
     response = module.call("Reporting the %s result of source server %s failed" % (command_name, server_id),
-                           client.request, method, path, body=body)
+                           client.report_command_result, server_id, command_name, module.params["result"], detail)
     module.exit_json(changed=True, request=request, response=response)
 
 

@@ -7,6 +7,8 @@ Usage::
     emu.url, emu.credentials, emu.store.list_sources()
     emu.stop()
 
+Parts: server (HTTP plumbing, ``Emulator``), routes (the API table), admin (/_emulator/),
+auth, faults, store (= database + sources + commands + tasks), records, fleet, signing, errors.
 Inferred behaviour (not documented by Huawei) is listed in tests/emulator/README.md.
 """
 

@@ -6,12 +6,13 @@ import secrets
 class ApiError(Exception):
     """An SMS/API-gateway error answer: HTTP status + JSON body."""
 
-    def __init__(self, status, error_code, error_msg, extra=None):
+    def __init__(self, status, error_code, error_msg, extra=None, headers=()):
         super().__init__("%s %s: %s" % (status, error_code, error_msg))
         self.status = status
         self.error_code = error_code
         self.error_msg = error_msg
         self.extra = extra or {}
+        self.headers = list(headers)  # extra response headers, e.g. Retry-After
 
     def body(self, request_id):
         body = {"error_code": self.error_code, "error_msg": self.error_msg}
@@ -43,8 +44,9 @@ def no_api():
     return ApiError(404, "APIGW.0101", "The API does not exist or has not been published in the environment")
 
 
-def throttled():
-    return ApiError(429, "APIGW.0308", "The throttling threshold has been reached")
+def throttled(retry_after):
+    return ApiError(429, "APIGW.0308", "The throttling threshold has been reached",
+                    headers=[("Retry-After", str(retry_after))])
 
 
 def server_error(status):

@@ -4,6 +4,7 @@
 import json
 
 import pytest
+import yaml
 from ansible.errors import AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.template import Templar
@@ -13,6 +14,11 @@ from ansible._internal._datatag._tags import TrustedAsTemplate
 from ansible_collections.hwcloud.sms.plugins.inventory import sms_sources
 from ansible_collections.hwcloud.sms.plugins.inventory.sms_sources import (
     InventoryModule, build_queries, make_unique, merge_by_id)
+
+
+# The plugin's own documented defaults, so a test sees what a user without that option sees.
+DOCUMENTED_DEFAULTS = dict((name, spec.get("default")) for name, spec in
+                           yaml.safe_load(sms_sources.DOCUMENTATION)["options"].items())
 
 
 def record(source_id, name, ip="10.0.0.1", state="waiting", os_type="LINUX", add_date=1000, **extra):
@@ -29,10 +35,8 @@ def trusted(text):
 def plugin_with(options):
     """A plugin whose options come from ``options`` and an empty InventoryData."""
     plugin = InventoryModule()
-    defaults = {"filters": {}, "include_filters": [], "exclude_filters": [], "hostnames": ["name", "ip", "id"],
-                "hostname_collision": "suffix", "default_groups": True, "default_groups_prefix": "",
-                "hostvars_prefix": "sms_", "page_workers": 8, "compose": {}, "groups": {}, "keyed_groups": [],
-                "strict": False, "leading_separator": True, "use_extra_vars": False}
+    defaults = dict(DOCUMENTED_DEFAULTS, compose={}, groups={}, keyed_groups=[], strict=False, leading_separator=True,
+                    use_extra_vars=False)
     defaults.update(options)
     plugin.get_option = defaults.get
     plugin.inventory = InventoryData()
@@ -40,6 +44,7 @@ def plugin_with(options):
     plugin._vars = {}
     warnings = []
     plugin.display = type("D", (), {"warning": staticmethod(warnings.append), "vvv": staticmethod(lambda m: None)})()
+    plugin._cache = {}
     return plugin, warnings
 
 
@@ -191,7 +196,7 @@ def test_default_groups_prefix_and_off():
 
 def test_every_field_is_a_prefixed_variable_and_ansible_host_is_the_ip():
     source = record("1", "a", ip="10.1.2.3")
-    inventory, _w = populate({}, [source])
+    inventory, _w = populate({"hostvar_fields": ["all"]}, [source])
     host_vars = inventory.hosts["a"].vars
     for field, value in source.items():
         assert host_vars["sms_" + field] == value
@@ -241,8 +246,158 @@ def test_host_known_from_another_source_keeps_its_other_variables():
     plugin.inventory.add_host("a")
     plugin.inventory.set_variable("a", "owner", "team-x")
     plugin.inventory.set_variable("a", "sms_current_task", {"note": "from elsewhere"})
-    plugin._populate([record("1", "a")], plugin._read_settings())
+    plugin._populate([record("1", "a")], dict(plugin._read_settings(), fields=None))
     host_vars = plugin.inventory.hosts["a"].vars
     # set_variable semantics (hash_behaviour=replace by default): ours replaces, theirs stays.
     assert host_vars["owner"] == "team-x"
     assert host_vars["sms_current_task"] == {"id": "t-1", "state": "RUNNING"}
+
+
+# --- host and group name spaces (issue 11, cases 3 and 4) ----------------------------------
+
+@pytest.mark.parametrize("name", ["localhost", "127.0.0.1", "::1", "LocalHost", "all", "ungrouped"])
+def test_reserved_names_never_become_hosts(name):
+    inventory, warnings = populate({}, [record("id-1", name, ip="10.0.0.9"), record("id-2", "web")])
+    assert sorted(inventory.hosts) == sorted(["%s_id-1" % name, "web"])
+    assert inventory.hosts["%s_id-1" % name].vars["ansible_host"] == "10.0.0.9"
+    assert "localhost" not in inventory.hosts
+    assert len(warnings) == 1 and "%s: id-1" % name in warnings[0]
+
+
+def test_ip_of_the_implicit_localhost_is_not_a_hostname_either():
+    inventory, _w = populate({}, [record("id-1", "", ip="127.0.0.1")])
+    assert list(inventory.hosts) == ["127.0.0.1_id-1"]
+
+
+@pytest.mark.parametrize("name", ["os_linux", "state_waiting", "state_error"])
+def test_a_source_named_like_a_default_group_leaves_the_group_alone(name):
+    records = [record("id-1", name, os_type="WINDOWS", state="replicate"), record("id-2", "lin", os_type="LINUX"),
+               record("id-3", "err", state="error", os_type="WINDOWS")]
+    inventory, _w = populate({}, records)
+    assert name not in inventory.hosts and "%s_id-1" % name in inventory.hosts
+    assert [h.name for h in inventory.groups["os_linux"].get_hosts()] == ["lin"]
+    assert [h.name for h in inventory.groups["state_error"].get_hosts()] == ["err"]
+    assert sorted(h.name for h in inventory.groups["os_windows"].get_hosts()) == sorted(["%s_id-1" % name, "err"])
+
+
+def test_a_group_from_keyed_groups_renames_the_host_with_its_name():
+    records = [record("id-1", "cycle_cutovered", migration_cycle="replicating"),
+               record("id-2", "b", migration_cycle="cutovered")]
+    inventory, _w = populate({"keyed_groups": [{"key": trusted("sms_migration_cycle"), "prefix": "cycle"}]}, records)
+    assert "cycle_cutovered" not in inventory.hosts
+    assert [h.name for h in inventory.groups["cycle_cutovered"].get_hosts()] == ["b"]
+    assert [h.name for h in inventory.groups["cycle_replicating"].get_hosts()] == ["cycle_cutovered_id-1"]
+    assert inventory.hosts["cycle_cutovered_id-1"].vars["sms_id"] == "id-1"
+
+
+def test_groups_known_from_other_sources_are_not_taken():
+    plugin, _w = plugin_with({})
+    plugin.inventory.add_group("webservers")
+    plugin._populate([record("id-1", "webservers")], plugin._read_settings())
+    assert "webservers" not in plugin.inventory.hosts and "webservers_id-1" in plugin.inventory.hosts
+
+
+def test_a_name_like_another_sources_suffixed_name_does_not_fail_the_inventory():
+    records = [record("a", "web", add_date=1), record("b", "web", add_date=2), record("c", "web_b", add_date=3)]
+    inventory, _w = populate({}, records)
+    ids = dict((name, host.vars["sms_id"]) for name, host in inventory.hosts.items())
+    # the source really named web_b keeps its name; the renamed twin takes the next free one
+    assert ids == {"web": "a", "web_b": "c", "web_b_2": "b"}
+
+
+def test_odd_records_are_left_out_without_failing_the_others():
+    records = [["not", "a", "record"], {"name": "no-id"}, record("id-1", {"a": "dict"}, ip="10.0.0.5"),
+               record("id-2", "good"), record("id-3", True, ip=None)]
+    inventory, warnings = populate({}, records)
+    assert sorted(inventory.hosts) == ["10.0.0.5", "good", "id-3"]
+    assert any("2 record(s)" in w for w in warnings)
+
+
+# --- variables (issue 11 case 5; issue 12 hostvar_fields) ----------------------------------
+
+@pytest.mark.parametrize("prefix", ["ansible_", "Ansible_", "ansible"])
+def test_hostvars_prefix_that_would_make_connection_variables_is_refused(prefix):
+    plugin, _warnings = plugin_with({"hostvars_prefix": prefix})
+    with pytest.raises(AnsibleParserError, match="hostvars_prefix must not start with 'ansible'"):
+        plugin._read_settings()
+
+
+def test_api_field_that_is_not_a_variable_name_is_left_out_per_field():
+    records = [record("id-1", "a", **{"bad-field": 1, "with space": 2, "fine": 3}), record("id-2", "b")]
+    inventory, warnings = populate({"hostvar_fields": ["all"]}, records)
+    assert sorted(inventory.hosts) == ["a", "b"]
+    assert inventory.hosts["a"].vars["sms_fine"] == 3
+    assert not [k for k in inventory.hosts["a"].vars if "bad" in k or "space" in k]
+    assert any("'with space'" in w and "'bad-field'" in w for w in warnings)
+
+
+def test_a_field_that_would_become_an_ansible_variable_is_left_out():
+    inventory, warnings = populate({"hostvars_prefix": "a", "hostvar_fields": ["all"]},
+                                   [record("id-1", "a", nsible_user="root", ip="10.0.0.1")])
+    assert inventory.hosts["a"].vars["ansible_host"] == "10.0.0.1"
+    assert "ansible_user" not in inventory.hosts["a"].vars
+    assert any("'nsible_user'" in w for w in warnings)
+
+
+def test_default_hostvar_fields_are_lean_but_every_field_serves_expressions():
+    records = [record("id-1", "a", migration_cycle="cutovered"), record("id-2", "b", connected=False)]
+    inventory, _w = populate({
+        "include_filters": [trusted("sms_current_task.state == 'RUNNING'")],
+        "compose": {"task_id": trusted("sms_current_task.id")},
+        "groups": {"with_checks": trusted("sms_checks is defined")}}, records)
+    host_vars = inventory.hosts["a"].vars
+    assert host_vars["task_id"] == "t-id-1"
+    assert [h.name for h in inventory.groups["with_checks"].get_hosts()] == ["a", "b"]
+    for lean in ("sms_id", "sms_name", "sms_ip", "sms_state", "sms_os_type", "sms_connected", "sms_migration_cycle"):
+        assert lean in host_vars
+    assert "sms_current_task" not in host_vars and "sms_checks" not in host_vars and "sms_add_date" not in host_vars
+
+
+def test_hostvar_fields_chooses_the_exported_fields():
+    inventory, _w = populate({"hostvar_fields": ["id", "current_task"]}, [record("id-1", "a", ip="10.0.0.7")])
+    assert set(k for k in inventory.hosts["a"].vars if k.startswith(("sms_", "ansible_"))) == {
+        "sms_id", "sms_current_task", "ansible_host"}
+    assert inventory.hosts["a"].vars["ansible_host"] == "10.0.0.7"
+
+
+@pytest.mark.parametrize("fields, word", [([], "at least one"), (["all", "id"], "cannot be combined"),
+                                          (["bad-name"], "'bad-name'")])
+def test_bad_hostvar_fields_are_refused(fields, word):
+    plugin, _warnings = plugin_with({"hostvar_fields": fields})
+    with pytest.raises(AnsibleParserError, match=word):
+        plugin._read_settings()
+
+
+# --- client-side filters that cannot be evaluated (issue 11 case 6) -------------------------
+
+def test_exclude_filter_that_fails_excludes_even_without_strict():
+    records = [record("1", "a"), record("2", "b", state="error")]
+    inventory, warnings = populate({"strict": False, "exclude_filters": [trusted("sms_state == 'error'"),
+                                                                         trusted("no_such_var.attr")]}, records)
+    assert list(inventory.hosts) == []
+    assert any("filter evaluation(s) failed" in w for w in warnings)
+
+
+def test_include_filter_that_fails_for_some_sources_includes_only_those_it_can_prove():
+    records = [record("1", "a", current_task=None), record("2", "b")]
+    inventory, _w = populate({"strict": False, "include_filters": [trusted("sms_current_task.state == 'RUNNING'")]},
+                             records)
+    assert list(inventory.hosts) == ["b"]
+
+
+# --- API text and templating ------------------------------------------------------------------
+
+def test_hostname_with_template_delimiters_falls_through_to_the_next_item():
+    payload = "{{ lookup('ansible.builtin.pipe', 'id') }}"
+    inventory, _w = populate({}, [record("id-1", payload, ip="10.0.0.3")])
+    assert list(inventory.hosts) == ["10.0.0.3"]
+    assert inventory.hosts["10.0.0.3"].vars["sms_name"] == payload
+
+
+def test_text_without_delimiters_is_trusted_and_text_with_them_is_not():
+    from ansible.template import is_trusted_as_template
+    marked = sms_sources.mark_api_value({"plain": "web-1", "jinja": "{{ x }}", "nested": [{"a": "{% if %}"}, "ok"],
+                                         "number": 3, "none": None})
+    assert is_trusted_as_template(marked["plain"]) and is_trusted_as_template(marked["nested"][1])
+    assert not is_trusted_as_template(marked["jinja"]) and not is_trusted_as_template(marked["nested"][0]["a"])
+    assert marked["number"] == 3 and marked["none"] is None

@@ -48,3 +48,20 @@ class SignedClient:
         response = self.conn.getresponse()
         raw = response.read()
         return response.status, (json.loads(raw) if raw else None), dict(response.getheaders())
+
+
+LINUX_BODY = {"name": "reg-01", "hostname": "reg-01", "ip": "192.168.0.10", "os_type": "LINUX",
+              "os_version": "CENTOS7.9", "agent_version": "25.1.0", "cpu_quantity": 2, "memory": 4096,
+              "networks": [{"name": "eth0", "ip": "192.168.0.10", "mac": "fa:16:3e:99:00:01", "mtu": 1500}],
+              "disks": [{"name": "/dev/vda", "size": 42949672960, "device_use": "OS"}],
+              "btrfs_list": [], "volume_groups": [], "has_rsync": True, "has_tc": True, "boot_loader": "GRUB"}
+
+
+def new_task(emu, client):
+    """Register LINUX_BODY's source and create a READY task for it; return (source_id, task_id)."""
+    source_id = client.request("POST", "/v3/sources", body=LINUX_BODY)[1]["id"]
+    status, body, _headers = client.request("POST", "/v3/tasks", body={
+        "name": "t1", "type": "MIGRATE_FILE", "os_type": "LINUX", "source_server": {"id": source_id},
+        "target_server": {"vm_id": "vm", "name": "target"}, "region_id": emu.region, "project_id": emu.project_id})
+    assert status == 200
+    return source_id, body["id"]

@@ -1,17 +1,15 @@
-"""Fault injection, dropped connections, fleet determinism and the 100k-source build time."""
+"""Fault injection: shares, seeds, forced answers, drops, latency, fail-after-acting, new kinds."""
 
 import http.client
-import json
 import threading
 import time
-import urllib.request
 
 import pytest
 
-from sms_emulator import Emulator
-from sms_emulator.fleet import ip_for
+from sms_emulator.faults import FAULT_KINDS, Dropped, FaultInjector, FaultKind
 
-from emulator_client import SignedClient
+from support.emulator_client import SignedClient
+
 
 REQUESTS = 400
 
@@ -120,69 +118,31 @@ def test_latency_does_not_block_other_connections(sms_emulator, sms_emulator_fau
     assert 0.3 <= elapsed < 2.0
 
 
-def test_admin_endpoints_are_not_faulted_and_work(sms_emulator, sms_emulator_faults):
-    sms_emulator_faults(rate_5xx=1.0)
-    base = sms_emulator.url + "/_emulator/"
-    with urllib.request.urlopen(base + "faults") as response:
-        assert json.load(response)["rate_5xx"] == 1.0
-    request = urllib.request.Request(base + "faults", data=json.dumps({"rate_429": 0.5}).encode(), method="POST")
-    with urllib.request.urlopen(request) as response:
-        assert json.load(response)["rate_429"] == 0.5
-    assert sms_emulator.fault_config["rate_5xx"] == 0.0
-    request = urllib.request.Request(base + "users", method="POST", data=json.dumps(
-        {"access_key": "ADMINAK", "secret_key": "s", "denied_actions": ["sms:server:list"]}).encode())
-    with urllib.request.urlopen(request) as response:
-        assert json.load(response) == {"access_key": "ADMINAK"}
-    sms_emulator.reset_faults()
-    assert SignedClient(sms_emulator, "ADMINAK", "s").request("GET", "/v3/sources")[0] == 403
-    with urllib.request.urlopen(base + "requests") as response:
-        log = json.load(response)
-    assert log[-1]["status"] == 403 and log[-1]["path"] == "/v3/sources"
-    with urllib.request.urlopen(urllib.request.Request(base + "requests", method="DELETE")):
-        pass
-    assert sms_emulator.request_log() == []
+def test_a_new_fault_kind_plugs_in(emulator_factory):
+    """The extension points the fault kinds give: an option, a seeded draw and a reshaped answer."""
 
+    class HtmlOrCut(FaultKind):
+        options = {"html": False, "cut": False}
 
-def test_request_log_hides_tokens(sms_emulator):
-    SignedClient(sms_emulator, auth_token=sms_emulator.auth_token).request("GET", "/v3/sources", {"limit": 1})
-    entry = sms_emulator.request_log()[-1]
-    assert entry["status"] == 200 and sms_emulator.auth_token not in json.dumps(entry)
+        def shape_response(self, decision, config, exchange, response):
+            if config["html"]:
+                exchange.entry["fault"] = "html"
+                response.body = b"<html>gateway</html>"
+            if config["cut"]:
+                def half(wfile, body):
+                    wfile.write(body[:len(body) // 2])
+                    raise Dropped()
+                response.write_body = half
 
-
-def test_fleet_is_deterministic(emulator_factory):
-    first = emulator_factory(sources=40, seed=21, states={"waiting": 1, "finished": 1})
-    second = emulator_factory(sources=40, seed=21, states={"waiting": 1, "finished": 1})
-    assert first.store.list_sources() == second.store.list_sources()
-    assert {record["state"] for record in first.store.list_sources()} == {"waiting", "finished"}
-    third = emulator_factory(sources=40, seed=22)
-    assert first.store.list_sources() != third.store.list_sources()
-
-
-def test_ips_unique_for_a_large_fleet():
-    ips = {ip_for(index) for index in range(200000)}
-    assert len(ips) == 200000
-    assert all(ip.startswith(("10.", "172.")) for ip in list(ips)[:1000])
-
-
-def test_100k_sources_build_time_and_page_speed():
-    emulator = Emulator(sources=100000, seed=1).start()
-    try:
-        print("\n100000 sources built in %.2fs" % emulator.fleet_seconds)
-        assert emulator.store.count_sources() == 100000
-        client = SignedClient(emulator)
-        timings = []
-        for offset in (0, 200, 20000, 65000):
-            started = time.perf_counter()
-            status, body, _headers = client.request("GET", "/v3/sources", {"limit": 200, "offset": offset})
-            timings.append((time.perf_counter() - started) * 1000)
-            assert status == 200 and body["count"] == 100000 and len(body["source_servers"]) == 200
-        print("page of 200 over HTTP: %s ms" % ", ".join("%.1f" % value for value in timings))
-        store_timings = []
-        for offset in (0, 5000, 50000):
-            started = time.perf_counter()
-            emulator.store.query_sources_json({}, 200, offset)
-            store_timings.append((time.perf_counter() - started) * 1000)
-        print("page of 200 from the store: %s ms" % ", ".join("%.1f" % value for value in store_timings))
-        assert emulator.fleet_seconds < 120
-    finally:
-        emulator.stop()
+    emu = emulator_factory(sources=3)
+    emu.fault_injector = FaultInjector(kinds=FAULT_KINDS + [HtmlOrCut()])
+    client = SignedClient(emu)
+    emu.set_faults(html=True)
+    with pytest.raises(ValueError):
+        client.request("GET", "/v3/sources")
+    assert emu.request_log()[-1]["fault"] == "html"
+    emu.set_faults(cut=True)
+    with pytest.raises(http.client.IncompleteRead):
+        SignedClient(emu).request("GET", "/v3/sources")
+    with pytest.raises(ValueError):
+        emu.set_faults(nonsense=1)

@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # Waiting options shared by sms_task_info and sms_task_action, and the phase table
+    # (plugins/module_utils/_phases.py is the one definition).
+    DOCUMENTATION = r"""
+options:
+  wait_mode:
+    description:
+      - V(all) waits until every task is in one of the wanted phases; V(any) until one is.
+      - A task that reached a wanted phase is not read again.
+    type: str
+    choices: [all, any]
+    default: all
+  fail_on:
+    description:
+      - Phases (or task states in upper case, like V(SYNC_FAIL)) that end the wait at once
+        with a failure naming each such task and its parsed C(error_json).
+      - An empty list never fails early.
+    type: list
+    elements: str
+    default: [failed]
+  wait_timeout:
+    description:
+      - Seconds to wait in this one module call; migrations of large disks take hours to days.
+      - The module fails when this passes first, naming the tasks still waited for.
+      - For waits longer than the job timeout of AWX or a CI runner, raise that timeout too.
+    type: float
+    default: 86400
+  poll_interval:
+    description:
+      - Seconds between two polls. Each poll costs the cheaper of one paged C(GET /v3/tasks)
+        listing and one C(GET /v3/tasks/{id}) per task still waited for.
+    type: float
+    default: 30
+  progress_file:
+    description:
+      - File rewritten after every poll with the time, the count per phase and a table of
+        server, phase, progress, ETA and task state; follow a long wait with C(tail -f) or
+        C(watch cat). The directory must exist.
+    type: path
+notes:
+  - "Phases, derived from the task state and the source server's state and migration cycle:
+    V(ready) (READY); V(replicating) (RUNNING, SKIPPING, RESETING); V(syncing) (SYNCING,
+    continuous or incremental sync); V(replicated) (MIGRATE_SUCCESS, target not launched yet);
+    V(cutting_over) (source C(cutovering)); V(finished) (MIGRATE_SUCCESS with the source
+    C(finished) or cycle C(cutovered), or SYNC_SUCCESS); V(stopping) (ABORTING); V(stopped)
+    (ABORT); V(failed) (MIGRATE_FAIL, SYNC_FAIL, SYNC_F_ROLLBACKING, SYNC_F_ROLLBACK_SUCCESS);
+    V(deleting) (DELETING); V(unknown) (any other state, passed through in C(state))."
+  - The waiting happens inside the module; do not wrap it in C(until) loops (each retry would
+    start the module and sign its requests again).
+"""

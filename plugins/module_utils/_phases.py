@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Migration phases: one word per task for where a migration stands, defined once here.
+
+SMS splits the lifecycle across two records: the task (``state``) and its source server
+(``state`` and ``migration_cycle``). A task stays MIGRATE_SUCCESS while the source shows the
+target being launched and launched, so a phase is derived from both. Any state SMS may add
+later maps to ``unknown`` and is passed through untouched, never an error.
+
+| phase        | task state                                   | source state / migration_cycle            |
+|--------------|----------------------------------------------|-------------------------------------------|
+| ready        | READY                                        |                                           |
+| replicating  | RUNNING, SKIPPING, RESETING                  | not cutovering                            |
+| syncing      | SYNCING                                      | not cutovering                            |
+| replicated   | MIGRATE_SUCCESS                              | neither launching nor launched            |
+| cutting_over | RUNNING, SYNCING, MIGRATE_SUCCESS            | cutovering (state or cycle)               |
+| finished     | MIGRATE_SUCCESS, SYNC_SUCCESS                | finished or cutovered (any for SYNC_SUCCESS) |
+| stopping     | ABORTING                                     |                                           |
+| stopped      | ABORT                                        |                                           |
+| failed       | MIGRATE_FAIL, SYNC_FAIL, SYNC_F_ROLLBACKING, SYNC_F_ROLLBACK_SUCCESS |                   |
+| deleting     | DELETING                                     |                                           |
+| unknown      | anything else (e.g. CUTOVER_READY), or none  |                                           |
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+PHASES = ("ready", "replicating", "syncing", "replicated", "cutting_over", "finished",
+          "stopping", "stopped", "failed", "deleting", "unknown")
+
+# Task state -> phase when the source record does not change the picture.
+TASK_STATE_PHASES = {
+    "READY": "ready",
+    "RUNNING": "replicating",
+    "SKIPPING": "replicating",  # skipping the consistency-check sub-task, still replicating
+    "RESETING": "replicating",  # SMS's spelling; a task being reset keeps its replication
+    "SYNCING": "syncing",
+    "MIGRATE_SUCCESS": "replicated",
+    "SYNC_SUCCESS": "finished",
+    "MIGRATE_FAIL": "failed",
+    "SYNC_FAIL": "failed",
+    "SYNC_F_ROLLBACKING": "failed",
+    "SYNC_F_ROLLBACK_SUCCESS": "failed",
+    "ABORTING": "stopping",
+    "ABORT": "stopped",
+    "DELETING": "deleting",
+}
+TASK_STATES = tuple(TASK_STATE_PHASES)
+
+_LAUNCHING = "cutovering"
+_LAUNCHED_STATES = ("finished",)
+_LAUNCHED_CYCLES = ("cutovered",)
+
+
+def phase(task_state, source_state=None, migration_cycle=None):
+    """The phase of a task from its state and its source server's state and migration cycle."""
+    base = TASK_STATE_PHASES.get(task_state, "unknown") if isinstance(task_state, str) else "unknown"
+    if base in ("replicating", "syncing", "replicated"):
+        if _LAUNCHING in (source_state, migration_cycle):
+            return "cutting_over"
+    if base == "replicated":
+        if source_state in _LAUNCHED_STATES or migration_cycle in _LAUNCHED_CYCLES:
+            return "finished"
+    return base
+
+
+def task_phase(task):
+    """phase() of a task record (GET /v3/tasks/{id} or one item of GET /v3/tasks), whose
+    source_server carries the source's state and migration_cycle."""
+    if not isinstance(task, dict):
+        return "unknown"
+    source = task.get("source_server") if isinstance(task.get("source_server"), dict) else {}
+    return phase(task.get("state"), source.get("state"), source.get("migration_cycle"))
+
+
+def phase_summary(phases):
+    """Count per phase, every phase present (zeros included), in PHASES order."""
+    summary = dict((name, 0) for name in PHASES)
+    for name in phases:
+        summary[name if name in summary else "unknown"] += 1
+    return summary
+
+
+def matches(task_state, task_phase_name, names):
+    """Whether a task is one of ``names``: phases are lower case, raw task states upper case."""
+    return task_phase_name in names or (task_state is not None and task_state in names)

@@ -1,0 +1,757 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: sms_task
+short_description: Create or delete Huawei Cloud SMS migration tasks, one per source server
+version_added: 0.1.0
+description:
+  - Makes sure a source server has a migration task of Server Migration Service (SMS)
+    (C(POST /v3/tasks)), or has none (C(DELETE /v3/tasks/{id})). The source server is the key, so
+    running the module again never creates a second task for it.
+  - The target is either created from a server template (O(template_id)) or an existing ECS
+    (O(target_server_id) and O(target_server_name)).
+  - The target disks are copied from the source's recommended layout (C(init_target_server.disks),
+    that is name, size in bytes, device use, physical volumes), as Terraform does; SMS refuses a
+    task without disks. O(target_disks) changes single disks by name.
+  - The region and project of the task come from the connection options (O(region),
+    O(project_id), or the project ID looked up in IAM); the project name is the region.
+  - A task that exists already is compared with the options that were set. Most fields of a
+    task cannot change after it was created, so a difference fails, showing the difference,
+    before anything is sent. Delete the task (O(state=absent)) and create it again to change them.
+  - O(tasks) handles a whole wave in one call. Every row is checked first (unknown or ambiguous
+    source server, disconnected agent, failed environment checks, duplicate sources or targets,
+    bad values) and every problem is reported at once, before anything is sent.
+  - Request bodies carry only the fields of the official SDK's C(PostTask) model.
+author:
+  - hwcloud.sms maintainers (@hwcloud)
+extends_documentation_fragment:
+  - hwcloud.sms.sms
+  - hwcloud.sms.sms.ACTION_GROUP
+attributes:
+  check_mode:
+    support: full
+    description: Reads the source servers and tasks, checks everything and returns the requests that would be sent.
+  diff_mode:
+    support: full
+    description: Shows the task before and after (the request that would create it).
+options:
+  source_id:
+    description: ID of the source server. One of O(source_id), O(source_name), O(source_ip) or O(tasks) is required.
+    type: str
+  source_name:
+    description: Name of the source server; it must match exactly one source server.
+    type: str
+  source_ip:
+    description: IP address of the source server; it must match exactly one source server.
+    type: str
+  tasks:
+    description:
+      - Rows of a wave, each a dict with the per-task options of this module (O(source_id),
+        O(source_name) or O(source_ip), O(name), O(template_id), O(target_server_id),
+        O(target_server_name), O(migration_ip), O(type), O(syncing), O(start), O(priority),
+        O(speed_limit), O(start_target_server), O(use_public_ip), O(target_disks) ...).
+        Options set outside O(tasks) are the defaults of every row.
+      - Source servers are then resolved from one listing of all source servers and existing
+        tasks from one listing of all tasks.
+    type: list
+    elements: dict
+  state:
+    description:
+      - V(present) makes sure the task exists, V(absent) deletes it.
+      - A task that is running (replicating, syncing, cutting over, stopping) is not deleted
+        unless O(force=true), which stops it first and waits until it stopped.
+    type: str
+    choices: [present, absent]
+    default: present
+  force:
+    description: With O(state=absent), stop a running task and wait for it to stop before deleting it.
+    type: bool
+    default: false
+  name:
+    description:
+      - Name of the task. Default the source server's name, with characters SMS does not accept
+        in task names replaced by C(-).
+      - Letters, digits, Chinese characters, C(_) and C(-), 1 to 255 characters.
+    type: str
+  template_id:
+    description: ID of the server template the target server is created from (sent as C(vm_template_id)).
+    type: str
+  target_server_id:
+    description: ID of an existing ECS to migrate onto (sent as C(target_server.vm_id) with C(exist_server=true)).
+    type: str
+  target_server_name:
+    description:
+      - Name of the target server. Required with O(target_server_id); default the source name with a template.
+    type: str
+  migration_ip:
+    description: IP address of the target used for the migration (needed with an existing target).
+    type: str
+  type:
+    description: Migration type. Default V(MIGRATE_BLOCK) for Windows (the only one it supports) and V(MIGRATE_FILE) for Linux.
+    type: str
+    choices: [MIGRATE_FILE, MIGRATE_BLOCK]
+  syncing:
+    description: Keep synchronising continuously after the full copy (until the cut-over).
+    type: bool
+  start_target_server:
+    description: Start the target server after the migration (SMS default V(true)).
+    type: bool
+  use_public_ip:
+    description: Migrate over the target's public IP (SMS default V(true)).
+    type: bool
+  use_ipv6:
+    description: Migrate over IPv6.
+    type: bool
+  priority:
+    description: Priority of the task, V(low), V(standard) or V(high) (sent as 0, 1, 2).
+    type: str
+    choices: [low, standard, high]
+  speed_limit:
+    description: Speed limit in Mbit/s (0 to 10000, 0 means none).
+    type: int
+  over_speed_threshold:
+    description: Percentage over O(speed_limit) at which SMS pauses the task.
+    type: float
+  is_need_consistency_check:
+    description: Check the consistency of the data after the migration.
+    type: bool
+  need_migration_test:
+    description: Allow a migration drill.
+    type: bool
+  start_network_check:
+    description: Check the network quality before migrating.
+    type: bool
+  clonevm_template_id:
+    description: Server template of the clone server used by a clone test.
+    type: str
+  start:
+    description:
+      - Start the task. A new task is created with C(auto_start); an existing task is started
+        when it is ready, stopped or failed (it is left alone when it already runs or ran).
+    type: bool
+    default: false
+  target_disks:
+    description:
+      - Changes to the target disks copied from the source, by disk name (C(/dev/vda), C(Disk 0) ...).
+        Each item needs C(name) and may set C(size) (bytes) or C(size_gb), C(device_use),
+        C(disk_id) (the EVS disk of an existing target) and C(physical_volumes).
+    type: list
+    elements: dict
+  require_connected:
+    description:
+      - Refuse to create a task for a source server whose agent is not connected or whose
+        environment checks failed (state V(unavailable) or a check with result V(ERROR)).
+    type: bool
+    default: true
+  workers:
+    description: How many requests are sent at the same time for O(tasks) (1 to 32).
+    type: int
+    default: 4
+  stop_timeout:
+    description: Seconds to wait for a task to stop with O(force=true).
+    type: float
+    default: 600
+"""
+
+EXAMPLES = r"""
+- name: A task migrating app-01 onto a server created from a template, started at once
+  hwcloud.sms.sms_task:
+    source_name: app-01
+    template_id: 0f3b5e1c-8c4a-4f55-9d7a-6a1c2b3d4e5f
+    syncing: true
+    start: true
+  register: app01
+
+- name: Its phase
+  ansible.builtin.debug:
+    msg: "{{ app01.task.id }} is {{ app01.phase }}"
+
+- name: Onto an existing ECS, with a bigger data disk
+  hwcloud.sms.sms_task:
+    source_id: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+    target_server_id: 5a6b7c8d-1111-2222-3333-444455556666
+    target_server_name: db-01-new
+    migration_ip: 192.168.0.12
+    target_disks:
+      - name: /dev/vdb
+        size_gb: 200
+
+- name: Tasks of a whole wave in one call (every row is checked before anything is sent)
+  hwcloud.sms.sms_task:
+    syncing: true
+    tasks:
+      - {source_name: web-01, template_id: "{{ web_template }}"}
+      - {source_name: web-02, template_id: "{{ web_template }}", priority: high}
+      - {source_ip: 10.0.3.7, target_server_id: "{{ ecs_id }}", target_server_name: db-01, migration_ip: 192.168.0.9}
+
+- name: Remove a task, stopping it first if it runs
+  hwcloud.sms.sms_task:
+    source_name: app-01
+    state: absent
+    force: true
+"""
+
+RETURN = r"""
+task:
+  description:
+    - The task as SMS returns it (C(GET /v3/tasks/{id})) with its phase and progress fields as
+      M(hwcloud.sms.sms_task_info) adds them; in check mode before creation, the request body.
+    - V(null) after deletion or when no task exists with O(state=absent).
+  returned: when O(tasks) is not used
+  type: dict
+phase:
+  description: The task's phase (see M(hwcloud.sms.sms_task_info)); V(null) when there is no task.
+  returned: when O(tasks) is not used
+  type: str
+  sample: ready
+outcome:
+  description: V(created), V(started), V(unchanged), V(deleted) or V(absent) (nothing to delete).
+  returned: when O(tasks) is not used
+  type: str
+  sample: created
+request:
+  description: The creation request (method, path, body) sent or, in check mode, that would be sent.
+  returned: when a task is or would be created
+  type: dict
+  sample: {"method": "POST", "path": "/v3/tasks", "body": {"name": "app-01", "type": "MIGRATE_FILE"}}
+results:
+  description: With O(tasks), one entry per row with C(source_id), C(source_name), C(task), C(phase), C(outcome), C(changed) and C(request).
+  returned: when O(tasks) is used
+  type: list
+  elements: dict
+summary:
+  description: With O(tasks), the number of rows per outcome.
+  returned: when O(tasks) is used
+  type: dict
+  sample: {"created": 10, "unchanged": 2}
+"""
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
+    TaskReader,
+    describe,
+    guard,
+    action_body,
+    send_action,
+    tasks_of_sources,
+)
+
+PRIORITIES = {"low": 0, "standard": 1, "high": 2}
+_NAME_RE = re.compile(u"^[A-Za-z0-9_\\-\u4e00-\u9fff]{1,255}$")
+_NAME_BAD_CHARS = re.compile(u"[^A-Za-z0-9_\\-\u4e00-\u9fff]")
+# Source states in which SMS refuses to delete a task (B.9, SMS.2015).
+_RUNNING_SOURCE_STATES = ("initialize", "stopping", "deleting", "cloning", "replicate", "syncing",
+                          "cutovering", "skipping", "clearing", "premiging")
+_RUNNING_PHASES = ("replicating", "syncing", "cutting_over", "stopping", "deleting")
+
+# Per-task options (also the keys of a row of ``tasks``).
+TASK_OPTIONS = dict(
+    source_id=dict(type="str"),
+    source_name=dict(type="str"),
+    source_ip=dict(type="str"),
+    name=dict(type="str"),
+    template_id=dict(type="str"),
+    target_server_id=dict(type="str"),
+    target_server_name=dict(type="str"),
+    migration_ip=dict(type="str"),
+    type=dict(type="str", choices=["MIGRATE_FILE", "MIGRATE_BLOCK"]),
+    syncing=dict(type="bool"),
+    start_target_server=dict(type="bool"),
+    use_public_ip=dict(type="bool"),
+    use_ipv6=dict(type="bool"),
+    priority=dict(type="str", choices=sorted(PRIORITIES)),
+    speed_limit=dict(type="int"),
+    over_speed_threshold=dict(type="float"),
+    is_need_consistency_check=dict(type="bool"),
+    need_migration_test=dict(type="bool"),
+    start_network_check=dict(type="bool"),
+    clonevm_template_id=dict(type="str"),
+    start=dict(type="bool"),
+    target_disks=dict(type="list", elements="dict"),
+)
+_SOURCE_KEYS = ("source_id", "source_name", "source_ip")
+# Option -> how the task record shows it; none of these can change after creation.
+_IMMUTABLE = (
+    ("name", lambda t: t.get("name")),
+    ("type", lambda t: t.get("type")),
+    ("template_id", lambda t: t.get("vm_template_id")),
+    ("target_server_id", lambda t: (t.get("target_server") or {}).get("vm_id")),
+    ("target_server_name", lambda t: (t.get("target_server") or {}).get("name")),
+    ("migration_ip", lambda t: t.get("migration_ip")),
+    ("syncing", lambda t: t.get("syncing")),
+    ("start_target_server", lambda t: t.get("start_target_server")),
+    ("use_public_ip", lambda t: t.get("use_public_ip")),
+    ("priority", lambda t: t.get("priority")),
+    ("speed_limit", lambda t: t.get("speed_limit")),
+    ("need_migration_test", lambda t: t.get("need_migration_test")),
+)
+
+
+def default_task_name(source_name):
+    return _NAME_BAD_CHARS.sub("-", source_name or "")[:255] or "MigrationTask"
+
+
+class Row(object):
+    """One task to make sure of: its options, the resolved source, the existing task."""
+
+    def __init__(self, index, options):
+        self.index = index
+        self.options = options
+        self.source = None
+        self.task = None
+        self.result = dict(changed=False)
+
+    @property
+    def label(self):
+        key = next((k for k in _SOURCE_KEYS if self.options.get(k)), None)
+        where = "row %d " % (self.index + 1) if self.index is not None else ""
+        return "%s(%s %s)" % (where, key, self.options.get(key)) if key else "%s" % (where or "task")
+
+
+def _merge_rows(params):
+    defaults = dict((key, params.get(key)) for key in TASK_OPTIONS)
+    if params["tasks"] is None:
+        return [Row(None, defaults)]
+    rows = []
+    for index, item in enumerate(params["tasks"]):
+        options = dict(defaults)
+        for key in _SOURCE_KEYS:
+            options[key] = None  # a row names its own source
+        options.update(dict((key, value) for key, value in item.items() if value is not None and value != ""))
+        rows.append(Row(index, options))
+    return rows
+
+
+def _check_row_values(row, state, problems):
+    """Problems a row has on its own (before any request)."""
+    options = row.options
+    unknown = sorted(set(options) - set(TASK_OPTIONS))
+    if unknown:
+        problems.append("%s: unknown keys %s (allowed: %s)" % (row.label, ", ".join(unknown), ", ".join(sorted(TASK_OPTIONS))))
+        return
+    given = [key for key in _SOURCE_KEYS if options.get(key)]
+    if len(given) != 1:
+        problems.append("%s: exactly one of source_id, source_name, source_ip is required, got %s"
+                        % (row.label, ", ".join(given) or "none"))
+    for key in ("source_id", "source_name", "source_ip", "name", "template_id", "target_server_id",
+                "target_server_name", "migration_ip", "clonevm_template_id"):
+        value = options.get(key)
+        if value is not None and (not isinstance(value, str) or value != value.strip() or not value or len(value) > 255):
+            problems.append("%s: %s must be a string of 1 to 255 characters without surrounding white space" % (row.label, key))
+    if state == "absent":
+        return
+    if options.get("template_id") and options.get("target_server_id"):
+        problems.append("%s: template_id and target_server_id are mutually exclusive" % row.label)
+    if options.get("target_server_id") and not options.get("target_server_name"):
+        problems.append("%s: target_server_name is required with target_server_id" % row.label)
+    if options.get("name") is not None and not _NAME_RE.match(options["name"]):
+        problems.append("%s: name %r may only hold letters, digits, Chinese characters, _ and - (1 to 255)"
+                        % (row.label, options["name"]))
+    for key, choices in (("type", ("MIGRATE_FILE", "MIGRATE_BLOCK")), ("priority", tuple(PRIORITIES))):
+        if options.get(key) is not None and options[key] not in choices:
+            problems.append("%s: %s must be one of %s, got %r" % (row.label, key, ", ".join(choices), options[key]))
+    for key in ("syncing", "start", "start_target_server", "use_public_ip", "use_ipv6", "is_need_consistency_check",
+                "need_migration_test", "start_network_check"):
+        value = options.get(key)
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in ("true", "yes", "1", "y", "on"):
+                options[key] = True
+            elif lowered in ("false", "no", "0", "n", "off"):
+                options[key] = False
+            else:
+                problems.append("%s: %s must be a boolean, got %r" % (row.label, key, value))
+    speed = options.get("speed_limit")
+    if speed is not None:
+        try:
+            options["speed_limit"] = int(speed)
+        except (TypeError, ValueError):
+            options["speed_limit"] = -1
+        if not 0 <= options["speed_limit"] <= 10000:
+            problems.append("%s: speed_limit must be 0 to 10000 Mbit/s, got %r" % (row.label, speed))
+    for disk in options.get("target_disks") or ():
+        if not isinstance(disk, dict) or not disk.get("name"):
+            problems.append("%s: every target_disks item needs a name" % row.label)
+        elif set(disk) - set(("name", "size", "size_gb", "device_use", "disk_id", "physical_volumes")):
+            problems.append("%s: target_disks item %s has unknown keys %s" % (
+                row.label, disk["name"], ", ".join(sorted(set(disk) - set(("name", "size", "size_gb", "device_use",
+                                                                           "disk_id", "physical_volumes"))))))
+
+
+def _resolve_sources(client, rows, module):
+    """Attach each row's source record; problems for unknown and ambiguous ones."""
+    problems = []
+    wanted = [row for row in rows if any(row.options.get(k) for k in _SOURCE_KEYS)]
+    if len(wanted) > 3:
+        _count, records = module.call("Listing the source servers failed", client.list_sources, None, None, None, 4)
+        for row in wanted:
+            key = next(k for k in _SOURCE_KEYS if row.options.get(k))
+            field = {"source_id": "id", "source_name": "name", "source_ip": "ip"}[key]
+            matches = [record for record in records if record.get(field) == row.options[key]]
+            _attach(row, key, matches, problems)
+        return problems
+    for row in wanted:
+        key = next(k for k in _SOURCE_KEYS if row.options.get(k))
+        if key == "source_id":
+            try:
+                matches = [client.get_source(row.options[key])]
+            except SmsApiError as exc:
+                if exc.status != 404:
+                    module.fail_json_sms(exc, "Reading source server %s failed" % row.options[key])
+                matches = []
+        else:
+            field = "name" if key == "source_name" else "ip"
+            _count, found = module.call("Looking up source server %s failed" % row.options[key], client.list_sources,
+                                        {field: row.options[key]})
+            matches = [record for record in found if record.get(field) == row.options[key]]
+        _attach(row, key, matches, problems)
+    return problems
+
+
+def _attach(row, key, matches, problems):
+    if not matches:
+        problems.append("%s: no source server has %s %r" % (row.label, key.replace("source_", ""), row.options[key]))
+    elif len(matches) > 1:
+        problems.append("%s: %s %r is ambiguous, it matches %d source servers (%s); use source_id" % (
+            row.label, key.replace("source_", ""), row.options[key], len(matches),
+            ", ".join(sorted(record.get("id") for record in matches))))
+    else:
+        row.source = matches[0]
+
+
+def _check_plan(rows, problems):
+    """Problems between rows and with the sources of rows that would create a task."""
+    seen_sources, seen_targets, seen_names = {}, {}, {}
+    for row in rows:
+        if row.source is None:
+            continue
+        source_id = row.source["id"]
+        if source_id in seen_sources:
+            problems.append("%s: source server %s (%s) is already planned in %s" % (
+                row.label, row.source.get("name"), source_id, seen_sources[source_id]))
+        seen_sources.setdefault(source_id, row.label)
+        target_id = row.options.get("target_server_id")
+        if target_id:
+            if target_id in seen_targets:
+                problems.append("%s: target server %s is also the target of %s" % (row.label, target_id, seen_targets[target_id]))
+            seen_targets.setdefault(target_id, row.label)
+        target_name = row.options.get("target_server_name")
+        if target_name:
+            if target_name in seen_names:
+                problems.append("%s: target server name %s is also used by %s" % (row.label, target_name, seen_names[target_name]))
+            seen_names.setdefault(target_name, row.label)
+
+
+def _check_creation(row, require_connected, problems):
+    source = row.source
+    options = row.options
+    if not (options.get("template_id") or options.get("target_server_id")):
+        problems.append("%s: a new task needs a target: template_id, or target_server_id and target_server_name" % row.label)
+    if options.get("type") == "MIGRATE_FILE" and source.get("os_type") == "WINDOWS":
+        problems.append("%s: Windows source server %s supports only MIGRATE_BLOCK" % (row.label, source.get("name")))
+    if require_connected:
+        if source.get("connected") is False:
+            problems.append("%s: the agent of source server %s is not connected" % (row.label, source.get("name")))
+        failed_checks = [check.get("name") for check in source.get("checks") or () if check.get("result") == "ERROR"]
+        if failed_checks or source.get("state") == "unavailable":
+            problems.append("%s: source server %s failed its environment checks (%s)" % (
+                row.label, source.get("name"), ", ".join(failed_checks) or "state unavailable"))
+    disks = (source.get("init_target_server") or {}).get("disks")
+    names = [disk.get("name") for disk in disks or ()]
+    for disk in options.get("target_disks") or ():
+        if isinstance(disk, dict) and disk.get("name") and disks is not None and disk["name"] not in names:
+            problems.append("%s: target_disks names disk %s, but source server %s has %s" % (
+                row.label, disk["name"], source.get("name"), ", ".join(names) or "no disks"))
+
+
+# Fields of the SDK's PhysicalVolumes and VolumeGroups models: source records carry more.
+_VOLUME_KEYS = ("device_use", "file_system", "index", "inode_size", "mount_point", "name", "size", "used_size", "uuid")
+_VOLUME_GROUP_KEYS = ("components", "free_size", "logical_volumes", "name", "size")
+
+
+def _only(keys, items):
+    return [dict((key, item[key]) for key in keys if key in item) for item in items or () if isinstance(item, dict)]
+
+
+def _target_disks(source, overrides, existing_target):
+    disks = []
+    by_name = dict((disk["name"], disk) for disk in overrides or ())
+    for disk in (source.get("init_target_server") or {}).get("disks") or ():
+        target = dict((key, disk[key]) for key in ("name", "size", "device_use", "physical_volumes")
+                      if disk.get(key) is not None)
+        override = by_name.get(disk.get("name"), {})
+        if override.get("size_gb") is not None:
+            target["size"] = int(float(override["size_gb"]) * 1024 ** 3)
+        for key in ("size", "device_use", "disk_id", "physical_volumes"):
+            if override.get(key) is not None:
+                target[key] = int(override[key]) if key == "size" else override[key]
+        if "physical_volumes" in target:
+            target["physical_volumes"] = _only(_VOLUME_KEYS, target["physical_volumes"])
+        if not existing_target:
+            target.pop("disk_id", None)
+        disks.append(target)
+    return disks
+
+
+def creation_body(row, region, project_id):
+    """PostTask for a row; only fields of the SDK's PostTask, TargetServerByTask and TargetDisks."""
+    options, source = row.options, row.source
+    os_type = source.get("os_type")
+    existing_target = bool(options.get("target_server_id"))
+    target = {
+        "name": options.get("target_server_name") or source.get("name"),
+        "vm_id": options.get("target_server_id") or "",
+        "disks": _target_disks(source, options.get("target_disks"), existing_target),
+    }
+    volume_groups = (source.get("init_target_server") or {}).get("volume_groups")
+    if volume_groups:
+        target["volume_groups"] = _only(_VOLUME_GROUP_KEYS, volume_groups)
+    body = {
+        "name": options.get("name") or default_task_name(source.get("name")),
+        "type": options.get("type") or ("MIGRATE_BLOCK" if os_type == "WINDOWS" else "MIGRATE_FILE"),
+        "os_type": os_type,
+        "source_server": {"id": source["id"]},
+        "target_server": target,
+        "region_name": region,
+        "region_id": region,
+        "project_name": region,
+        "project_id": project_id,
+        "exist_server": existing_target,
+        "syncing": bool(options.get("syncing")),
+        "priority": PRIORITIES[options.get("priority") or "standard"],
+    }
+    if options.get("template_id"):
+        body["vm_template_id"] = options["template_id"]
+    for key in ("migration_ip", "clonevm_template_id", "start_target_server", "use_public_ip", "use_ipv6",
+                "speed_limit", "over_speed_threshold", "is_need_consistency_check", "need_migration_test",
+                "start_network_check"):
+        if options.get(key) is not None:
+            body[key] = options[key]
+    if options.get("start"):
+        body["auto_start"] = True
+    return dict((key, value) for key, value in body.items() if value is not None)
+
+
+def _immutable_diff(row):
+    before, after = {}, {}
+    for key, read in _IMMUTABLE:
+        wanted = row.options.get(key)
+        if wanted is None:
+            continue
+        if key == "priority":
+            wanted = PRIORITIES[wanted]
+        have = read(row.task)
+        if have is None and key not in ("name", "type"):
+            continue  # the record does not show it: nothing to compare
+        if have != wanted:
+            before[key], after[key] = have, wanted
+    return before, after
+
+
+def main():
+    spec = dict(TASK_OPTIONS)
+    spec.update(
+        tasks=dict(type="list", elements="dict"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        force=dict(type="bool", default=False),
+        start=dict(type="bool", default=False),
+        require_connected=dict(type="bool", default=True),
+        workers=dict(type="int", default=4),
+        stop_timeout=dict(type="float", default=600),
+    )
+    module = SmsModule(argument_spec=spec, mutually_exclusive=[("tasks", "source_id", "source_name", "source_ip")],
+                       required_one_of=[("tasks", "source_id", "source_name", "source_ip")],
+                       supports_check_mode=True)
+    params = module.params
+    state = params["state"]
+    if not 1 <= params["workers"] <= 32:
+        module.fail_json(msg="workers must be between 1 and 32, got %d" % params["workers"])
+    if params["tasks"] is not None and not params["tasks"]:
+        module.fail_json(msg="tasks must list at least one row")
+    rows = _merge_rows(params)
+    problems = []
+    for row in rows:
+        _check_row_values(row, state, problems)
+    if problems:
+        module.fail_json(msg="%d problem(s), nothing was sent:\n- %s" % (len(problems), "\n- ".join(problems)),
+                         problems=problems)
+
+    client = module.client
+    problems = _resolve_sources(client, rows, module)
+    _check_plan(rows, problems)
+    found = module.call("Reading the tasks of the source servers failed", tasks_of_sources, client,
+                        [row.source["id"] for row in rows if row.source is not None])
+    for row in rows:
+        if row.source is None:
+            continue
+        row.task = found.get(row.source["id"])
+        if state == "present" and row.task is None:
+            _check_creation(row, params["require_connected"], problems)
+        elif state == "present":
+            before, after = _immutable_diff(row)
+            if before or after:
+                row.result["diff"] = dict(before=before, after=after)
+                problems.append("%s: task %s of source server %s differs in fields that cannot change after creation: %s "
+                                "(delete it with state=absent and create it again)" % (
+                                    row.label, row.task["id"], row.source.get("name"),
+                                    ", ".join("%s %r -> %r" % (key, before[key], after[key]) for key in sorted(before))))
+    if problems:
+        module.fail_json(msg="%d problem(s), nothing was sent:\n- %s" % (len(problems), "\n- ".join(problems)),
+                         problems=problems, diff=_combined_diff(rows))
+
+    if state == "present":
+        region = client.region
+        if not region:
+            module.fail_json(msg="the task's region_name and region_id come from the region option "
+                                 "(or HUAWEICLOUD_REGION), which is not set")
+        for row in rows:
+            _plan_present(row, region, client.project_id, module.check_mode)
+    else:
+        for row in rows:
+            _plan_absent(row, params["force"])
+        refused = [row for row in rows if row.result.get("refused")]
+        if refused:
+            module.fail_json(msg="nothing was deleted: %s" % "; ".join(row.result["refused"] for row in refused),
+                             problems=[row.result["refused"] for row in refused])
+
+    if not module.check_mode:
+        with ThreadPoolExecutor(max_workers=min(params["workers"], len(rows))) as pool:
+            list(pool.map(lambda row: _apply(client, row, params["stop_timeout"]), rows))
+        if state == "present":
+            changed_ids = [row.result["task_id"] for row in rows if row.result.get("task_id") and row.result["changed"]]
+            fresh = module.call("Reading the tasks failed", TaskReader(client).read, changed_ids) if changed_ids else {}
+            for row in rows:
+                if row.result.get("task_id") in fresh and fresh[row.result["task_id"]] is not None:
+                    row.task = fresh[row.result["task_id"]]
+    outcome = [_row_result(row, module.check_mode) for row in rows]
+    errors = [item for item in outcome if item.get("error")]
+    changed = any(item["changed"] for item in outcome)
+    if params["tasks"] is None:
+        result = dict(outcome[0])
+        result.pop("index", None)
+        diff = result.pop("diff", None)
+        if errors:
+            module.fail_json(msg=result["msg"], **result)
+        module.exit_json(diff=diff or {}, **result)
+    summary = {}
+    for item in outcome:
+        summary[item["outcome"]] = summary.get(item["outcome"], 0) + 1
+    if errors:
+        module.fail_json(msg="%d of %d row(s) failed: %s" % (len(errors), len(outcome), "; ".join(e["msg"] for e in errors[:10])),
+                         changed=changed, results=outcome, summary=summary)
+    module.exit_json(changed=changed, results=outcome, summary=summary, diff=_combined_diff(rows))
+
+
+def _combined_diff(rows):
+    diffs = [row.result.get("diff") for row in rows if row.result.get("diff")]
+    if len(rows) == 1:
+        return diffs[0] if diffs else {}
+    return dict(before=[d["before"] for d in diffs], after=[d["after"] for d in diffs]) if diffs else {}
+
+
+def _plan_present(row, region, project_id, check_mode):
+    if row.task is None:
+        body = creation_body(row, region, project_id)
+        row.result.update(outcome="created", changed=True, request=dict(method="POST", path="/v3/tasks", body=body),
+                          diff=dict(before={}, after=body))
+        return
+    row.result["task_id"] = row.task["id"]
+    described = describe(row.task)
+    if row.options.get("start") and guard("start", described)[0] == "send":
+        row.result.update(outcome="started", changed=True,
+                          request=dict(method="POST", path="/v3/tasks/%s/action" % row.task["id"], body=action_body("start")),
+                          diff=dict(before=dict(state=row.task.get("state")), after=dict(state="RUNNING")))
+    else:
+        row.result.update(outcome="unchanged")
+
+
+def _plan_absent(row, force):
+    if row.task is None:
+        row.result.update(outcome="absent")
+        return
+    row.result.update(outcome="deleted", changed=True, task_id=row.task["id"],
+                      diff=dict(before=dict(id=row.task["id"], state=row.task.get("state")), after={}))
+    described = describe(row.task)
+    source_state = (row.task.get("source_server") or {}).get("state")
+    running = described["phase"] in _RUNNING_PHASES or source_state in _RUNNING_SOURCE_STATES
+    if running and not force:
+        row.result["refused"] = ("%s: task %s is %s (state %s, source %s); stop it first or set force=true" % (
+            row.label, row.task["id"], described["phase"], row.task.get("state"), source_state))
+    row.result["stop_first"] = running and described["phase"] in ("replicating", "syncing", "cutting_over")
+
+
+def _apply(client, row, stop_timeout):
+    result = row.result
+    try:
+        if result.get("outcome") == "created":
+            answer = client.request("POST", "/v3/tasks", body=result["request"]["body"])
+            result["task_id"] = answer.get("id") if isinstance(answer, dict) else None
+        elif result.get("outcome") == "started":
+            send_action(client, row.task["id"], result["request"]["body"])
+        elif result.get("outcome") == "deleted":
+            if result.get("stop_first"):
+                _stop_and_wait(client, row.task, stop_timeout)
+            client.request("DELETE", client.path("/v3/tasks/{0}", row.task["id"]))
+    except (SmsApiError, SmsClientError) as exc:
+        result.update(error=exc.to_dict() if isinstance(exc, SmsApiError) else dict(error_msg=str(exc)),
+                      msg="%s: %s" % (row.label, exc))
+
+
+def _stop_and_wait(client, task, stop_timeout):
+    described = describe(task)
+    if guard("stop", described)[0] == "send":
+        send_action(client, task["id"], action_body("stop"))
+    deadline = time.monotonic() + stop_timeout
+    while True:
+        current = describe(client.request("GET", client.path("/v3/tasks/{0}", task["id"])))
+        source_state = (current.get("source_server") or {}).get("state")
+        if current["phase"] in ("stopped", "failed", "ready", "replicated", "finished") and \
+                source_state not in _RUNNING_SOURCE_STATES:
+            return
+        if time.monotonic() > deadline:
+            raise SmsClientError("task %s did not stop within %.0f seconds (phase %s, state %s)"
+                                 % (task["id"], stop_timeout, current["phase"], current.get("state")))
+        time.sleep(min(5.0, max(0.2, stop_timeout / 100.0)))
+
+
+def _row_result(row, check_mode):
+    result = row.result
+    task = row.task
+    if result.get("outcome") in ("deleted", "absent") and not check_mode and not result.get("error"):
+        task = None
+    elif result.get("outcome") == "created" and check_mode:
+        task = dict(result["request"]["body"], id=None, state="READY")
+    elif result.get("outcome") == "created" and result.get("error"):
+        task = None
+    described = describe(task) if task is not None else None
+    item = dict(
+        source_id=row.source.get("id") if row.source else None,
+        source_name=row.source.get("name") if row.source else None,
+        task=described,
+        phase=described["phase"] if described else None,
+        outcome=result.get("outcome"),
+        changed=bool(result.get("changed")) and not result.get("error"),
+        request=result.get("request"),
+        diff=result.get("diff"),
+    )
+    if result.get("error"):
+        item.update(error=result["error"], msg=result["msg"])
+    if row.index is not None:
+        item["index"] = row.index
+    return item
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,339 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: sms_task_action
+short_description: Start, stop, cut over or sync Huawei Cloud SMS migration tasks, one or a whole wave
+version_added: 0.1.0
+description:
+  - Sends one lifecycle operation (C(POST /v3/tasks/{id}/action)) to one migration task or to
+    every task of a wave, and optionally waits for its result.
+  - Guarded. A task already in or past the operation's result is left alone and reported as
+    unchanged. When the state of any task does not allow the operation, the module fails
+    before sending anything, naming each such task, its state and the states the operation is
+    allowed from; O(force=true) sends it anyway and lets SMS decide.
+  - "Allowed from / already done: V(start) READY, ABORT, MIGRATE_FAIL / replicating or beyond;
+    V(stop) RUNNING, SYNCING, SKIPPING / stopping, stopped; V(restart) MIGRATE_FAIL, SYNC_FAIL /
+    replicating or beyond; V(cutover) and V(test) syncing, replicated / cutting_over, finished;
+    V(clone_test) syncing; V(migration_test) RUNNING, SYNCING, MIGRATE_SUCCESS; V(skip) RUNNING /
+    SKIPPING; V(clear) MIGRATE_SUCCESS, SYNC_SUCCESS; V(network_check) any state; V(sync)
+    finished / syncing."
+author:
+  - hwcloud.sms maintainers (@hwcloud)
+extends_documentation_fragment:
+  - hwcloud.sms.sms
+  - hwcloud.sms.sms.ACTION_GROUP
+  - hwcloud.sms.sms_task_wait
+attributes:
+  check_mode:
+    support: full
+    description: Reads the tasks and reports what would be sent (RV(results)), without sending or waiting.
+  diff_mode:
+    support: none
+    description: The module reports per task what it did in RV(results) instead.
+options:
+  task_id:
+    description: ID of one task.
+    type: str
+  task_ids:
+    description: IDs of the tasks of a wave.
+    type: list
+    elements: str
+  source_id:
+    description: ID of a source server; its newest task is acted on.
+    type: str
+  source_ids:
+    description: IDs of source servers; the newest task of each is acted on.
+    type: list
+    elements: str
+  operation:
+    description:
+      - V(start) starts (or resumes) a task, V(stop) pauses it, V(restart) restarts a failed task.
+      - V(cutover) launches the target server from continuous sync (the official SDK's name);
+        V(test) is the older documents' name for it.
+      - V(clone_test) clones the target for a test while syncing (needs O(template_id)),
+        V(migration_test) starts a migration drill, V(skip) skips the consistency-check
+        sub-task, V(clear) clears snapshot resources, V(network_check) checks network quality.
+      - V(sync) synchronises the changes of a finished (launched) migration once more; the value
+        sent is O(sync_operation).
+    type: str
+    required: true
+    choices: [start, stop, restart, cutover, test, clone_test, migration_test, skip, clear, network_check, sync]
+  sync_operation:
+    description:
+      - The C(operation) value sent for O(operation=sync). Huawei documents the incremental
+        sync as an action but no value for it; V(sync) is what the console's event is named,
+        V(start) (a start of the finished task) is the other reading.
+    type: str
+    choices: [sync, start]
+    default: sync
+  template_id:
+    description: Server template ID sent with the operation (the clone's template for V(clone_test)).
+    type: str
+  switch_hce:
+    description: Switch the target OS to Huawei Cloud EulerOS (Linux only), sent as C(switch_hce).
+    type: bool
+  is_need_consistency_check:
+    description: Ask for a consistency check, sent as C(is_need_consistency_check) (with V(sync)).
+    type: bool
+  force:
+    description:
+      - Send the operation even when the task's state does not allow it; SMS then decides.
+      - Tasks already in the operation's result are still left alone.
+    type: bool
+    default: false
+  workers:
+    description: How many operations are sent at the same time for a wave (1 to 32).
+    type: int
+    default: 4
+  wait:
+    description:
+      - Wait until every task reaches the operation's result (V(start), V(restart) replicating
+        or beyond, V(stop) stopped, V(cutover) and V(test) finished, V(sync) task state
+        SYNC_SUCCESS), with the waiting options below. Other operations do not wait.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Start every task of the wave and wait until each replicates
+  hwcloud.sms.sms_task_action:
+    task_ids: "{{ wave_task_ids }}"
+    operation: start
+    wait: true
+    wait_timeout: 1800
+    poll_interval: 15
+
+- name: Launch the targets of the approved servers (they are in continuous sync)
+  hwcloud.sms.sms_task_action:
+    source_ids: "{{ approved_source_ids }}"
+    operation: cutover
+    wait: true
+    wait_timeout: 7200
+
+- name: Pause one task
+  hwcloud.sms.sms_task_action:
+    task_id: 2c0689c860ad4728a497c91ec0844384
+    operation: stop
+
+- name: Incremental sync of launched servers, sent as a start as some SMS versions expect
+  hwcloud.sms.sms_task_action:
+    task_ids: "{{ launched_task_ids }}"
+    operation: sync
+    sync_operation: start
+    wait: true
+"""
+
+RETURN = r"""
+results:
+  description: What happened to each task, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    task_id:
+      description: Task ID.
+      type: str
+    source_name:
+      description: Name of the task's source server.
+      type: str
+    state:
+      description: Task state before the operation.
+      type: str
+    phase:
+      description: Phase before the operation.
+      type: str
+    outcome:
+      description:
+        - V(sent) (or V(would_send) in check mode), V(already) (the task already was where the
+          operation leads, nothing sent), V(forced) (sent against the guard), V(error) (SMS refused it).
+      type: str
+    request:
+      description: The request body sent (or that would be sent).
+      type: dict
+    error:
+      description: For V(error), the API error (status, error_code, error_msg, request_id).
+      type: dict
+  sample: [{"task_id": "2c0689c860ad4728a497c91ec0844384", "source_name": "app-01", "state": "READY",
+            "phase": "ready", "outcome": "sent", "request": {"operation": "start"}}]
+tasks:
+  description: The tasks after the operation (after the wait with O(wait)), as M(hwcloud.sms.sms_task_info) returns them.
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: Number of tasks per phase in RV(tasks).
+  returned: always
+  type: dict
+sent:
+  description: Number of operations sent.
+  returned: always
+  type: int
+  sample: 12
+polls:
+  description: Polls while waiting (0 without O(wait)).
+  returned: always
+  type: int
+waited_seconds:
+  description: Seconds spent waiting.
+  returned: always
+  type: float
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
+    OPERATIONS,
+    TaskReader,
+    WaitFailed,
+    action_body,
+    check_wait_options,
+    describe,
+    guard,
+    send_action,
+    summary_of,
+    tasks_of_sources,
+    wait_argument_spec,
+    wait_for_tasks,
+    write_progress,
+)
+
+
+def _source_name(task):
+    source = task.get("source_server") if isinstance(task.get("source_server"), dict) else {}
+    return source.get("name")
+
+
+def main():
+    spec = dict(
+        task_id=dict(type="str"),
+        task_ids=dict(type="list", elements="str"),
+        source_id=dict(type="str"),
+        source_ids=dict(type="list", elements="str"),
+        operation=dict(type="str", required=True, choices=sorted(OPERATIONS)),
+        sync_operation=dict(type="str", choices=["sync", "start"], default="sync"),
+        template_id=dict(type="str"),
+        switch_hce=dict(type="bool"),
+        is_need_consistency_check=dict(type="bool"),
+        force=dict(type="bool", default=False),
+        workers=dict(type="int", default=4),
+        wait=dict(type="bool", default=False),
+    )
+    spec.update(wait_argument_spec())
+    module = SmsModule(
+        argument_spec=spec,
+        required_one_of=[("task_id", "task_ids", "source_id", "source_ids")],
+        mutually_exclusive=[("task_id", "task_ids", "source_id", "source_ids")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    check_wait_options(module, params)
+    if not 1 <= params["workers"] <= 32:
+        module.fail_json(msg="workers must be between 1 and 32, got %d" % params["workers"])
+    operation = params["operation"]
+    if operation == "clone_test" and not params["template_id"]:
+        module.fail_json(msg="operation clone_test needs template_id (the template of the clone server)")
+    by_source = params["source_id"] or params["source_ids"]
+    ids = [params["task_id"] or params["source_id"]] if (params["task_id"] or params["source_id"]) \
+        else (params["task_ids"] or params["source_ids"])
+    option = "source_ids" if by_source else "task_ids"
+    if not ids or any(not value or not value.strip() or len(value) > 255 for value in ids):
+        module.fail_json(msg="%s must list 1 to 255 character IDs, none empty" % option)
+    ids = list(dict.fromkeys(ids))
+
+    client = module.client
+    if by_source:
+        found = module.call("Finding the tasks of the source servers failed", tasks_of_sources, client, ids)
+        missing = [source_id for source_id in ids if found[source_id] is None]
+        if missing:
+            module.fail_json(msg="no migration task exists for source server(s) %s; create them with hwcloud.sms.sms_task"
+                             % ", ".join(missing), missing_source_ids=missing)
+        records = [found[source_id] for source_id in ids]
+    else:
+        found = module.call("Reading the tasks failed", TaskReader(client).read, ids)
+        missing = [task_id for task_id in ids if found[task_id] is None]
+        if missing:
+            module.fail_json(msg="task(s) not found: %s" % ", ".join(missing), missing_task_ids=missing)
+        records = [found[task_id] for task_id in ids]
+    tasks = [describe(record) for record in records]
+
+    decisions = [(task,) + guard(operation, task) for task in tasks]
+    refused = [(task, reason) for task, verdict, reason in decisions if verdict == "refused"]
+    if refused and not params["force"]:
+        module.fail_json(
+            msg="nothing was sent: %d of %d task(s) cannot take operation %s: %s (force=true sends it anyway)"
+                % (len(refused), len(tasks), operation, "; ".join(reason for _task, reason in refused)),
+            refused=[dict(task_id=task["id"], source_name=_source_name(task), state=task.get("state"),
+                          phase=task["phase"], reason=reason) for task, reason in refused])
+
+    value = params["sync_operation"] if operation == "sync" else operation
+    body = action_body(value, params["template_id"], params["switch_hce"], params["is_need_consistency_check"])
+    results = []
+    to_send = []
+    for task, verdict, _reason in decisions:
+        result = dict(task_id=task["id"], source_name=_source_name(task), state=task.get("state"),
+                      phase=task["phase"], request=body)
+        if verdict == "done":
+            result.update(outcome="already", request=None)
+        else:
+            result["outcome"] = "would_send" if module.check_mode else ("forced" if verdict == "refused" else "sent")
+            to_send.append(result)
+        results.append(result)
+
+    def send(result):
+        try:
+            send_action(client, result["task_id"], body)
+        except SmsApiError as exc:
+            result.update(outcome="error", error=exc.to_dict(), msg=str(exc))
+        except SmsClientError as exc:
+            result.update(outcome="error", error=dict(error_msg=str(exc)), msg=str(exc))
+
+    if to_send and not module.check_mode:
+        with ThreadPoolExecutor(max_workers=min(params["workers"], len(to_send))) as pool:
+            list(pool.map(send, to_send))
+    errors = [result for result in results if result["outcome"] == "error"]
+    sent = sum(1 for result in results if result["outcome"] in ("sent", "forced"))
+    changed = bool(to_send) and len(errors) < len(to_send)
+    common = dict(changed=changed, results=results, sent=sent)
+    if errors:
+        module.fail_json(msg="SMS refused operation %s for %d of %d task(s): %s" % (
+            operation, len(errors), len(to_send), "; ".join(result["msg"] for result in errors[:10])),
+            tasks=tasks, summary=summary_of(tasks), polls=0, waited_seconds=0.0, **common)
+
+    wait_for = OPERATIONS[operation]["wait_for"]
+    polls, waited = 0, 0.0
+    if params["wait"] and wait_for and not module.check_mode:
+        def progress(current, stats):
+            if params["progress_file"]:
+                write_progress(params["progress_file"], current, stats)
+        try:
+            tasks, stats = _wait(client, tasks, wait_for, params, progress)
+        except WaitFailed as exc:
+            module.fail_json(msg="operation %s was sent, then: %s" % (operation, exc), tasks=exc.tasks,
+                             summary=summary_of(exc.tasks), failed_tasks=exc.failed, pending_tasks=exc.pending,
+                             **common)
+        except (SmsApiError, SmsClientError) as exc:
+            module.fail_json_sms(exc, "operation %s was sent, then waiting failed" % operation)
+        polls, waited = stats["polls"], stats["waited_seconds"]
+    elif to_send and not module.check_mode:
+        fresh = module.call("Reading the tasks after the operation failed", TaskReader(client).read,
+                            [task["id"] for task in tasks])
+        tasks = [describe(fresh[task["id"]]) if fresh[task["id"]] else task for task in tasks]
+    module.exit_json(tasks=tasks, summary=summary_of(tasks), polls=polls, waited_seconds=waited, **common)
+
+
+def _wait(client, tasks, wait_for, params, progress):
+    return wait_for_tasks(client, [task["id"] for task in tasks], wait_for, params["wait_mode"], params["fail_on"],
+                          params["wait_timeout"], params["poll_interval"], progress=progress)
+
+
+if __name__ == "__main__":
+    main()

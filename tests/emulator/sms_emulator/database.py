@@ -1,0 +1,183 @@
+"""SQLite plumbing shared by the emulator's parts: schema, one connection per thread, write
+transactions, and loading/saving the stored source and task records.
+
+Each source is stored as its ListServers JSON text next to indexed filter columns, so a page of
+GET /v3/sources is built by joining stored strings without re-parsing them.  The filter columns
+live in ``sources`` and the JSON texts in ``source_docs`` (same ``seq``), so filter scans read
+small rows.  Writes are serialised by one lock; every thread has its own connection (WAL mode).
+"""
+
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+import time
+import uuid
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sources (
+    seq INTEGER PRIMARY KEY, id TEXT UNIQUE, name TEXT, ip TEXT, state TEXT, migration_cycle TEXT,
+    connected INTEGER, enterprise_project_id TEXT, is_consistency_result_exist INTEGER, migproject TEXT,
+    add_date INTEGER, mac TEXT);
+CREATE TABLE IF NOT EXISTS source_docs (seq INTEGER PRIMARY KEY, record TEXT NOT NULL, extra TEXT);
+CREATE INDEX IF NOT EXISTS ix_sources_order ON sources(add_date DESC, id);
+CREATE INDEX IF NOT EXISTS ix_sources_state ON sources(state, add_date DESC, id);
+CREATE INDEX IF NOT EXISTS ix_sources_eps ON sources(enterprise_project_id, add_date DESC, id);
+CREATE INDEX IF NOT EXISTS ix_sources_connected ON sources(connected, add_date DESC, id);
+CREATE INDEX IF NOT EXISTS ix_sources_ip ON sources(ip);
+CREATE INDEX IF NOT EXISTS ix_sources_mac ON sources(mac);
+CREATE TABLE IF NOT EXISTS tasks (
+    id TEXT PRIMARY KEY, source_id TEXT, state TEXT, name TEXT, enterprise_project_id TEXT,
+    create_date INTEGER, record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ix_tasks_source ON tasks(source_id);
+CREATE TABLE IF NOT EXISTS commands (
+    source_id TEXT PRIMARY KEY, command_name TEXT, command_param TEXT, purpose TEXT, issued_at INTEGER);
+CREATE TABLE IF NOT EXISTS command_results (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, source_id TEXT, command_name TEXT, result TEXT,
+    result_detail TEXT, received_at INTEGER);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def dumps(value):
+    return json.dumps(value)
+
+
+def source_row(record, migproject, mac, extra=None):
+    """Column values in fleet.generate's source_row order."""
+    return (record["id"], record["name"], record["ip"], record["state"], record["migration_cycle"],
+            1 if record["connected"] else 0, str(record["enterprise_project_id"]),
+            1 if record["is_consistency_result_exist"] else 0, migproject, record["add_date"], mac,
+            dumps(record), None if extra is None else dumps(extra))
+
+
+def set_state(record, state=None, cycle=None, when=None):
+    """Move a source record's state / migration_cycle, stamping the action times on change."""
+    when = when or now_ms()
+    if state is not None and state != record["state"]:
+        record["state"] = state
+        record["state_action_time"] = when
+    if cycle is not None and cycle != record["migration_cycle"]:
+        record["migration_cycle"] = cycle
+        record["stage_action_time"] = when
+
+
+class Database:
+    """The SQLite file and its connections.  Methods are safe to call from any thread."""
+
+    def __init__(self, db_path=None):
+        self._owns_file = db_path is None
+        if db_path is None:
+            handle, db_path = tempfile.mkstemp(prefix="sms-emulator-", suffix=".sqlite3")
+            os.close(handle)
+        self.db_path = db_path
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._connections = []
+        self._connections_lock = threading.Lock()
+        self._conn().executescript(SCHEMA)
+
+    def _conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    def _enter_bulk_mode(self):
+        """Before the server runs (one connection), load without a journal: WAL would write every
+        byte twice.  Returns True when switched (the caller switches back to WAL)."""
+        with self._connections_lock:
+            alone = len(self._connections) == 1 and self._connections[0] is self._conn()
+        if not alone:
+            return False
+        try:
+            self._conn().execute("PRAGMA journal_mode=OFF")
+        except sqlite3.OperationalError:
+            return False
+        return True
+
+    def _write(self):
+        return _WriteTransaction(self)
+
+    def close(self, remove=None):
+        with self._connections_lock:
+            for conn in self._connections:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._connections = []
+        self._local = threading.local()
+        if remove if remove is not None else self._owns_file:
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.unlink(self.db_path + suffix)
+                except OSError:
+                    pass
+
+    @staticmethod
+    def _new_id():
+        return str(uuid.uuid4())
+
+    # ----------------------------------------------------------------- stored records
+    def _load_source(self, source_id, conn=None):
+        """(record, extra, migproject, mac) of a stored source, or None."""
+        row = (conn or self._conn()).execute(
+            "SELECT d.record, d.extra, s.migproject, s.mac FROM sources AS s JOIN source_docs AS d ON d.seq = s.seq "
+            "WHERE s.id = ?", (source_id,)).fetchone()
+        if row is None:
+            return None
+        return json.loads(row[0]), (json.loads(row[1]) if row[1] else None), row[2], row[3]
+
+    def _save_source(self, conn, record, migproject, mac, extra=None):
+        row = source_row(record, migproject, mac, extra)
+        found = conn.execute("SELECT seq FROM sources WHERE id = ?", (record["id"],)).fetchone()
+        if found is None:
+            seq = conn.execute("INSERT INTO sources (id, name, ip, state, migration_cycle, connected, enterprise_project_id, "
+                               "is_consistency_result_exist, migproject, add_date, mac) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                               row[:11]).lastrowid
+            conn.execute("INSERT INTO source_docs VALUES (?,?,?)", (seq, row[11], row[12]))
+        else:
+            conn.execute("UPDATE sources SET name=?, ip=?, state=?, migration_cycle=?, connected=?, enterprise_project_id=?, "
+                         "is_consistency_result_exist=?, migproject=?, add_date=?, mac=? WHERE seq=?", row[1:11] + found)
+            conn.execute("UPDATE source_docs SET record=?, extra=? WHERE seq=?", row[11:13] + found)
+
+    def _load_task(self, task_id, conn=None):
+        row = (conn or self._conn()).execute("SELECT record FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _save_task(self, conn, task):
+        conn.execute("INSERT OR REPLACE INTO tasks VALUES (?,?,?,?,?,?,?)",
+                     (task["id"], task["source_server"]["id"], task["state"], task["name"],
+                      str(task.get("enterprise_project_id") or "0"), task["create_date"], dumps(task)))
+
+
+class _WriteTransaction:
+    """``with db._write() as conn``: one immediate transaction under the write lock."""
+
+    def __init__(self, database):
+        self.database = database
+        self.conn = None
+
+    def __enter__(self):
+        self.database._write_lock.acquire()  # pylint: disable=protected-access
+        self.conn = self.database._conn()  # pylint: disable=protected-access
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, traceback):
+        try:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.database._write_lock.release()  # pylint: disable=protected-access
+        return False

@@ -1,0 +1,243 @@
+"""Fault injection: what can go wrong between a client and SMS, decided per request.
+
+Each kind of fault is a ``FaultKind``: its options (name -> default, all settable through
+``Emulator.set_faults`` / ``POST /_emulator/faults`` / CLI flags), how it checks them, and up
+to four hooks called for every API request (never for the admin API):
+
+- ``draw(config, rng, exchange)``: under the injector's lock, in request order, so a fault seed
+  gives the same faults run after run.  Returns the kind's decision for this request (or None).
+- ``before_acting(decision, config, exchange)``: before authentication and the handler; raise
+  ``ApiError`` to answer an error, ``Dropped`` to close the connection without an answer.
+- ``after_acting(decision, config, exchange)``: after the handler changed the state.
+- ``shape_response(decision, config, exchange, response)``: change the answer on its way out
+  (``response.status``, ``.headers``, ``.body`` bytes, or ``.write_body(wfile, body)`` to send
+  it differently, e.g. slowly or cut off; raising ``Dropped`` there resets the connection).
+
+A new kind is a subclass added to ``FAULT_KINDS``; ``exchange`` carries the method, path,
+query, the request log entry (set ``entry["fault"]`` to show what was injected) and the
+emulator (for kinds that change state, e.g. the fleet between pages).
+"""
+
+import random
+import threading
+import time
+
+from . import errors
+
+
+class Dropped(Exception):
+    """Close the connection without (the rest of) an answer."""
+
+
+class FaultKind:
+    options = {}
+
+    def check(self, config):
+        """Validate / normalise this kind's options in ``config`` (raise ValueError)."""
+
+    def draw(self, config, rng, exchange):  # pylint: disable=unused-argument
+        return None
+
+    def before_acting(self, decision, config, exchange):
+        """Called before anything is changed."""
+
+    def after_acting(self, decision, config, exchange):
+        """Called after the handler acted."""
+
+    def shape_response(self, decision, config, exchange, response):
+        """Called with the answer before it is written."""
+
+
+def _share(config, name):
+    config[name] = float(config[name])
+    if not 0.0 <= config[name] <= 1.0:
+        raise ValueError("%s must be between 0 and 1" % name)
+
+
+class Latency(FaultKind):
+    """``latency_ms``: every faulted request waits this long first (other connections go on)."""
+    options = {"latency_ms": 0}
+
+    def before_acting(self, decision, config, exchange):
+        if config["latency_ms"]:
+            time.sleep(config["latency_ms"] / 1000.0)
+
+
+class ForcedAnswers(FaultKind):
+    """``fail_next``: the next answers, in order: an HTTP status (429 or 5xx) or "drop"."""
+    options = {"fail_next": ()}
+
+    def check(self, config):
+        config["fail_next"] = list(config["fail_next"] or ())
+
+    def draw(self, config, rng, exchange):
+        return config["fail_next"].pop(0) if config["fail_next"] else None
+
+    def before_acting(self, decision, config, exchange):
+        if decision is None:
+            return
+        exchange.entry["fault"] = "forced_%s" % decision
+        if decision == "drop":
+            raise Dropped()
+        if int(decision) == 429:
+            raise errors.throttled(config["retry_after"])
+        raise errors.server_error(int(decision))
+
+
+class ErrorShares(FaultKind):
+    """``drop`` / ``rate_429`` / ``rate_5xx``: shares of one draw per request (at most one of
+    them happens), before anything changes; ``status_5xx`` (500/502/503/504, None or "random"),
+    ``retry_after`` (the 429's Retry-After seconds)."""
+    options = {"drop": 0.0, "rate_429": 0.0, "rate_5xx": 0.0, "status_5xx": 503, "retry_after": 1}
+
+    def check(self, config):
+        for name in ("drop", "rate_429", "rate_5xx"):
+            _share(config, name)
+        if config["drop"] + config["rate_429"] + config["rate_5xx"] > 1.0:
+            raise ValueError("drop + rate_429 + rate_5xx must not exceed 1")
+        if config["status_5xx"] not in (None, "random", 500, 502, 503, 504):
+            raise ValueError("status_5xx must be 500, 502, 503, 504 or None (random)")
+
+    def draw(self, config, rng, exchange):
+        status = config["status_5xx"]
+        if status in (None, "random"):
+            status = rng.choice((500, 502, 503))
+        return rng.random(), status
+
+    def before_acting(self, decision, config, exchange):
+        draw, status = decision
+        if draw < config["drop"]:
+            exchange.entry["fault"] = "drop"
+            raise Dropped()
+        if draw < config["drop"] + config["rate_429"]:
+            exchange.entry["fault"] = "429"
+            raise errors.throttled(config["retry_after"])
+        if draw < config["drop"] + config["rate_429"] + config["rate_5xx"]:
+            exchange.entry["fault"] = str(status)
+            raise errors.server_error(status)
+
+
+class FailAfterActing(FaultKind):
+    """``fail_after_acting_5xx``: share of requests answered 500 after the change was made."""
+    options = {"fail_after_acting_5xx": 0.0}
+
+    def check(self, config):
+        _share(config, "fail_after_acting_5xx")
+
+    def draw(self, config, rng, exchange):
+        return rng.random() < config["fail_after_acting_5xx"]
+
+    def after_acting(self, decision, config, exchange):
+        if decision:
+            exchange.entry["fault"] = "after_acting_500"
+            raise errors.server_error(500)
+
+
+FAULT_KINDS = [Latency(), ForcedAnswers(), ErrorShares(), FailAfterActing()]
+
+
+class Exchange:
+    """One API request as the fault kinds see it."""
+
+    def __init__(self, method, path, query, entry, emulator):
+        self.method = method
+        self.path = path
+        self.query = query
+        self.entry = entry
+        self.emulator = emulator
+
+
+class Response:
+    """An answer about to be written; fault kinds may change it."""
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.write_body = None  # None: write all of ``body`` at once
+
+
+class FaultPlan:
+    """The decisions of every fault kind for one request."""
+
+    def __init__(self, config, decisions):
+        self.config = config
+        self.decisions = decisions
+
+    def before_acting(self, exchange):
+        for kind, decision in self.decisions:
+            kind.before_acting(decision, self.config, exchange)
+
+    def after_acting(self, exchange):
+        for kind, decision in self.decisions:
+            kind.after_acting(decision, self.config, exchange)
+
+    def shape_response(self, exchange, response):
+        for kind, decision in self.decisions:
+            kind.shape_response(decision, self.config, exchange, response)
+
+
+class _NoFaults:
+    """Plan of a request outside ``methods``."""
+
+    def before_acting(self, exchange):
+        pass
+
+    def after_acting(self, exchange):
+        pass
+
+    def shape_response(self, exchange, response):
+        pass
+
+
+class FaultInjector:
+    """The current fault configuration and the seeded random source behind it."""
+
+    def __init__(self, seed=0, kinds=None):
+        self.kinds = list(FAULT_KINDS if kinds is None else kinds)
+        self.defaults = {"methods": None}
+        for kind in self.kinds:
+            self.defaults.update(kind.options)
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._config = self._checked({})
+
+    def _checked(self, options):
+        unknown = set(options) - set(self.defaults)
+        if unknown:
+            raise ValueError("unknown fault options: %s" % ", ".join(sorted(unknown)))
+        config = dict(self.defaults)
+        config.update(options)
+        for kind in self.kinds:
+            kind.check(config)
+        if config["methods"] is not None:
+            config["methods"] = {method.upper() for method in config["methods"]}
+        return config
+
+    def configure(self, fault_seed=None, **options):
+        """Replace the configuration (unnamed options go back to their defaults)."""
+        config = self._checked(options)
+        with self._lock:
+            self._config = config
+            if fault_seed is not None:
+                self._rng = random.Random(fault_seed)
+
+    @property
+    def config(self):
+        with self._lock:
+            return dict(self._config)
+
+    def public_config(self):
+        """The configuration as JSON-friendly values (the admin API's answer)."""
+        config = self.config
+        config["methods"] = sorted(config["methods"]) if config["methods"] else None
+        return config
+
+    def plan(self, exchange):
+        """Every kind's decision for one request."""
+        with self._lock:
+            config = self._config
+            if config["methods"] is not None and exchange.method not in config["methods"]:
+                return _NoFaults()
+            decisions = [(kind, kind.draw(config, self._rng, exchange)) for kind in self.kinds]
+        return FaultPlan(config, decisions)

@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+"""Phases from task state + source state + migration cycle, and the task descriptions and
+operation guards built on them (pure functions, no HTTP)."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._phases import PHASES, TASK_STATES, phase, phase_summary, task_phase
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
+    OPERATIONS,
+    describe,
+    guard,
+    iso_time,
+    parse_error,
+    progress_table,
+)
+
+
+@pytest.mark.parametrize("task_state, source_state, cycle, expected", [
+    ("READY", "waiting", "setting", "ready"),
+    ("RUNNING", "initialize", "replicating", "replicating"),
+    ("RUNNING", "replicate", "replicating", "replicating"),
+    ("SKIPPING", "skipping", "replicating", "replicating"),
+    ("SYNCING", "syncing", "syncing", "syncing"),
+    ("MIGRATE_SUCCESS", "waiting", "replicating", "replicated"),
+    # The task stays MIGRATE_SUCCESS while the source shows the launch.
+    ("MIGRATE_SUCCESS", "cutovering", "cutovering", "cutting_over"),
+    ("MIGRATE_SUCCESS", "finished", "cutovered", "finished"),
+    ("MIGRATE_SUCCESS", "cleared", "cutovered", "finished"),
+    ("SYNCING", "cutovering", "cutovering", "cutting_over"),
+    ("RUNNING", "cutovering", "replicating", "cutting_over"),
+    ("SYNC_SUCCESS", "finished", "cutovered", "finished"),
+    ("MIGRATE_FAIL", "error", "replicating", "failed"),
+    ("SYNC_FAIL", "finished", "cutovered", "failed"),
+    ("SYNC_F_ROLLBACKING", "syncing", "syncing", "failed"),
+    ("ABORTING", "stopping", "replicating", "stopping"),
+    ("ABORT", "stopped", "replicating", "stopped"),
+    ("DELETING", "deleting", "replicating", "deleting"),
+    ("CUTOVER_READY", "syncing", "syncing", "unknown"),
+    ("", None, None, "unknown"),
+    (None, None, None, "unknown"),
+    (42, "finished", "cutovered", "unknown"),
+])
+def test_phase_from_task_and_source(task_state, source_state, cycle, expected):
+    assert phase(task_state, source_state, cycle) == expected
+
+
+def test_every_documented_task_state_has_a_known_phase():
+    assert set(TASK_STATES) >= {"READY", "RUNNING", "SYNCING", "MIGRATE_SUCCESS", "SYNC_SUCCESS", "MIGRATE_FAIL",
+                                "SYNC_FAIL", "ABORTING", "ABORT", "SKIPPING", "DELETING", "RESETING"}
+    assert all(phase(state) in PHASES and phase(state) != "unknown" for state in TASK_STATES)
+
+
+def test_task_phase_reads_the_source_inside_the_task_and_survives_odd_records():
+    assert task_phase({"state": "MIGRATE_SUCCESS", "source_server": {"state": "finished"}}) == "finished"
+    assert task_phase({"state": "MIGRATE_SUCCESS", "source_server": None}) == "replicated"
+    assert task_phase({"state": "RUNNING"}) == "replicating"
+    assert task_phase(None) == "unknown"
+    assert task_phase("RUNNING") == "unknown"
+
+
+def test_summary_counts_every_phase_and_folds_strangers_into_unknown():
+    summary = phase_summary(["ready", "ready", "failed", "martian"])
+    assert list(summary) == list(PHASES)
+    assert summary["ready"] == 2 and summary["failed"] == 1 and summary["unknown"] == 1
+    assert sum(summary.values()) == 4
+
+
+def test_describe_adds_progress_eta_speed_and_parsed_error_and_keeps_raw_fields():
+    task = {
+        "id": "t1", "state": "RUNNING", "migrate_speed": 312.5, "remain_seconds": 600,
+        "estimate_complete_time": 1795000000000, "error_json": "", "vendor_field": {"x": 1},
+        "source_server": {"name": "app-01", "state": "replicate", "migration_cycle": "replicating"},
+        "sub_tasks": [
+            {"name": "CREATE_CLOUD_SERVER", "progress": 100, "start_date": 1, "end_date": 2},
+            {"name": "MIGRATE_LINUX_FILE", "progress": 42, "start_date": 3, "end_date": None},
+            {"name": "CONFIGURE_LINUX_FILE", "progress": 0, "start_date": None, "end_date": None},
+        ],
+    }
+    described = describe(task)
+    assert described["vendor_field"] == {"x": 1} and described["state"] == "RUNNING"
+    assert described["phase"] == "replicating"
+    assert described["progress_percent"] == 42.0
+    assert described["current_subtask"] == "MIGRATE_LINUX_FILE"
+    assert described["remain_seconds"] == 600
+    assert described["eta"] == datetime.fromtimestamp(1795000000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert described["speed_mbps"] == 312.5
+    assert described["error"] is None
+
+
+def test_sizes_win_over_subtasks_and_eta_falls_back_to_remaining_seconds():
+    now = datetime(2026, 11, 23, 20, 0, 0, tzinfo=timezone.utc)
+    described = describe({"id": "t", "state": "RUNNING", "replicatesize": 25, "totalsize": 200, "remain_seconds": 90,
+                          "sub_tasks": [{"name": "MIGRATE_LINUX_BLOCK", "progress": 99}]}, now=now)
+    assert described["progress_percent"] == 12.5
+    assert described["eta"] == "2026-11-23T20:01:30Z"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ('{"error_code": "SMS.1901", "error_msg": "target unreachable"}', {"error_code": "SMS.1901", "error_msg": "target unreachable"}),
+    ("disk too small", {"error_msg": "disk too small"}),
+    ("[1, 2]", {"error_msg": "[1, 2]", "details": [1, 2]}),
+    ("", None), (None, None), ("{}", None),
+])
+def test_error_json_is_parsed_or_kept_as_text(raw, expected):
+    assert parse_error(raw) == expected
+
+
+def test_iso_time_accepts_milliseconds_seconds_and_text():
+    assert iso_time(1700000000000) == iso_time(1700000000) == "2023-11-14T22:13:20Z"
+    assert iso_time("2026-11-23T20:00:00Z") == "2026-11-23T20:00:00Z"
+    assert iso_time(None) is None and iso_time(0) is None
+
+
+@pytest.mark.parametrize("operation, state, source_state, verdict", [
+    ("start", "READY", "waiting", "send"),
+    ("start", "ABORT", "stopped", "send"),
+    ("start", "RUNNING", "replicate", "done"),
+    ("start", "MIGRATE_SUCCESS", "finished", "done"),
+    ("start", "DELETING", "deleting", "refused"),
+    ("stop", "RUNNING", "replicate", "send"),
+    ("stop", "ABORT", "stopped", "done"),
+    ("stop", "READY", "waiting", "refused"),
+    ("cutover", "SYNCING", "syncing", "send"),
+    ("cutover", "MIGRATE_SUCCESS", "waiting", "send"),
+    ("cutover", "MIGRATE_SUCCESS", "finished", "done"),
+    ("cutover", "RUNNING", "replicate", "refused"),
+    ("sync", "MIGRATE_SUCCESS", "finished", "send"),
+    ("sync", "SYNCING", "syncing", "done"),
+    ("sync", "RUNNING", "replicate", "refused"),
+    ("restart", "MIGRATE_FAIL", "error", "send"),
+    ("clone_test", "SYNCING", "syncing", "send"),
+    ("clone_test", "RUNNING", "replicate", "refused"),
+    ("network_check", "CUTOVER_READY", "syncing", "send"),
+    ("start", "CUTOVER_READY", "syncing", "refused"),
+])
+def test_guards(operation, state, source_state, verdict):
+    task = describe({"id": "t1", "state": state, "source_server": {"state": source_state}})
+    got, reason = guard(operation, task)
+    assert got == verdict
+    if verdict == "refused":
+        assert state in reason and operation in reason
+        allowed = OPERATIONS[operation]["allowed"]
+        assert all(name in reason for name in allowed)
+
+
+def test_progress_table_has_a_row_per_task_sorted_by_phase():
+    tasks = [describe({"id": "a", "state": "RUNNING", "replicatesize": 1, "totalsize": 4,
+                       "source_server": {"name": "web-2"}}),
+             describe({"id": "b", "state": "READY", "source_server": {"name": "web-1"}})]
+    lines = progress_table(tasks).splitlines()
+    assert lines[0].split() == ["server", "phase", "%", "eta", "state"]
+    assert lines[1].split()[:2] == ["web-1", "ready"]
+    assert lines[2].split()[:3] == ["web-2", "replicating", "25.0"]
