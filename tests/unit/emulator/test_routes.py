@@ -4,7 +4,7 @@ import pytest
 
 from sms_emulator.routes import ROUTES, RouteTable
 
-from emulator_client import SignedClient
+from support.emulator_client import SignedClient
 
 
 def test_every_answer_has_request_id_and_json(client):
