@@ -80,7 +80,7 @@ class SmsModule(AnsibleModule):
 
 def check_name(module, name, what, value=None):
     """Reject an unusable identifier option (``what`` names the kind) before any request is sent:
-    empty, padded with white space, or longer than the API's 255 characters. ``value`` (a list
+    empty, padded with white space, longer than the API's 255 characters, or '.'/'..'. ``value`` (a list
     element or suboption, labelled ``name`` in the message) defaults to module.params[name]."""
     if value is None:
         value = module.params[name]
@@ -90,6 +90,8 @@ def check_name(module, name, what, value=None):
         module.fail_json(msg="%s must not start or end with white space" % name)
     if len(value) > 255:
         module.fail_json(msg="%s must be at most 255 characters, got %d" % (name, len(value)))
+    if value in (".", ".."):
+        module.fail_json(msg="%s must not be '.' or '..', which would change the API path" % name)
     return value
 
 

@@ -21,6 +21,11 @@ description:
   - With O(wait) or O(wait_for) it polls until a command (or one of the listed commands) is
     queued, and fails when O(wait_timeout) passes first.
   - Report what the agent did with M(hwcloud.sms.sms_command_result).
+  - Every poll is the call the SMS agent makes, and SMS takes it as a sign of life from the
+    agent, so polling marks the source server C(connected) and sets its C(last_visit_time)
+    (as the emulator in C(tests/emulator) does; Huawei does not document it). Poll only for
+    source servers whose agent this playbook stands in for, or the console shows an agent as
+    connected that may not be running.
 author:
   - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
@@ -72,13 +77,13 @@ options:
     description:
       - Seconds to wait for a command when waiting. The module fails when this passes first,
         saying how long it waited and what it last saw.
-      - Must be greater than 0.
+      - Must be a finite number greater than 0.
     type: float
     default: 300
   poll_interval:
     description:
       - Seconds between two polls when waiting.
-      - Must be greater than 0 and not greater than O(wait_timeout).
+      - Must be a finite number greater than 0 and not greater than O(wait_timeout).
     type: float
     default: 5
 """
@@ -228,21 +233,12 @@ waited:
   sample: 10.02
 """
 
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_server_id
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
-
-
-def command_name_of(answer):
-    """The queued command's name, or None when SMS has nothing (``{}``, empty or absent name)."""
-    if not isinstance(answer, dict):
-        return None
-    name = answer.get("command_name")
-    if isinstance(name, str) and name.strip():
-        return name
-    return None
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, command_name_of
 
 
 def describe(answer):
@@ -321,10 +317,9 @@ def main():
         for name in wait_for:
             if not name or not name.strip():
                 module.fail_json(msg="wait_for must not contain empty command names")
-    if params["wait_timeout"] <= 0:
-        module.fail_json(msg="wait_timeout must be greater than 0 seconds, got %s" % params["wait_timeout"])
-    if params["poll_interval"] <= 0:
-        module.fail_json(msg="poll_interval must be greater than 0 seconds, got %s" % params["poll_interval"])
+    for name in ("wait_timeout", "poll_interval"):
+        if not math.isfinite(params[name]) or params[name] <= 0:
+            module.fail_json(msg="%s must be a finite number of seconds greater than 0, got %s" % (name, params[name]))
     if params["poll_interval"] > params["wait_timeout"]:
         module.fail_json(msg="poll_interval (%s) must not be greater than wait_timeout (%s)"
                          % (params["poll_interval"], params["wait_timeout"]))

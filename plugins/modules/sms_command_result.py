@@ -18,7 +18,9 @@ description:
   - Every run sends one report, so the module always reports V(changed=true).
   - The report is not retried once it may have reached SMS, so SMS never records it twice;
     it is retried only when it cannot have been sent or SMS answered HTTP 429 or 503
-    (see O(retries)).
+    (see O(retries)). A gateway can answer 503 after SMS recorded the report; the repeat is
+    then refused with C(SMS.2009), and when the command is no longer pending the module knows
+    the first report was recorded and succeeds.
 author:
   - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
@@ -57,6 +59,7 @@ options:
       - Details of the outcome, stored by SMS as they are.
       - A dictionary, or a string holding a JSON object. Anything else (a list, a number,
         a string that is not JSON) is rejected before anything is sent.
+      - At most 64 KiB as JSON, nested at most 32 levels deep, with no NaN or Infinity.
     type: raw
     default: {}
   results:
@@ -230,19 +233,49 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
 
 
+# Details are stored by SMS as they are: keep them to what a report needs.
+MAX_DETAIL_BYTES = 64 * 1024
+MAX_DETAIL_DEPTH = 32
+
+
+def _reject_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _depth(value):
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        level.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
 def parse_result_detail(value):
     """Return (detail dict, None) or (None, why it is not acceptable)."""
-    if isinstance(value, dict):
-        return value, None
     if isinstance(value, str):
+        if len(value) > MAX_DETAIL_BYTES:
+            return None, "result_detail must be at most %d bytes of JSON, got %d characters" % (MAX_DETAIL_BYTES, len(value))
         try:
-            parsed = json.loads(value)
-        except ValueError as exc:
+            value = json.loads(value, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
             return None, "result_detail must be a dictionary or a JSON object string; it is not valid JSON (%s)" % exc
-        if isinstance(parsed, dict):
-            return parsed, None
-        return None, "result_detail must be a JSON object; the string holds a JSON %s" % type(parsed).__name__
-    return None, "result_detail must be a dictionary or a JSON object string, got %s" % type(value).__name__
+        if not isinstance(value, dict):
+            return None, "result_detail must be a JSON object; the string holds a JSON %s" % type(value).__name__
+    elif not isinstance(value, dict):
+        return None, "result_detail must be a dictionary or a JSON object string, got %s" % type(value).__name__
+    if _depth(value) > MAX_DETAIL_DEPTH:
+        return None, "result_detail must be nested at most %d levels deep" % MAX_DETAIL_DEPTH
+    try:
+        size = len(json.dumps(value, allow_nan=False, separators=(",", ":")).encode("utf-8"))
+    except ValueError as exc:
+        return None, "result_detail must hold only JSON values (no NaN or Infinity): %s" % exc
+    except TypeError as exc:
+        return None, "result_detail must hold only JSON values: %s" % exc
+    if size > MAX_DETAIL_BYTES:
+        return None, "result_detail must be at most %d bytes of JSON, got %d" % (MAX_DETAIL_BYTES, size)
+    return value, None
 
 
 def _report_many(module):
@@ -274,7 +307,9 @@ def _report_many(module):
     def send(entry):
         request = entry["request"]
         try:
-            entry["response"] = client.request(request["method"], request["path"], body=request["body"])
+            body = request["body"]
+            entry["response"] = client.report_command_result(entry["server_id"], entry["command_name"],
+                                                             body["result"], body["result_detail"])
             entry["sent"] = True
         except SmsApiError as exc:
             entry["error"] = dict(exc.to_dict(), msg=str(exc))
@@ -326,7 +361,7 @@ def main():
     if module.check_mode:
         module.exit_json(changed=True, request=request)
     response = module.call("Reporting the %s result of source server %s failed" % (command_name, server_id),
-                           client.request, method, path, body=body)
+                           client.report_command_result, server_id, command_name, module.params["result"], detail)
     module.exit_json(changed=True, request=request, response=response)
 
 

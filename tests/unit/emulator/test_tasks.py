@@ -1,6 +1,6 @@
 """Migration tasks: creation errors, actions and the commands they queue, both command generations."""
 
-from emulator_client import SignedClient, new_task
+from support.emulator_client import SignedClient, new_task
 
 
 def test_task_errors_and_skip_premigrate(emu, client):
