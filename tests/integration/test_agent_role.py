@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 import sys
+import threading
+import time
 import urllib.parse
 
 import pytest
@@ -100,10 +102,10 @@ class Site:
         if stub:
             self.env["PATH"] = stub + os.pathsep + os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
 
-    def run(self, limit, extra_vars=None, check=False, verbosity=0):
+    def run(self, limit, extra_vars=None, check=False, verbosity=0, env=None):
         args = ["--limit", ",".join(limit) if isinstance(limit, (list, tuple)) else limit,
                 "--forks", str(len(self.hosts))]
-        return run_playbook(ROLE_PLAYBOOK, env=self.env, check=check, inventory=self.inventory,
+        return run_playbook(ROLE_PLAYBOOK, env=dict(self.env, **(env or {})), check=check, inventory=self.inventory,
                             verbosity=verbosity, extra_args=args, extra_vars=extra_vars, timeout=300)
 
     def agent_dir(self, host):
@@ -214,9 +216,37 @@ def test_marker_holds_no_key_and_a_new_secret_key_is_applied(site, installed):
 
     new_secret = "R0tatedSecretKey" + old_secret[16:]
     site.emulator.add_user(site.emulator.access_key, new_secret)  # the account's SK was rotated
+    remote_tmp = site.env["ANSIBLE_REMOTE_TMP"]
+    seen = {"files": set(), "with_secret": set()}
+    done = threading.Event()
+
+    def watch():
+        # Without pipelining Ansible writes each task's module with its arguments under the remote
+        # tmp dir; the role's secret task must still never be there, even while it runs.
+        while not done.is_set():
+            for directory, _dirs, names in os.walk(remote_tmp):
+                for name in names:
+                    path = os.path.join(directory, name)
+                    seen["files"].add(path)
+                    try:
+                        with open(path, "rb") as handle:
+                            if new_secret.encode() in handle.read():
+                                seen["with_secret"].add(path)
+                    except OSError:
+                        pass
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
     try:
-        rotated = site.run(host, extra_vars={"agent_secret_key": new_secret})
+        try:
+            rotated = site.run(host, extra_vars={"agent_secret_key": new_secret}, env={"ANSIBLE_PIPELINING": "False"})
+        finally:
+            done.set()
+            watcher.join()
         assert rotated.rc == 0, helpers.failures(rotated)
+        assert seen["files"], "the watcher saw no module file at all"
+        assert seen["with_secret"] == set()
         assert helpers.task_result(rotated, "Run startup.sh with the answers on its standard input", host)["changed"] is True
         assert site.pids(host) != before and len(site.pids(host)) == 1
         new_marker = site.marker(host)
