@@ -13,7 +13,7 @@ short_description: Rename, regroup, adjust the disks of, or delete a Huawei Clou
 version_added: 0.1.0
 description:
   - Changes a source server registered with Huawei Cloud Server Migration Service (SMS)
-    (C(PUT /v3/sources/{id})): its name, its migration project, and which disks, volume groups and
+    (C(PUT /v3/sources/{id})), that is its name, its migration project, and which disks, volume groups and
     volumes are migrated at which size.
   - Deletes the source server's record with O(state=absent) (C(DELETE /v3/sources/{id})). Its agent
     registers it again only after the agent is restarted on the source machine.
