@@ -170,7 +170,7 @@ import copy
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    matches, resolve_migproject, resolve_source, without_none)
+    matches, resolve_migproject, without_none)
 
 _VOLUME = dict(id=dict(type="str", required=True), need_migration=dict(type="bool"), adjust_size=dict(type="int"))
 RESTART_WARNING = ("Source server %s was deleted. Its agent registers it again only after the agent is restarted "
