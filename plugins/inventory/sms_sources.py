@@ -336,7 +336,8 @@ def make_unique(named, policy, reserved=frozenset()):
                                  % describe_collisions(dict((h, ids) for h, ids in collisions.items() if len(ids) > 1)))
     # A source keeps its own name before another source's name with a suffix may take it: a source
     # named '<name>_<id of another source>' stays itself and the renamed one gets a further suffix.
-    used = set(final[i] for i in range(len(final)) if i not in set(renamed))
+    renamed_set = set(renamed)
+    used = set(final[i] for i in range(len(final)) if i not in renamed_set)
     for i in sorted(renamed, key=lambda i: (named[i][0], _add_date(named[i][1]), str(named[i][1].get("id")))):
         base = candidate = "%s_%s" % (named[i][0], named[i][1].get("id"))
         number = 2

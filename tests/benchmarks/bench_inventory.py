@@ -83,19 +83,41 @@ class Measurement:
 
 
 def run_measured(command, env, cwd):
-    """(Measurement, stdout) of one child process; CPU and peak RSS are that child's own (os.wait4)."""
+    """(Measurement, stdout) of one child process; CPU and peak RSS are that child's own (os.wait4).
+    The child is started by a small fresh Python process (this script with --measure): Linux keeps
+    the peak RSS across fork and exec, so a child started from this (large) process would report
+    this process's size when its own is smaller."""
+    handle, out_path = tempfile.mkstemp(dir=cwd)
+    os.close(handle)
+    try:
+        launcher = subprocess.run([sys.executable, os.path.abspath(__file__), "--measure", out_path, "--"] + command,
+                                  env=env, cwd=cwd, capture_output=True, text=True, check=False)
+        if launcher.returncode != 0:
+            raise SystemExit("%s failed:\n%s" % (" ".join(command), launcher.stderr[-4000:]))
+        figures = json.loads(launcher.stdout)
+        with open(out_path, encoding="utf-8") as handle:
+            stdout = handle.read()
+    finally:
+        os.unlink(out_path)
+    return Measurement(figures["wall"], figures["cpu"], figures["rss_mib"], figures["output_bytes"]), stdout
+
+
+def measure_child(out_path, command):
+    """The --measure mode: run ``command`` with stdout to ``out_path``; print its figures as JSON."""
     started = time.perf_counter()
-    with tempfile.TemporaryFile(dir=cwd) as out, tempfile.TemporaryFile(dir=cwd) as err:
-        child = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=err)
+    with open(out_path, "wb") as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(command, stdout=out, stderr=err)
         _pid, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
         returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
         err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
+        stderr = err.read().decode(errors="replace")
     if returncode != 0:
-        raise SystemExit("%s failed (rc %s):\n%s" % (" ".join(command), returncode, stderr[-4000:]))
-    return Measurement(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0, len(stdout.encode())), stdout
+        sys.stderr.write("rc %s:\n%s" % (returncode, stderr[-4000:]))
+        return 1
+    print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024.0,
+                      "output_bytes": os.path.getsize(out_path)}))
+    return 0
 
 
 def best_of(repeat, measure):
@@ -240,6 +262,8 @@ def bench_size(args, sources, base_env):
 
 
 def main():
+    if len(sys.argv) > 3 and sys.argv[1] == "--measure" and sys.argv[3] == "--":
+        return measure_child(sys.argv[2], sys.argv[4:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--sources", type=int, nargs="+", default=[10000], help="fleet sizes (default 10000)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the one with least CPU counts")

@@ -109,8 +109,8 @@ def test_windows_defaults_to_block_and_disk_overrides_apply_by_name(emu, env):
     _assert_sdk_fields(body)
     assert body["type"] == "MIGRATE_BLOCK" and body["exist_server"] is True
     assert body["target_server"]["vm_id"] == "ecs-123" and body["target_server"]["name"] == "win-new"
-    assert body["target_server"]["disks"][0] == dict(name=boot, size=120 * 1024 ** 3, disk_id="evs-1",
-                                                      device_use=source["init_target_server"]["disks"][0]["device_use"])
+    device_use = source["init_target_server"]["disks"][0]["device_use"]
+    assert body["target_server"]["disks"][0] == dict(name=boot, size=120 * 1024 ** 3, disk_id="evs-1", device_use=device_use)
     task = emu.store.get_task(result["task"]["id"])
     assert task["target_server"]["disks"][0]["size"] == 120 * 1024 ** 3
 
