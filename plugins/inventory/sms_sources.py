@@ -136,9 +136,10 @@ options:
   hostvar_fields:
     description:
       - The API fields that become host variables. V(all) exports every field the API returns.
-      - The default set covers the default groups, C(ansible_host) and the usual filters and stays small,
-        so C(ansible-inventory --list) (what AWX imports) stays small for large fleets; nested fields such as C(current_task), C(checks) and C(init_target_server) need V(all)
-        or their name here.
+      - The default set covers the default groups, C(ansible_host) and the usual filters, so
+        C(ansible-inventory --list) (what AWX imports) stays small for large fleets (about 620 bytes
+        per host against 6.5 KB with V(all)). Nested fields such as C(current_task), C(checks) and
+        C(init_target_server) need V(all) or their name here.
       - Fields not listed are still available to O(include_filters), O(exclude_filters), O(hostnames),
         O(compose), O(groups) and O(keyed_groups).
     type: list
@@ -411,7 +412,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _read_config(self, path):
         config = self._read_config_data(path)
-        unknown = sorted(set(config) - set(self._options))
+        unknown = sorted(set(config) - set(self._options), key=str)
         if unknown:
             hints = []
             for key in unknown:
@@ -477,7 +478,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError("page_workers must be between 1 and 32, got %r" % settings["workers"])
         settings["expressions"] = bool(settings["include"] or settings["exclude"] or settings["compose"] or
                                        settings["groups"] or settings["keyed_groups"] or
-                                       [item for item in settings["hostnames"] if not is_variable_name(item)])
+                                       [item for item in settings["hostnames"]
+                                        if not is_variable_name(item) or item.startswith(prefix)])
         return settings
 
     def _cache_key(self, path, settings):
