@@ -134,7 +134,9 @@ tasks:
       type: int
       sample: 3600
     eta:
-      description: Expected completion as ISO 8601 UTC, from C(estimate_complete_time) or C(remain_seconds).
+      description:
+        - Expected completion as ISO 8601 UTC, from C(estimate_complete_time) or C(remain_seconds).
+        - Only for tasks in progress (replicating, syncing, cutting_over); V(null) otherwise.
       type: str
       sample: "2026-11-24T03:15:00Z"
     speed_mbps:
