@@ -272,7 +272,8 @@ def with_migration_phase(record):
             derived["progress_percent"] = 100.0
         elif derived["phase"] == "ready":
             derived["progress_percent"] = 0.0
-        derived["eta"] = iso_time(task.get("estimate_complete_time"))
+        if derived["phase"] in ("replicating", "syncing", "cutting_over"):  # else the estimate is stale
+            derived["eta"] = iso_time(task.get("estimate_complete_time"))
     merged = dict(record)
     merged.update(derived)
     return merged
