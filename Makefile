@@ -4,11 +4,12 @@
 #
 #   make setup        .venv + test requirements, symlink tree, ansible-test pip bootstrap
 #   make demo         setup, start the emulator, run playbooks/demo_fleet_summary.yml against it
-#   make test         sanity + units + integration + lint (what CI runs via .ci/run)
+#   make test         sanity + units + integration + compat + lint (what CI runs via .ci/run)
 #   make sanity       ansible-test sanity --venv on a copy under .build/ansible-test, every Python 3.9+
 #   make units        ansible-test units --venv (tests/unit with tests/unit/requirements.txt)
 #   make pytest-units pytest tests/unit in .venv (the quick loop: PYTEST_ARGS="-k ...")
 #   make integration  pytest tests/integration (real ansible subprocesses against the emulator)
+#   make compat       tests/compat on the oldest and newest supported ansible-core (own venvs)
 #   make lint         ansible-lint, yamllint, antsibull-changelog lint, antsibull-docs lint
 #   make bench        python tests/benchmarks/*.py
 #   make docs         lint the plugin docs and build the HTML reference into .build/docs/html
@@ -35,7 +36,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_PATH)
 # No __pycache__ next to the sources (the repo is also the collection tree).
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup demo test sanity units pytest-units integration lint bench docs clean distclean
+.PHONY: help setup demo test sanity units pytest-units integration compat lint bench docs clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -47,7 +48,7 @@ demo: setup
 	@bash tests/tooling/demo.sh
 
 test: setup
-	@bash tests/tooling/make_test.sh sanity units integration lint
+	@bash tests/tooling/make_test.sh sanity units integration compat lint
 
 sanity: setup
 	@bash tests/tooling/ansible_test.sh sanity --venv $(SANITY_ARGS)
@@ -65,6 +66,10 @@ pytest-units: setup
 integration: setup
 	@mkdir -p .build/test-results
 	$(PYTEST) -n $(PYTEST_WORKERS) tests/integration
+
+# Each target's venv is built under .build/compat/ on first use (COMPAT_TARGETS="oldest" runs one).
+compat: setup
+	@PYTEST_TIMEOUT=$(PYTEST_TIMEOUT) bash tests/compat/run_compat.sh $(PYTEST_ARGS)
 
 lint: setup
 	@bash tests/tooling/lint.sh

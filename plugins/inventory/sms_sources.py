@@ -191,6 +191,17 @@ cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/ansible/sms_sources
 cache_timeout: 300
+
+---
+# Credentials from a lookup and the vault, a few more fields as host variables (AWX: set the
+# inventory source's enabled_var to sms_connected, enabled_value to true, instance_id_var to sms_id)
+plugin: hwcloud.sms.sms_sources
+region: ap-southeast-3
+access_key: !vault |
+  $ANSIBLE_VAULT;1.1;AES256
+  ...
+secret_key: "{{ lookup('ansible.builtin.env', 'MY_SK') }}"
+hostvar_fields: [id, name, ip, state, os_type, connected, migration_cycle, current_task]
 """
 
 import difflib
@@ -199,7 +210,6 @@ import hashlib
 import itertools
 import json
 import os
-import re
 
 from ansible import constants as C
 from ansible.errors import AnsibleError, AnsibleParserError
@@ -256,7 +266,9 @@ def mark_api_value(value):
     if isinstance(value, str):
         if has_template_markers(value):
             return value if trust_as_template is not None else wrap_var(value)
-        return trust_as_template(value) if trust_as_template is not None else value
+        if trust_as_template is not None:
+            return trust_as_template(value)
+        return value if type(value) is str else str.__str__(value)  # pylint: disable=unidiomatic-typecheck
     if isinstance(value, dict):
         return dict((key, mark_api_value(item)) for key, item in value.items())
     if isinstance(value, list):
@@ -324,7 +336,8 @@ def make_unique(named, policy, reserved=frozenset()):
                                  % describe_collisions(dict((h, ids) for h, ids in collisions.items() if len(ids) > 1)))
     # A source keeps its own name before another source's name with a suffix may take it: a source
     # named '<name>_<id of another source>' stays itself and the renamed one gets a further suffix.
-    used = set(final[i] for i in range(len(final)) if i not in set(renamed))
+    renamed_set = set(renamed)
+    used = set(final[i] for i in range(len(final)) if i not in renamed_set)
     for i in sorted(renamed, key=lambda i: (named[i][0], _add_date(named[i][1]), str(named[i][1].get("id")))):
         base = candidate = "%s_%s" % (named[i][0], named[i][1].get("id"))
         number = 2
@@ -488,14 +501,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _restrict_cache_file(self):
         # File cache plugins chmod what they write to 0644; the records name every server of the
-        # fleet with its addresses, so only the owner may read them.
-        plugin = getattr(self._cache, "_plugin", None)
-        file_name = getattr(plugin, "_get_cache_file_name", None)
-        if self._cache_key_written is None or file_name is None:
+        # fleet with its addresses, so only the owner may read them. ansible-core 2.19 prefixes the
+        # key it stores under, so the file is found by the (unique) key it ends with.
+        cache_dir = getattr(getattr(self._cache, "_plugin", None), "_cache_dir", None)
+        if self._cache_key_written is None or not cache_dir or not os.path.isdir(cache_dir):
             return
-        path = file_name(self._cache_key_written)
-        if os.path.exists(path):
-            os.chmod(path, 0o600)
+        for name in os.listdir(cache_dir):
+            if name.endswith(self._cache_key_written):
+                os.chmod(os.path.join(cache_dir, name), 0o600)
 
     # --- building ------------------------------------------------------------------------
 
@@ -645,6 +658,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if settings["compose"] or settings["groups"] or settings["keyed_groups"]:
             strict = settings["strict"]
             self._set_composite_vars(settings["compose"], variables, hostname, strict=strict)
+            # Composed values are made from API data: marked like it, so they export plainly too.
+            host_vars_now = hosts[hostname].vars
+            for name in settings["compose"]:
+                if name in host_vars_now:
+                    host_vars_now[name] = mark_api_value(host_vars_now[name])
             # Every field's variable plus what compose set, once per host rather than once per group entry.
             context = dict(variables)
             context.update(hosts[hostname].get_vars())

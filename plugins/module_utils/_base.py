@@ -78,18 +78,22 @@ class SmsModule(AnsibleModule):
             self.fail_json_sms(exc, msg)
 
 
-def check_name(module, name, what):
+def check_name(module, name, what, value=None):
     """Reject an unusable identifier option (``what`` names the kind) before any request is sent:
-    empty, padded with white space, or longer than the API's 255 characters."""
-    value = module.params[name]
+    empty, padded with white space, longer than the API's 255 characters, or '.'/'..'. ``value`` (a list
+    element or suboption, labelled ``name`` in the message) defaults to module.params[name]."""
+    if value is None:
+        value = module.params[name]
     if value is None or not value.strip():
         module.fail_json(msg="%s must be a non-empty %s" % (name, what))
     if value != value.strip():
         module.fail_json(msg="%s must not start or end with white space" % name)
     if len(value) > 255:
         module.fail_json(msg="%s must be at most 255 characters, got %d" % (name, len(value)))
+    if value in (".", ".."):
+        module.fail_json(msg="%s must not be '.' or '..', which would change the API path" % name)
     return value
 
 
-def check_server_id(module, name="server_id"):
-    return check_name(module, name, "source server id")
+def check_server_id(module, name="server_id", value=None):
+    return check_name(module, name, "source server id", value)

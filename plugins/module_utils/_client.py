@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import itertools
 import json
+import os
 import random
 import re
 import threading
@@ -29,6 +30,7 @@ REQUESTS_IMPORT_ERROR = None
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from requests.utils import get_environ_proxies
     from urllib3.exceptions import ConnectTimeoutError
 except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
@@ -82,7 +84,18 @@ SECRET_OPTIONS = ("secret_key", "security_token", "auth_token")
 
 # The SDK's region table has one endpoint that does not follow the sms.<region> pattern.
 _ENDPOINT_EXCEPTIONS = {"ru-moscow-1": "https://sms-api.ru-moscow-1.myhuaweicloud.com"}
-_REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
+_REGION_RE = re.compile(r"\A[a-z]{2,}(-[a-z0-9]+)+\Z")
+# Values sent in headers (or, for secret_key, signing them): visible ASCII only, so a pasted
+# line break fails here with the option's name instead of inside requests with the value.
+_HEADER_VALUE_RE = re.compile(r"\A[\x21-\x7e]+\Z")
+_HEADER_OPTIONS = ("access_key", "secret_key", "security_token", "auth_token", "project_id")
+
+# The largest answer read, and how much of an error answer is echoed in an error.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+MAX_ECHO_CHARS = 2048
+# All waits between the attempts of one request together (Retry-After included).
+MAX_RETRY_WAIT = 60.0
+_MASK = "********"
 
 _project_id_cache = {}
 _project_id_lock = threading.Lock()
@@ -106,27 +119,37 @@ class SmsApiError(Exception):
         self.encoded_authorization_message = encoded_authorization_message
         self.body = body
         super(SmsApiError, self).__init__(
-            "%s %s failed: HTTP %s %s: %s (request id: %s)"
-            % (method, url, status, error_code, error_msg, request_id or "none"))
+            "%s %s failed: HTTP %s%s: %s (request id: %s)"
+            % (method, url, status, " " + error_code if error_code else "", error_msg, request_id or "none"))
 
     @classmethod
-    def from_response(cls, method, url, response):
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+    def from_answer(cls, method, url, status, headers, content, error_msg=None):  # pylint: disable=too-many-arguments
+        """The error for an answer (``content``: its bytes, already capped at MAX_ANSWER_BYTES);
+        what is echoed of a body that is not a JSON object is cut to MAX_ECHO_CHARS."""
+        body = _json_or_none(content)
+        if not isinstance(body, dict):
+            body = _echo(content)
         code, message = _find_error_fields(body) if isinstance(body, dict) else (None, None)
-        request_id = response.headers.get("X-Request-Id")
+        request_id = headers.get("X-Request-Id")
         if not request_id and isinstance(body, dict):
             request_id = body.get("request_id")
+        if error_msg is None:
+            error_msg = message if message is not None else body  # body: already cut to MAX_ECHO_CHARS
+        elif isinstance(error_msg, str):
+            error_msg = _echo(error_msg)
         return cls(
-            method, url, response.status_code,
-            error_code=code or str(response.status_code),
-            error_msg=message if message is not None else response.text,
+            method, url, status,
+            error_code=code or (str(status) if status >= 300 else None),
+            error_msg=error_msg,
             request_id=request_id,
             encoded_authorization_message=body.get("encoded_authorization_message") if isinstance(body, dict) else None,
-            body=body if body is not None else response.text,
+            body=body,
         )
+
+    def masked(self, mask):
+        """A copy with ``mask`` applied to every text it holds."""
+        return SmsApiError(self.method, mask(self.url), self.status, mask(self.error_code), mask(self.error_msg),
+                           mask(self.request_id), mask(self.encoded_authorization_message), mask(self.body))
 
     def to_dict(self):
         return {
@@ -164,8 +187,25 @@ def _never_reached_server(exc):
     return isinstance(reason, ConnectTimeoutError)
 
 
-def _retry_after_seconds(response):
-    value = response.headers.get("Retry-After")
+def _json_or_none(content):
+    if not content:
+        return None
+    try:
+        return json.loads(content.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def _echo(content):
+    """At most MAX_ECHO_CHARS of an answer's text, saying how long it was."""
+    text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+    if len(text) <= MAX_ECHO_CHARS:
+        return text
+    return "%s... (%d characters in all)" % (text[:MAX_ECHO_CHARS], len(text))
+
+
+def _retry_after_seconds(headers):
+    value = headers.get("Retry-After")
     if value is None:
         return None
     try:
@@ -191,10 +231,29 @@ def iam_endpoint_for(region):
 
 
 def _check_url(option, value):
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # a port that is not a number raises here
+    except ValueError as exc:
+        raise SmsClientError("%s must be an http:// or https:// URL with a host, got %r (%s)" % (option, value, exc))
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
         raise SmsClientError("%s must be an http:// or https:// URL with a host, got %r" % (option, value))
+    if "@" in parts.netloc:
+        # requests would turn user:password@ into Basic auth and drop the signed Authorization.
+        raise SmsClientError("%s must not hold a user name or password (user:password@host); "
+                             "credentials go in access_key/secret_key or auth_token" % option)
+    if parts.query or parts.fragment or any(c.isspace() for c in value):
+        raise SmsClientError("%s must be a plain URL without query, fragment or white space, got %r" % (option, value))
     return value.rstrip("/")
+
+
+def _check_header_values(values):
+    for name in _HEADER_OPTIONS:
+        value = values.get(name)
+        if value and not _HEADER_VALUE_RE.match(value):
+            # Never the value: it may be a secret.
+            raise SmsClientError("%s must be printable ASCII without spaces or line breaks (a line break "
+                                 "pasted at its end?)" % name)
 
 
 class SmsClient:
@@ -209,6 +268,8 @@ class SmsClient:
                  timeout=30, retries=5):
         if not HAS_REQUESTS:
             raise SmsClientError("the Python library 'requests' is required")
+        _check_header_values(dict(access_key=access_key, secret_key=secret_key, security_token=security_token,
+                                  auth_token=auth_token, project_id=project_id))
         if region and not _REGION_RE.match(region):
             raise SmsClientError("region must look like 'ap-southeast-3', got %r" % region)
         if endpoint:
@@ -224,7 +285,9 @@ class SmsClient:
             raise SmsClientError("credentials are required: access_key and secret_key, or auth_token")
         if security_token and not access_key:
             raise SmsClientError("security_token is only used with a temporary access_key and secret_key")
-        if timeout is None or timeout <= 0:
+        if ca_path and validate_certs and not os.path.isfile(ca_path):
+            raise SmsClientError("ca_path %r is not a file; give a PEM file of CA certificates" % ca_path)
+        if timeout is None or not 0 < timeout < float("inf"):
             raise SmsClientError("timeout must be a positive number of seconds, got %r" % timeout)
         if retries is None or not 0 <= retries <= 10:
             raise SmsClientError("retries must be between 0 and 10, got %r" % retries)
@@ -240,7 +303,11 @@ class SmsClient:
         self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
         self.request_count = 0
         self._count_lock = threading.Lock()
+        self._secrets = sorted((v for v in (secret_key, security_token, auth_token) if v), key=len, reverse=True)
         self._session = requests.Session()
+        # No ~/.netrc on a signed request, no environment CA bundle over ca_path; proxies from
+        # the environment are still used (_proxies_for).
+        self._session.trust_env = False
         self._pool_size = 10
         self._mount_adapter(self._pool_size)
 
@@ -266,7 +333,11 @@ class SmsClient:
     @staticmethod
     def path(template, *params):
         """Fill a path template; every parameter is fully percent-encoded so no value can
-        add segments, a query or a fragment ('../tasks', 'a?b', 'a#b', 'a/b' stay one segment)."""
+        add segments, a query or a fragment ('../tasks', 'a?b', 'a#b', 'a/b' stay one segment).
+        '.', '..' and '' would still change the path's shape, so they are refused."""
+        for param in params:
+            if str(param) in ("", ".", ".."):
+                raise SmsClientError("%r is not a valid id in an API path" % str(param))
         return template.format(*[quote(str(p), safe="") for p in params])
 
     def _headers(self, method, base_url, path, query_string, body_bytes, project_id):
@@ -285,48 +356,94 @@ class SmsClient:
             self._access_key, self._secret_key, method, path, query_string, headers, body_bytes)
         return headers
 
-    def _sleep_before_retry(self, attempt, response=None):
-        delay = _retry_after_seconds(response) if response is not None else None
+    def mask(self, value):
+        """``value`` with every secret of this client replaced (texts, nested in dicts and lists)."""
+        if isinstance(value, str):
+            for secret in self._secrets:
+                value = value.replace(secret, _MASK)
+            return value
+        if isinstance(value, dict):
+            return dict((self.mask(k), self.mask(v)) for k, v in value.items())
+        if isinstance(value, list):
+            return [self.mask(v) for v in value]
+        return value
+
+    def _proxies_for(self, url):
+        # What requests would take from HTTP(S)_PROXY/NO_PROXY with trust_env, without netrc.
+        return get_environ_proxies(url)
+
+    def _wait_before_retry(self, attempt, waited, headers=None):
+        """Sleep before the next attempt; False when that would pass MAX_RETRY_WAIT in all."""
+        delay = _retry_after_seconds(headers) if headers is not None else None
         if delay is None:
             delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * (2 ** attempt)))
-        time.sleep(min(delay, self.retry_after_cap))
+        delay = min(delay, self.retry_after_cap)
+        if waited[0] + delay > MAX_RETRY_WAIT:
+            return False
+        waited[0] += delay
+        time.sleep(delay)
+        return True
 
-    def _send(self, method, base_url, path, query=None, body=None, project_id=None):
+    def _send(self, method, base_url, path, query=None, body=None, project_id=None, expect="any", attempts=None):
+        """One request with retries; errors carry no secret (see mask)."""
+        try:
+            return self._send_with_retries(method, base_url, path, query, body, project_id, expect, attempts)
+        except SmsApiError as exc:
+            raise exc.masked(self.mask)
+        except SmsClientError as exc:
+            raise SmsClientError(self.mask(str(exc)))
+
+    def _send_with_retries(self, method, base_url, path, query, body, project_id, expect, attempts):
         query_string = _signer.canonical_query(query)
         url = base_url + path + ("?" + query_string if query_string else "")
-        body_bytes = json.dumps(body).encode("utf-8") if body is not None else b""
+        body_bytes = _json_body(body)
         idempotent = method in ("GET", "HEAD", "PUT", "DELETE")
-        attempt = 0
+        proxies = self._proxies_for(url)
+        attempt, waited = 0, [0.0]
         while True:
             headers = self._headers(method, base_url, path, query_string, body_bytes, project_id)
             headers["User-Agent"] = USER_AGENT
+            headers["Accept-Encoding"] = "identity"  # the body is read raw, byte-counted (_read_capped)
             with self._count_lock:
                 self.request_count += 1
+            deadline = time.monotonic() + self.timeout
             try:
-                response = self._session.request(method, url, data=body_bytes or None, headers=headers,
-                                                 timeout=self.timeout, verify=self.verify, allow_redirects=False)
+                response = self._session.request(method, url, data=body_bytes or None, headers=headers, stream=True,
+                                                 timeout=self.timeout, verify=self.verify, allow_redirects=False,
+                                                 proxies=proxies)
+                try:
+                    content = _read_capped(response, deadline, self.timeout)
+                except BaseException:
+                    response.close()  # drops the connection: it holds the rest of a body nobody reads
+                    raise
+                _set_read_timeout(response.raw, self.timeout)
+                response.raw.release_conn()  # fully read: the connection is kept for the next request
             except requests.exceptions.SSLError as exc:
-                raise SmsClientError("TLS error talking to %s: %s" % (base_url, exc.__class__.__name__))
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                if attempt < self.retries and (idempotent or _never_reached_server(exc)):
-                    self._sleep_before_retry(attempt)
+                raise SmsClientError("TLS error talking to %s: %s" % (base_url, _describe(exc)))
+            except (requests.exceptions.RequestException, OSError, _BodyError) as exc:
+                if isinstance(exc, _BodyError) and exc.final:
+                    raise SmsClientError("%s %s: %s" % (method, url, exc))
+                if attempts is not None:
+                    attempts.append("connection")
+                if attempt < self.retries and (idempotent or _never_reached_server(exc)) and \
+                        self._wait_before_retry(attempt, waited):
                     attempt += 1
                     continue
                 raise SmsClientError("%s %s failed after %d attempt(s): %s" % (method, url, attempt + 1, _describe(exc)))
             status = response.status_code
+            if attempts is not None:
+                attempts.append(status)
             retryable = status == 429 or (status >= 500 and (idempotent or status == 503))
-            if retryable and attempt < self.retries:
-                self._sleep_before_retry(attempt, response)
+            if retryable and attempt < self.retries and self._wait_before_retry(attempt, waited, response.headers):
                 attempt += 1
                 continue
-            if status >= 400:
-                raise SmsApiError.from_response(method, url, response)
-            if not response.content:
-                return {}
-            try:
-                return response.json()
-            except ValueError:
-                return response.text
+            if 300 <= status < 400:
+                raise SmsApiError.from_answer(method, url, status, response.headers, content, error_msg=(
+                    "redirect to %s not followed: SMS answers API calls directly, so a redirect means a wrong "
+                    "endpoint or a proxy in the way" % (response.headers.get("Location") or "nowhere")))
+            if status >= 400 or status < 200:
+                raise SmsApiError.from_answer(method, url, status, response.headers, content)
+            return _parse_success(method, url, status, response.headers, content, expect)
 
     # --- project id (the SDK's IAM lookup) ---------------------------------------------
 
@@ -336,25 +453,32 @@ class SmsClient:
         key = (self.iam_endpoint, self._access_key, self.region)
         with _project_id_lock:
             if key not in _project_id_cache:
-                answer = self._send("GET", self.iam_endpoint, "/v3/projects", query={"name": self.region})
-                projects = answer.get("projects") if isinstance(answer, dict) else None
+                answer = self._send("GET", self.iam_endpoint, "/v3/projects", query={"name": self.region}, expect="object")
+                projects = answer.get("projects")
                 if not projects:
                     raise SmsClientError(
                         "IAM at %s knows no project named %r; set project_id explicitly" % (self.iam_endpoint, self.region))
-                _project_id_cache[key] = projects[0]["id"]
+                found = projects[0].get("id") if isinstance(projects, list) and isinstance(projects[0], dict) else None
+                if not isinstance(found, str) or not _HEADER_VALUE_RE.match(found):
+                    raise SmsClientError("IAM at %s answered GET /v3/projects?name=%s without a usable project id; "
+                                         "set project_id explicitly" % (self.iam_endpoint, self.region))
+                _project_id_cache[key] = found
             self.project_id = _project_id_cache[key]
         return self.project_id
 
     # --- API -----------------------------------------------------------------------------
 
-    def request(self, method, path, query=None, body=None):
-        return self._send(method.upper(), self.endpoint, path, query, body, self._resolved_project_id())
+    def request(self, method, path, query=None, body=None, expect="any", attempts=None):
+        """The answer of one SMS request: a JSON value, ``{}`` for an empty body. ``expect="object"``
+        fails unless it is a JSON object; ``attempts`` (a list) collects each attempt's HTTP status
+        (or "connection")."""
+        return self._send(method.upper(), self.endpoint, path, query, body, self._resolved_project_id(), expect, attempts)
 
     def get_source(self, server_id):
-        return self.request("GET", self.path("/v3/sources/{0}", server_id))
+        return self.request("GET", self.path("/v3/sources/{0}", server_id), expect="object")
 
     def get_command(self, server_id):
-        return self.request("GET", self.path("/v3/sources/{0}/command", server_id))
+        return self.request("GET", self.path("/v3/sources/{0}/command", server_id), expect="object")
 
     def command_result_request(self, server_id, command_name, result, result_detail):
         """(method, path, body) of a command result report; check mode shows exactly this."""
@@ -362,18 +486,30 @@ class SmsClient:
         return "POST", self.path("/v3/sources/{0}/command_result", server_id), body
 
     def report_command_result(self, server_id, command_name, result, result_detail):
+        """Send a command result once. A gateway may answer 5xx after SMS recorded a report, and
+        the repeat is then refused with SMS.2009 (not the pending command): when that follows a
+        retried 5xx or lost answer and the command is no longer pending, the first report
+        was applied, and its answer is ``{}``."""
         method, path, body = self.command_result_request(server_id, command_name, result, result_detail)
-        return self.request(method, path, body=body)
+        attempts = []
+        try:
+            return self.request(method, path, body=body, attempts=attempts)
+        except SmsApiError as exc:
+            maybe_applied = any(a == "connection" or (isinstance(a, int) and a >= 500) for a in attempts[:-1])
+            if exc.error_code != "SMS.2009" or not maybe_applied:
+                raise
+            pending = command_name_of(self.get_command(server_id))
+            if pending == command_name:
+                raise
+            return {}
 
     def list_page(self, path, items_key, query=None, limit=PAGE_SIZE, offset=0):
         """(count, records) of one page of a listing, checked to be the documented
         ``{"count": int, items_key: [object, ...]}`` answer."""
         params = dict((k, v) for k, v in (query or {}).items() if v is not None)
         params.update(limit=limit, offset=offset)
-        answer = self.request("GET", path, query=params)
+        answer = self.request("GET", path, query=params, expect="object")
         where = "GET %s with limit=%s offset=%s" % (path, limit, offset)
-        if not isinstance(answer, dict):
-            raise SmsClientError("%s: the answer is not a JSON object (got %s)" % (where, _kind(answer)))
         count, records = answer.get("count"), answer.get(items_key)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise SmsClientError("%s: the answer's count must be a non-negative integer, got %s" % (where, _kind(count)))
@@ -424,9 +560,7 @@ class SmsClient:
     def _states_with_sources(self):
         """Source states worth a partition: every state except those GET /v3/sources/overview
         counts as empty (it counts the whole fleet, so a state it counts 0 is empty under any filter)."""
-        overview = self.request("GET", "/v3/sources/overview")
-        if not isinstance(overview, dict):
-            raise SmsClientError("GET /v3/sources/overview: the answer is not a JSON object (got %s)" % _kind(overview))
+        overview = self.request("GET", "/v3/sources/overview", expect="object")
         return [state for state in SOURCE_STATES if not _is_zero(overview.get(state))]
 
     def _list_complete(self, path, items_key, query, pool, workers, partitions):
@@ -496,6 +630,96 @@ def _kind(value):
 
 def _describe_query(query):
     return json.dumps(query, sort_keys=True) if query else "no filters"
+
+
+class _BodyError(Exception):
+    """Reading an answer's body failed; ``final``: retrying cannot help (too large)."""
+
+    def __init__(self, message, final=False):
+        super(_BodyError, self).__init__(message)
+        self.final = final
+
+
+def _set_read_timeout(raw, seconds):
+    # Each read then ends by the deadline, however slowly the server sends.
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(max(0.001, seconds))
+
+
+def _read_capped(response, deadline, timeout):
+    """The body's bytes, read by the deadline and at most MAX_ANSWER_BYTES of them."""
+    length = response.headers.get("Content-Length")
+    expected = int(length) if length and length.isdigit() else None
+    if expected is not None and expected > MAX_ANSWER_BYTES:
+        raise _BodyError("the answer (%d bytes) is more than the %d bytes read at most" % (expected, MAX_ANSWER_BYTES),
+                        final=True)
+    raw = response.raw
+    reader = getattr(raw, "_fp", None)  # http.client's response: read1 returns what has arrived
+    if reader is None or not hasattr(reader, "read1"):
+        reader = raw
+    chunks, size = [], 0
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _BodyError("the answer did not arrive within timeout (%s s); %d bytes came" % (timeout, size))
+            _set_read_timeout(raw, remaining)
+            chunk = reader.read1(65536) if reader is not raw else raw.read(65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise _BodyError("the answer is more than the %d bytes read at most" % MAX_ANSWER_BYTES, final=True)
+            chunks.append(chunk)
+        if reader is not raw:
+            reader.read()  # reads nothing more; marks http.client's response done so the connection is reused
+    except _BodyError:
+        raise
+    except Exception as exc:  # pylint: disable=broad-except
+        if time.monotonic() >= deadline:
+            raise _BodyError("the answer did not arrive within timeout (%s s); %d bytes came" % (timeout, size))
+        raise _BodyError("the connection broke while the answer was read (%s after %d bytes)" % (_describe(exc), size))
+    if expected is not None and size != expected:
+        raise _BodyError("the answer ended after %d of %d bytes" % (size, expected))
+    return b"".join(chunks)
+
+
+def _json_body(body):
+    if body is None:
+        return b""
+    try:
+        return json.dumps(body, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise SmsClientError("the request body cannot be sent as JSON: %s" % exc)
+
+
+def _parse_success(method, url, status, headers, content, expect):
+    if not content:
+        if expect == "object":
+            raise SmsApiError.from_answer(method, url, status, headers, content, error_msg="the answer is empty, not a JSON object")
+        return {}
+    answer = _json_or_none(content)
+    if answer is None and content.strip() != b"null":
+        content_type = headers.get("Content-Type") or "none"
+        if expect != "object" and content_type.startswith("text/plain"):
+            return content.decode("utf-8", "replace")  # a "success message" of the string/empty answers
+        raise SmsApiError.from_answer(method, url, status, headers, content, error_msg=(
+            "the answer is not JSON (Content-Type %s): %s" % (content_type, _echo(content))))
+    if expect == "object" and not isinstance(answer, dict):
+        raise SmsApiError.from_answer(method, url, status, headers, content,
+                                      error_msg="the answer is %s, not a JSON object" % _kind(answer))
+    return answer
+
+
+def command_name_of(answer):
+    """The queued command's name in a GET .../command answer, or None when SMS has nothing."""
+    if not isinstance(answer, dict):
+        return None
+    name = answer.get("command_name")
+    if isinstance(name, str) and name.strip():
+        return name
+    return None
 
 
 def _describe(exc):

@@ -269,6 +269,8 @@ def describe(task, now=None):
         eta=eta,
         speed_mbps=_number(task.get("migrate_speed")),
         error=parse_error(task.get("error_json")),
+        start_time=iso_time(task.get("start_date")),
+        finish_time=iso_time(task.get("finish_date")),
     )
     return described
 

@@ -21,6 +21,11 @@ description:
   - With O(wait) or O(wait_for) it polls until a command (or one of the listed commands) is
     queued, and fails when O(wait_timeout) passes first.
   - Report what the agent did with M(hwcloud.sms.sms_command_result).
+  - Every poll is the call the SMS agent makes, and SMS takes it as a sign of life from the
+    agent, so polling marks the source server C(connected) and sets its C(last_visit_time)
+    (as the emulator in C(tests/emulator) does; Huawei does not document it). Poll only for
+    source servers whose agent this playbook stands in for, or the console shows an agent as
+    connected that may not be running.
 author:
   - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
@@ -39,8 +44,22 @@ options:
       - ID of the source server, as its agent registered it (the C(id) of a source server
         listed by M(hwcloud.sms.sms_source_info)).
       - 1 to 255 characters, no leading or trailing white space.
+      - Exactly one of O(server_id) and O(server_ids) is required.
     type: str
-    required: true
+  server_ids:
+    description:
+      - IDs of many source servers whose commands are read in one module run, up to O(workers)
+        at a time; the answer is RV(commands), one entry per ID (duplicates are read once).
+      - Each ID follows the rules of O(server_id). Not combined with O(wait) or O(wait_for).
+      - A source server whose read fails (for example deleted since it was listed) gets an
+        C(error) entry; the others are still read, and the module then fails naming them.
+    type: list
+    elements: str
+  workers:
+    description:
+      - How many commands of O(server_ids) are read at the same time (1 to 10).
+    type: int
+    default: 8
   wait:
     description:
       - Poll until SMS has a command for the source server instead of returning at once.
@@ -58,13 +77,13 @@ options:
     description:
       - Seconds to wait for a command when waiting. The module fails when this passes first,
         saying how long it waited and what it last saw.
-      - Must be greater than 0.
+      - Must be a finite number greater than 0.
     type: float
     default: 300
   poll_interval:
     description:
       - Seconds between two polls when waiting.
-      - Must be greater than 0 and not greater than O(wait_timeout).
+      - Must be a finite number greater than 0 and not greater than O(wait_timeout).
     type: float
     default: 5
 """
@@ -78,6 +97,15 @@ EXAMPLES = r"""
 - name: Show it
   ansible.builtin.debug:
     msg: "{{ sms_cmd.command_name if sms_cmd.has_command else 'nothing to do' }}"
+
+- name: Read the commands of a whole wave in one module run
+  hwcloud.sms.sms_command:
+    server_ids: "{{ wave_sources.source_servers | map(attribute='id') | list }}"
+  register: wave_commands
+
+- name: Show the source servers that have a command
+  ansible.builtin.debug:
+    msg: "{{ wave_commands.commands | selectattr('has_command') | map(attribute='server_id') | list }}"
 
 # An agent-side loop: wait for a work order, act on it, report the outcome.
 - name: Handle the next START or STOP command of this source server
@@ -153,9 +181,47 @@ response:
   returned: success
   type: dict
   sample: {"command_name": "START", "command_param": {"task_id": "2c0689c860ad4728a497c91ec0844384"}}
+commands:
+  description:
+    - With O(server_ids), one entry per source server in the order given, with the fields that
+      RV(has_command), RV(command_name), RV(command_param) and RV(response) describe.
+  returned: when O(server_ids) is set
+  type: list
+  elements: dict
+  sample: [{"server_id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "has_command": true, "command_name": "START",
+            "command_param": {"task_id": "2c0689c860ad4728a497c91ec0844384"},
+            "response": {"command_name": "START", "command_param": {"task_id": "2c0689c860ad4728a497c91ec0844384"}}}]
+  contains:
+    server_id:
+      description: ID of the source server.
+      type: str
+      returned: always
+    has_command:
+      description: Whether SMS has a command for this source server.
+      type: bool
+      returned: always
+    command_name:
+      description: The command name exactly as SMS gave it, or V(null).
+      type: str
+      returned: always
+    command_param:
+      description: The command parameters exactly as SMS gave them, or V(null).
+      type: dict
+      returned: always
+    response:
+      description: The whole answer of SMS for this source server (V(null) after an error).
+      type: raw
+      returned: always
+    error:
+      description:
+        - Why the command could not be read, with C(msg) and, for an API error, C(status),
+          C(error_code), C(error_msg) and C(request_id).
+      type: dict
+      returned: when the read failed
 polls:
   description:
-    - How many times the command was read (1 when not waiting).
+    - How many times the command was read (1 when not waiting; with O(server_ids), the number of
+      source servers read).
   returned: always
   type: int
   sample: 3
@@ -167,19 +233,12 @@ waited:
   sample: 10.02
 """
 
+import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_server_id
-
-
-def command_name_of(answer):
-    """The queued command's name, or None when SMS has nothing (``{}``, empty or absent name)."""
-    if not isinstance(answer, dict):
-        return None
-    name = answer.get("command_name")
-    if isinstance(name, str) and name.strip():
-        return name
-    return None
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, command_name_of
 
 
 def describe(answer):
@@ -189,18 +248,67 @@ def describe(answer):
     return "command %s with parameters %s" % (name, answer.get("command_param"))
 
 
+def _command_entry(server_id, answer):
+    body = answer if isinstance(answer, dict) else {}
+    return dict(server_id=server_id, has_command=command_name_of(answer) is not None,
+                command_name=body.get("command_name"), command_param=body.get("command_param"), response=answer)
+
+
+def _read_many(module):
+    """server_ids: every source server's command, up to ``workers`` reads at a time; a failed
+    read becomes that entry's ``error`` instead of stopping the others."""
+    params = module.params
+    if params["wait"] or params["wait_for"] is not None:
+        module.fail_json(msg="wait and wait_for apply to server_id only; server_ids reads each command once")
+    if not params["server_ids"]:
+        module.fail_json(msg="server_ids must list at least one source server id")
+    if not 1 <= params["workers"] <= 10:
+        module.fail_json(msg="workers must be between 1 and 10, got %s" % params["workers"])
+    server_ids = []
+    for index, server_id in enumerate(params["server_ids"]):
+        check_server_id(module, "server_ids[%d]" % index, server_id)
+        if server_id not in server_ids:
+            server_ids.append(server_id)
+    client = module.client
+
+    def read(server_id):
+        try:
+            return _command_entry(server_id, client.get_command(server_id))
+        except SmsApiError as exc:
+            error = dict(exc.to_dict(), msg=str(exc))
+        except SmsClientError as exc:
+            error = dict(msg=str(exc))
+        return dict(_command_entry(server_id, None), error=error)
+
+    with ThreadPoolExecutor(max_workers=min(params["workers"], len(server_ids))) as pool:
+        commands = list(pool.map(read, server_ids))
+    failed = [entry for entry in commands if "error" in entry]
+    if failed:
+        module.fail_json(
+            msg="Reading the command failed for %d of %d source servers (first: %s: %s)"
+                % (len(failed), len(commands), failed[0]["server_id"], failed[0]["error"]["msg"]),
+            commands=commands, polls=len(commands), waited=0.0)
+    module.exit_json(changed=False, commands=commands, polls=len(commands), waited=0.0)
+
+
 def main():
     module = SmsModule(
         argument_spec=dict(
-            server_id=dict(type="str", required=True),
+            server_id=dict(type="str"),
+            server_ids=dict(type="list", elements="str"),
+            workers=dict(type="int", default=8),
             wait=dict(type="bool", default=False),
             wait_for=dict(type="list", elements="str"),
             wait_timeout=dict(type="float", default=300),
             poll_interval=dict(type="float", default=5),
         ),
+        mutually_exclusive=[("server_id", "server_ids")],
+        required_one_of=[("server_id", "server_ids")],
         supports_check_mode=True,
     )
     params = module.params
+    if params["server_ids"] is not None:
+        _read_many(module)
     server_id = check_server_id(module)
     wait_for = params["wait_for"]
     if wait_for is not None:
@@ -209,10 +317,9 @@ def main():
         for name in wait_for:
             if not name or not name.strip():
                 module.fail_json(msg="wait_for must not contain empty command names")
-    if params["wait_timeout"] <= 0:
-        module.fail_json(msg="wait_timeout must be greater than 0 seconds, got %s" % params["wait_timeout"])
-    if params["poll_interval"] <= 0:
-        module.fail_json(msg="poll_interval must be greater than 0 seconds, got %s" % params["poll_interval"])
+    for name in ("wait_timeout", "poll_interval"):
+        if not math.isfinite(params[name]) or params[name] <= 0:
+            module.fail_json(msg="%s must be a finite number of seconds greater than 0, got %s" % (name, params[name]))
     if params["poll_interval"] > params["wait_timeout"]:
         module.fail_json(msg="poll_interval (%s) must not be greater than wait_timeout (%s)"
                          % (params["poll_interval"], params["wait_timeout"]))

@@ -18,7 +18,9 @@ description:
   - Every run sends one report, so the module always reports V(changed=true).
   - The report is not retried once it may have reached SMS, so SMS never records it twice;
     it is retried only when it cannot have been sent or SMS answered HTTP 429 or 503
-    (see O(retries)).
+    (see O(retries)). A gateway can answer 503 after SMS recorded the report; the repeat is
+    then refused with C(SMS.2009), and when the command is no longer pending the module knows
+    the first report was recorded and succeeds.
 author:
   - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
@@ -36,8 +38,8 @@ options:
     description:
       - ID of the source server whose agent ran the command.
       - 1 to 255 characters, no leading or trailing white space.
+      - Required (with O(command_name) and O(result)) unless O(results) is set.
     type: str
-    required: true
   command_name:
     description:
       - Name of the command the result is for, normally the RV(hwcloud.sms.sms_command#module:command_name)
@@ -47,20 +49,51 @@ options:
         V(TASK_HAS_STOPPED), V(TASK_HAS_FINISHED)) and any other name are sent unchanged.
       - 1 to 255 characters, no leading or trailing white space.
     type: str
-    required: true
   result:
     description:
       - V(success) when the agent carried the command out, V(fail) when it could not.
     type: str
-    required: true
     choices: [success, fail]
   result_detail:
     description:
       - Details of the outcome, stored by SMS as they are.
       - A dictionary, or a string holding a JSON object. Anything else (a list, a number,
         a string that is not JSON) is rejected before anything is sent.
+      - At most 64 KiB as JSON, nested at most 32 levels deep, with no NaN or Infinity.
     type: raw
     default: {}
+  results:
+    description:
+      - Many reports in one module run, sent up to O(workers) at a time. Each item has the keys of
+        the single form, checked by the same rules; every item is checked before anything is sent.
+      - A report that fails does not stop the others; the module then fails naming the failed ones,
+        and RV(results) says for every item whether it was recorded.
+      - Not combined with O(server_id), O(command_name), O(result) or O(result_detail).
+    type: list
+    elements: dict
+    suboptions:
+      server_id:
+        description: ID of the source server whose agent ran the command.
+        type: str
+        required: true
+      command_name:
+        description: Name of the command the result is for.
+        type: str
+        required: true
+      result:
+        description: V(success) or V(fail).
+        type: str
+        required: true
+        choices: [success, fail]
+      result_detail:
+        description: Details of the outcome, a dictionary or a string holding a JSON object.
+        type: raw
+        default: {}
+  workers:
+    description:
+      - How many reports of O(results) are sent at the same time (1 to 10).
+    type: int
+    default: 8
 """
 
 EXAMPLES = r"""
@@ -105,6 +138,18 @@ EXAMPLES = r"""
           rc: "{{ handled.rc | default(-1) }}"
           stderr: "{{ handled.stderr | default('') | truncate(512) }}"
 
+- name: Report the results of a whole wave in one module run
+  hwcloud.sms.sms_command_result:
+    results:
+      - server_id: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+        command_name: START
+        result: success
+      - server_id: 0c1d6f4e-3b0a-4b8e-9f61-2f1d9c5e7a10
+        command_name: STOP
+        result: fail
+        result_detail:
+          message: the pre-stop hook exited 3
+
 - name: Preview the report without sending it
   hwcloud.sms.sms_command_result:
     server_id: "{{ sms_server_id }}"
@@ -118,7 +163,7 @@ RETURN = r"""
 request:
   description:
     - The request sent to SMS, or in check mode the request that would have been sent.
-  returned: always
+  returned: when O(server_id) is set
   type: dict
   contains:
     method:
@@ -142,38 +187,168 @@ response:
   returned: success and not in check mode
   type: raw
   sample: {}
+results:
+  description:
+    - With O(results), one entry per item in the order given.
+  returned: when O(results) is set
+  type: list
+  elements: dict
+  sample: [{"server_id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "command_name": "START", "sent": true,
+            "request": {"method": "POST", "path": "/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result",
+                        "body": {"command_name": "START", "result": "success", "result_detail": {}}},
+            "response": {}}]
+  contains:
+    server_id:
+      description: ID of the source server.
+      type: str
+      returned: always
+    command_name:
+      description: Name of the command.
+      type: str
+      returned: always
+    sent:
+      description: Whether SMS accepted the report (V(false) in check mode and after an error).
+      type: bool
+      returned: always
+    request:
+      description: The request sent (or in check mode the request that would be sent), as RV(request).
+      type: dict
+      returned: always
+    response:
+      description: What SMS answered.
+      type: raw
+      returned: when the report was sent
+    error:
+      description:
+        - Why the report failed, with C(msg) and, for an API error, C(status), C(error_code),
+          C(error_msg) and C(request_id).
+      type: dict
+      returned: when the report failed
 """
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_name, check_server_id
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+
+
+# Details are stored by SMS as they are: keep them to what a report needs.
+MAX_DETAIL_BYTES = 64 * 1024
+MAX_DETAIL_DEPTH = 32
+
+
+def _reject_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _depth(value):
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        level.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
 def parse_result_detail(value):
     """Return (detail dict, None) or (None, why it is not acceptable)."""
-    if isinstance(value, dict):
-        return value, None
     if isinstance(value, str):
+        if len(value) > MAX_DETAIL_BYTES:
+            return None, "result_detail must be at most %d bytes of JSON, got %d characters" % (MAX_DETAIL_BYTES, len(value))
         try:
-            parsed = json.loads(value)
-        except ValueError as exc:
+            value = json.loads(value, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
             return None, "result_detail must be a dictionary or a JSON object string; it is not valid JSON (%s)" % exc
-        if isinstance(parsed, dict):
-            return parsed, None
-        return None, "result_detail must be a JSON object; the string holds a JSON %s" % type(parsed).__name__
-    return None, "result_detail must be a dictionary or a JSON object string, got %s" % type(value).__name__
+        if not isinstance(value, dict):
+            return None, "result_detail must be a JSON object; the string holds a JSON %s" % type(value).__name__
+    elif not isinstance(value, dict):
+        return None, "result_detail must be a dictionary or a JSON object string, got %s" % type(value).__name__
+    if _depth(value) > MAX_DETAIL_DEPTH:
+        return None, "result_detail must be nested at most %d levels deep" % MAX_DETAIL_DEPTH
+    try:
+        size = len(json.dumps(value, allow_nan=False, separators=(",", ":")).encode("utf-8"))
+    except ValueError as exc:
+        return None, "result_detail must hold only JSON values (no NaN or Infinity): %s" % exc
+    except TypeError as exc:
+        return None, "result_detail must hold only JSON values: %s" % exc
+    if size > MAX_DETAIL_BYTES:
+        return None, "result_detail must be at most %d bytes of JSON, got %d" % (MAX_DETAIL_BYTES, size)
+    return value, None
+
+
+def _report_many(module):
+    """results: check every item, then send the reports up to ``workers`` at a time; a failed
+    report becomes that entry's ``error`` instead of stopping the others."""
+    params = module.params
+    single = [name for name in ("server_id", "command_name", "result") if params[name] is not None]
+    if single:
+        module.fail_json(msg="results cannot be combined with %s" % ", ".join(single))
+    if not params["results"]:
+        module.fail_json(msg="results must list at least one report")
+    if not 1 <= params["workers"] <= 10:
+        module.fail_json(msg="workers must be between 1 and 10, got %s" % params["workers"])
+    client = module.client
+    entries = []
+    for index, item in enumerate(params["results"]):
+        label = "results[%d]" % index
+        server_id = check_server_id(module, label + ".server_id", item["server_id"])
+        command_name = check_name(module, label + ".command_name", "command name", item["command_name"])
+        detail, problem = parse_result_detail(item["result_detail"])
+        if problem:
+            module.fail_json(msg="%s: %s" % (label, problem))
+        method, path, body = client.command_result_request(server_id, command_name, item["result"], detail)
+        entries.append(dict(server_id=server_id, command_name=command_name, sent=False,
+                            request=dict(method=method, path=path, body=body)))
+    if module.check_mode:
+        module.exit_json(changed=True, results=entries)
+
+    def send(entry):
+        request = entry["request"]
+        try:
+            body = request["body"]
+            entry["response"] = client.report_command_result(entry["server_id"], entry["command_name"],
+                                                             body["result"], body["result_detail"])
+            entry["sent"] = True
+        except SmsApiError as exc:
+            entry["error"] = dict(exc.to_dict(), msg=str(exc))
+        except SmsClientError as exc:
+            entry["error"] = dict(msg=str(exc))
+        return entry
+
+    with ThreadPoolExecutor(max_workers=min(params["workers"], len(entries))) as pool:
+        entries = list(pool.map(send, entries))
+    failed = [entry for entry in entries if "error" in entry]
+    if failed:
+        module.fail_json(
+            msg="Reporting failed for %d of %d command results (first: %s %s: %s)"
+                % (len(failed), len(entries), failed[0]["server_id"], failed[0]["command_name"], failed[0]["error"]["msg"]),
+            changed=len(failed) < len(entries), results=entries)
+    module.exit_json(changed=True, results=entries)
 
 
 def main():
     module = SmsModule(
         argument_spec=dict(
-            server_id=dict(type="str", required=True),
-            command_name=dict(type="str", required=True),
-            result=dict(type="str", required=True, choices=["success", "fail"]),
+            server_id=dict(type="str"),
+            command_name=dict(type="str"),
+            result=dict(type="str", choices=["success", "fail"]),
             result_detail=dict(type="raw", default={}),
+            results=dict(type="list", elements="dict", options=dict(
+                server_id=dict(type="str", required=True),
+                command_name=dict(type="str", required=True),
+                result=dict(type="str", required=True, choices=["success", "fail"]),
+                result_detail=dict(type="raw", default={}),
+            )),
+            workers=dict(type="int", default=8),
         ),
+        required_one_of=[("server_id", "results")],
+        required_by=dict(server_id=("command_name", "result")),
         supports_check_mode=True,
     )
+    if module.params["results"] is not None:
+        _report_many(module)
     server_id = check_server_id(module)
     command_name = check_name(module, "command_name", "command name")
     detail, problem = parse_result_detail(module.params["result_detail"])
@@ -186,7 +361,7 @@ def main():
     if module.check_mode:
         module.exit_json(changed=True, request=request)
     response = module.call("Reporting the %s result of source server %s failed" % (command_name, server_id),
-                           client.request, method, path, body=body)
+                           client.report_command_result, server_id, command_name, module.params["result"], detail)
     module.exit_json(changed=True, request=request, response=response)
 
 

@@ -13,13 +13,13 @@ short_description: Create or delete Huawei Cloud SMS migration tasks, one per so
 version_added: 0.1.0
 description:
   - Makes sure a source server has a migration task of Server Migration Service (SMS)
-    (C(POST /v3/tasks)), or has none (C(DELETE /v3/tasks/{id})). The source server is the key:
+    (C(POST /v3/tasks)), or has none (C(DELETE /v3/tasks/{id})). The source server is the key, so
     running the module again never creates a second task for it.
   - The target is either created from a server template (O(template_id)) or an existing ECS
     (O(target_server_id) and O(target_server_name)).
-  - The target disks are copied from the source's recommended layout (C(init_target_server.disks):
-    name, size in bytes, device use, physical volumes), as Terraform does; SMS refuses a task
-    without disks. O(target_disks) changes single disks by name.
+  - The target disks are copied from the source's recommended layout (C(init_target_server.disks),
+    that is name, size in bytes, device use, physical volumes), as Terraform does; SMS refuses a
+    task without disks. O(target_disks) changes single disks by name.
   - The region and project of the task come from the connection options (O(region),
     O(project_id), or the project ID looked up in IAM); the project name is the region.
   - A task that exists already is compared with the options that were set. Most fields of a

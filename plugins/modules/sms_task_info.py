@@ -145,6 +145,14 @@ tasks:
       description: The task's C(error_json) parsed into a dict; V(null) when there is none.
       type: dict
       sample: {"error_code": "SMS.1901", "error_msg": "The target server is unreachable"}
+    start_time:
+      description: When the task started, ISO 8601 UTC (from C(start_date)).
+      type: str
+      sample: "2026-11-23T20:00:00Z"
+    finish_time:
+      description: When the task finished, ISO 8601 UTC (from C(finish_date)).
+      type: str
+      sample: "2026-11-24T02:00:00Z"
     source_server:
       description: The source server, with its C(state) and C(migration_cycle).
       type: dict

@@ -5,8 +5,16 @@ Every "host" is a local connection with its own install root, IP and name, so se
 agents run side by side on this machine and register with the emulator as different
 source servers. systemd does not run here: the unit file is installed for real and its
 ExecStart is run by hand to prove a boot start needs no secrets.
+
+To keep the module fast, one emulator and one site serve every test: a single -vvvv run installs
+the hosts that tests need installed (each test then works on its own host), and a single run
+holds the failures (wrong key, preflight, registration timeout, bad checksum), each on its own
+host with its own variables. Everything Ansible and the agents write stays under the module's
+temporary directory.
 """
 
+import base64
+import hashlib
 import json
 import os
 import sys
@@ -14,12 +22,27 @@ import urllib.parse
 
 import pytest
 
+from sms_emulator import Emulator
 from support.ansible import run_playbook
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "fake_agent"))
 import helpers  # noqa: E402  pylint: disable=wrong-import-position
 
-HOSTS = {"src-a": "10.91.0.11", "src-b": "10.91.0.12", "src-c": "10.91.0.13"}
+# Installed by the shared run; each test that changes a host has its own.
+INSTALLED = {"src-a": "10.91.0.11", "src-b": "10.91.0.12", "src-c": "10.91.0.13", "chk": "10.91.0.14",
+             "chg": "10.91.0.15", "gone": "10.91.0.16", "boot": "10.91.0.17", "stop": "10.91.0.18",
+             "rotate": "10.91.0.19"}
+# Never installed by the shared run.
+FRESH = {"new": "10.91.1.11", "bad-key": "10.91.1.12", "small": "10.91.1.13", "lost": "10.91.1.14",
+         "bad-sum": "10.91.1.15"}
+WRONG_SECRET = "Wr0ngSecretKeyThatMustNeverBeShown0123456789"
+# Per-host variables of the shared failure run.
+FAILURES = {
+    "bad-key": {"agent_secret_key": WRONG_SECRET},
+    "small": {"agent_min_free_mb": 10 ** 12, "agent_clock_tolerance": -1, "agent_install_rsync": False},
+    "lost": {"agent_source_ip": "10.91.9.99", "agent_registration_timeout": 2, "agent_registration_delay": 1},
+    "bad-sum": {"agent_package_sha256": "0" * 64},
+}
 
 ROLE_PLAYBOOK = """
 - name: Apply hwcloud.sms.agent
@@ -36,237 +59,289 @@ ROLE_PLAYBOOK = """
 """
 
 
-@pytest.fixture
-def agent_site(tmp_path, emulator_factory):
-    """An emulator, the stand-in package and a 3-host inventory with per-host install roots."""
-    emulator = emulator_factory(random_credentials=True)
-    package = helpers.build_package(str(tmp_path))
-    root = tmp_path / "hosts"
-    (root / "units").mkdir(parents=True)  # stands for /etc/systemd/system, which always exists
-    hosts = {}
-    for name, ip in HOSTS.items():
-        hosts[name] = {
-            "ansible_connection": "local",
-            "ansible_python_interpreter": sys.executable,
-            "agent_install_dir": str(root / name),
-            "agent_source_ip": ip,
-            "agent_source_name": name,
-            "agent_service_name": "sms-agent-" + name,
-            "agent_systemd_unit_dir": str(root / "units"),
-            "agent_startup_environment": {"SMS_STANDIN_IP": ip, "SMS_STANDIN_NAME": name},
+class Site:
+    """The emulator, the stand-in package, the inventory and how to run the role on it."""
+
+    def __init__(self, root, emulator):
+        self.emulator = emulator
+        self.root = os.path.join(root, "hosts")
+        os.makedirs(os.path.join(self.root, "units"))  # stands for /etc/systemd/system
+        package = helpers.build_package(root)
+        self.hosts = {}
+        for name, ip in sorted(dict(INSTALLED, **FRESH).items()):
+            self.hosts[name] = dict({
+                "ansible_connection": "local",
+                "ansible_python_interpreter": sys.executable,
+                "agent_install_dir": os.path.join(self.root, name),
+                "agent_source_ip": ip,
+                "agent_source_name": name,
+                "agent_service_name": "sms-agent-" + name,
+                "agent_systemd_unit_dir": os.path.join(self.root, "units"),
+                "agent_startup_environment": {"SMS_STANDIN_IP": ip, "SMS_STANDIN_NAME": name},
+            }, **FAILURES.get(name, {}))
+        # Shared settings are group variables, so a host's own value (FAILURES) wins.
+        self.settings = {
+            "agent_access_key": emulator.access_key,
+            "agent_secret_key": emulator.secret_key,
+            "agent_sms_domain": urllib.parse.urlsplit(emulator.url).netloc,
+            "agent_api_endpoint": emulator.url,
+            "agent_api_project_id": emulator.project_id,
+            "agent_package_src": package,
+            "agent_registration_timeout": 60,
+            "agent_registration_delay": 1,
+            "agent_clock_tolerance": 300,
         }
-    inventory = tmp_path / "inventory.json"
-    inventory.write_text(json.dumps({"sms_wave": {"hosts": hosts}}))
-    secrets = tmp_path / "secrets.json"
-    secrets.write_text(json.dumps({
-        "agent_access_key": emulator.access_key,
-        "agent_secret_key": emulator.secret_key,
-        "agent_sms_domain": urllib.parse.urlsplit(emulator.url).netloc,
-        "agent_api_endpoint": emulator.url,
-        "agent_api_project_id": emulator.project_id,
-        "agent_package_src": package,
-        "agent_registration_timeout": 60,
-        "agent_registration_delay": 1,
-        "agent_clock_tolerance": 300,
-    }))
-    os.chmod(secrets, 0o600)
-    env = dict(helpers.CALLBACK_ENV)
-    stub = helpers.rsync_path_dir(str(tmp_path))
-    if stub:
-        env["PATH"] = stub + os.pathsep + os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
+        self.inventory = os.path.join(root, "inventory.json")
+        with open(self.inventory, "w") as handle:
+            json.dump({"sms_wave": {"hosts": self.hosts, "vars": self.settings}}, handle)
+        os.chmod(self.inventory, 0o600)
+        self.env = dict(helpers.CALLBACK_ENV, **helpers.private_env(root))
+        stub = helpers.rsync_path_dir(root)
+        if stub:
+            self.env["PATH"] = stub + os.pathsep + os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
 
-    class Site:
-        pass
+    def run(self, limit, extra_vars=None, check=False, verbosity=0):
+        args = ["--limit", ",".join(limit) if isinstance(limit, (list, tuple)) else limit,
+                "--forks", str(len(self.hosts))]
+        return run_playbook(ROLE_PLAYBOOK, env=self.env, check=check, inventory=self.inventory,
+                            verbosity=verbosity, extra_args=args, extra_vars=extra_vars, timeout=300)
 
-    site = Site()
-    site.emulator, site.root, site.hosts, site.env = emulator, str(root), hosts, env
-    site.inventory, site.secrets = str(inventory), str(secrets)
+    def agent_dir(self, host):
+        return os.path.join(self.hosts[host]["agent_install_dir"], "SMS-Agent")
 
-    def run(extra_vars=None, check=False, verbosity=0, limit=None, playbook=ROLE_PLAYBOOK):
-        # The per-test variables come after the shared file so they win over it.
-        args = ["-e", "@" + str(secrets)] + (["-e", json.dumps(extra_vars)] if extra_vars else [])
-        if limit:
-            args += ["--limit", limit]
-        return run_playbook(playbook, env=env, check=check, inventory=str(inventory),
-                            verbosity=verbosity, extra_args=args, timeout=300)
+    def unit_path(self, host):
+        return os.path.join(self.hosts[host]["agent_systemd_unit_dir"], "sms-agent-%s.service" % host)
 
-    site.run = run
+    def marker(self, host):
+        with open(os.path.join(self.agent_dir(host), ".ansible", "config.sha256")) as handle:
+            return handle.read()
+
+    def registered(self, host):
+        return [s for s in self.emulator.store.list_sources(ip=self.hosts[host]["agent_source_ip"]) if s["name"] == host]
+
+    def pids(self, host):
+        return helpers.linuxmain_pids(self.agent_dir(host))
+
+    def files_with_secret(self, secret):
+        # The agent keeps its own saved configuration (as the real one does); nothing else may hold the key.
+        # The inventory is the test's input (what a vault would hold).
+        return helpers.files_containing(os.path.dirname(self.root), secret, skip=("saved.json", "inventory.json"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp("agent-role"))
+    emulator = Emulator(random_credentials=True).start()
+    built = Site(root, emulator)
     try:
-        yield site
+        yield built
     finally:
-        helpers.kill_agents(str(root))
+        helpers.kill_agents(built.root)
+        emulator.stop()
 
 
-def agent_dir(site, host):
-    return os.path.join(site.hosts[host]["agent_install_dir"], "SMS-Agent")
+@pytest.fixture(scope="module")
+def installed(site):
+    """One -vvvv run that installs every INSTALLED host (a good run for the secret checks too)."""
+    run = site.run(sorted(INSTALLED), verbosity=4)
+    assert run.rc == 0, helpers.failures(run)
+    return run
 
 
-def unit_path(site, host):
-    return os.path.join(site.hosts[host]["agent_systemd_unit_dir"], "sms-agent-%s.service" % host)
+@pytest.fixture(scope="module")
+def failures(site):
+    """One -vvvv run of the hosts that must fail, each for its own reason."""
+    return site.run(sorted(FAILURES), verbosity=4)
 
 
-def registered(site, host):
-    return [s for s in site.emulator.store.list_sources(ip=HOSTS[host]) if s["name"] == host]
-
-
-def test_install_registers_every_host_sets_facts_and_is_idempotent(agent_site):
-    first = agent_site.run()
-    assert first.rc == 0, helpers.failures(first)
-    stats = helpers.play_stats(first)
-    for host in HOSTS:
+def test_install_registers_every_host_sets_facts_and_is_idempotent(site, installed):
+    stats = helpers.play_stats(installed)
+    for host in INSTALLED:
         assert stats[host]["failures"] == 0 and stats[host]["changed"] > 0
-        records = registered(agent_site, host)
+        records = site.registered(host)
         assert len(records) == 1, records
         assert records[0]["connected"] is True
-        facts = first.result("Show the facts", host=host)["msg"]
+        facts = installed.result("Show the facts", host=host)["msg"]
         assert facts["sms_source_id"] == records[0]["id"]
-        assert facts["record_ip"] == HOSTS[host]
-        directory = agent_dir(agent_site, host)
-        assert len(helpers.linuxmain_pids(directory)) == 1
+        assert facts["record_ip"] == INSTALLED[host]
+        directory = site.agent_dir(host)
         assert os.path.isfile(os.path.join(directory, "agent", "Logs", "startup.log"))
-        marker = os.path.join(directory, ".ansible", "config.sha256")
-        assert helpers.file_mode(marker) == 0o600
-        with open(marker) as handle:
-            assert agent_site.emulator.access_key not in handle.read()
-        with open(unit_path(agent_site, host)) as handle:
+        marker_path = os.path.join(directory, ".ansible", "config.sha256")
+        assert helpers.file_mode(marker_path) == 0o600
+        with open(site.unit_path(host)) as handle:
             unit = handle.read()
         assert "ExecStart=/bin/sh -c 'exec ./startup.sh < %s/.ansible/boot.answers'" % directory in unit
-        assert "SMS_STANDIN_IP=%s" % HOSTS[host] in unit
+        assert "SMS_STANDIN_IP=%s" % INSTALLED[host] in unit
         with open(os.path.join(directory, ".ansible", "boot.answers")) as handle:
             boot_answers = handle.read()
-        assert agent_site.emulator.secret_key not in boot_answers and agent_site.emulator.access_key not in boot_answers
-    # The emulator sees each agent poll for commands after registration.
-    assert len(agent_site.emulator.store.list_sources()) == len(HOSTS)
-    assert helpers.leftover_answer_files() == []
+        assert site.emulator.secret_key not in boot_answers and site.emulator.access_key not in boot_answers
+    # One registration listing for the whole batch, and the hosts' salts differ.
+    waits = [r for r in installed.results if r["task"].endswith("Wait until SMS lists every host of this batch as a connected source server")]
+    assert len([r for r in waits if not r["result"].get("skipped")]) == 1, waits
+    assert len(set(site.marker(host).split()[0] for host in INSTALLED)) == len(INSTALLED)
+    # The answers never lay in a file: no file Ansible or the role wrote holds the secret key.
+    assert site.files_with_secret(site.emulator.secret_key) == []
+    assert site.files_with_secret(site.emulator.access_key) == []
 
-    pids = {host: helpers.linuxmain_pids(agent_dir(agent_site, host)) for host in HOSTS}
-    second = agent_site.run()
+    idle = ["src-a", "src-b", "src-c"]
+    for host in idle:
+        assert len(site.pids(host)) == 1
+    pids = dict((host, site.pids(host)) for host in idle)
+    second = site.run(idle)
     assert second.rc == 0, helpers.failures(second)
     for host, host_stats in helpers.play_stats(second).items():
         assert host_stats["changed"] == 0, (host, second)
-        assert helpers.linuxmain_pids(agent_dir(agent_site, host)) == pids[host]
-        assert second.result("Show the facts", host=host)["msg"]["sms_source_id"] == registered(agent_site, host)[0]["id"]
+        assert site.pids(host) == pids[host]
+        assert second.result("Show the facts", host=host)["msg"]["sms_source_id"] == site.registered(host)[0]["id"]
 
 
-def test_check_mode_changes_nothing(agent_site):
-    fresh = agent_site.run(check=True, limit="src-a")
-    assert fresh.rc == 0, fresh
-    assert not os.path.exists(agent_site.hosts["src-a"]["agent_install_dir"])
-    assert not os.path.exists(unit_path(agent_site, "src-a"))
-    assert agent_site.emulator.store.list_sources() == []
+def test_secret_never_in_verbose_output_of_a_good_run(site, installed):
+    assert site.emulator.secret_key not in installed.output
+    assert "startup.sh" in installed.output  # the -vvvv output is there, just without the key
 
-    assert agent_site.run(limit="src-a").rc == 0
-    pids = helpers.linuxmain_pids(agent_dir(agent_site, "src-a"))
-    with open(os.path.join(agent_dir(agent_site, "src-a"), ".ansible", "config.sha256")) as handle:
-        marker = handle.read()
+
+def test_marker_holds_no_key_and_a_new_secret_key_is_applied(site, installed):
+    host = "rotate"
+    old_secret = site.emulator.secret_key
+    marker = site.marker(host)
+    salt, checksum = marker.split()
+    assert len(salt) == 32 and len(checksum) == 64
+    for secret in (old_secret, site.emulator.access_key):
+        assert secret not in marker
+    assert helpers.files_containing(site.agent_dir(host) + "/.ansible", old_secret) == []
+    assert hashlib.sha256(old_secret.encode()).hexdigest() not in marker
+    before = site.pids(host)
+
+    new_secret = "R0tatedSecretKey" + old_secret[16:]
+    site.emulator.add_user(site.emulator.access_key, new_secret)  # the account's SK was rotated
+    try:
+        rotated = site.run(host, extra_vars={"agent_secret_key": new_secret})
+        assert rotated.rc == 0, helpers.failures(rotated)
+        assert helpers.task_result(rotated, "Run startup.sh with the answers on its standard input", host)["changed"] is True
+        assert site.pids(host) != before and len(site.pids(host)) == 1
+        new_marker = site.marker(host)
+        assert new_marker.split()[0] == salt and new_marker != marker and new_secret not in new_marker
+        again = site.run(host, extra_vars={"agent_secret_key": new_secret})
+        assert helpers.play_stats(again)[host]["changed"] == 0, helpers.failures(again)
+    finally:
+        site.emulator.add_user(site.emulator.access_key, old_secret)
+        helpers.kill_agents(site.agent_dir(host))
+
+
+def test_check_mode_changes_nothing(site, installed):
+    fresh = site.run("new", check=True)
+    assert fresh.rc == 0, helpers.failures(fresh)
+    assert not os.path.exists(site.hosts["new"]["agent_install_dir"])
+    assert not os.path.exists(site.unit_path("new"))
+    assert site.registered("new") == []
+
+    host = "chk"
+    pids = site.pids(host)
+    marker = site.marker(host)
     # A changed enterprise project in check mode: reported, not done.
-    checked = agent_site.run(check=True, limit="src-a", extra_vars={"agent_enterprise_project": "ep-2"})
-    assert checked.rc == 0, checked
-    assert helpers.play_stats(checked)["src-a"]["changed"] > 0
-    assert helpers.linuxmain_pids(agent_dir(agent_site, "src-a")) == pids
-    with open(os.path.join(agent_dir(agent_site, "src-a"), ".ansible", "config.sha256")) as handle:
-        assert handle.read() == marker
-    absent = agent_site.run(check=True, limit="src-a", extra_vars={"agent_state": "absent"})
-    assert absent.rc == 0, absent
-    assert helpers.linuxmain_pids(agent_dir(agent_site, "src-a")) == pids
-    assert os.path.exists(unit_path(agent_site, "src-a"))
+    checked = site.run(host, check=True, extra_vars={"agent_enterprise_project": "ep-2"})
+    assert checked.rc == 0, helpers.failures(checked)
+    assert helpers.play_stats(checked)[host]["changed"] > 0
+    assert site.pids(host) == pids
+    assert site.marker(host) == marker
+    absent = site.run(host, check=True, extra_vars={"agent_state": "absent"})
+    assert absent.rc == 0, helpers.failures(absent)
+    assert site.pids(host) == pids
+    assert os.path.exists(site.unit_path(host))
 
 
-def test_changed_configuration_reruns_startup(agent_site):
-    assert agent_site.run(limit="src-b").rc == 0
-    before = helpers.linuxmain_pids(agent_dir(agent_site, "src-b"))
-    changed = agent_site.run(limit="src-b", extra_vars={"agent_enterprise_project": "ep-2"})
-    assert changed.rc == 0, changed
-    after = helpers.linuxmain_pids(agent_dir(agent_site, "src-b"))
+def test_changed_configuration_reruns_startup(site, installed):
+    host = "chg"
+    before = site.pids(host)
+    changed = site.run(host, extra_vars={"agent_enterprise_project": "ep-2"})
+    assert changed.rc == 0, helpers.failures(changed)
+    after = site.pids(host)
     assert len(after) == 1 and after != before
     # Same source server (the emulator de-duplicates by MAC), still connected.
-    records = registered(agent_site, "src-b")
+    records = site.registered(host)
     assert len(records) == 1 and records[0]["connected"] is True
-    assert helpers.leftover_answer_files() == []
-    assert helpers.play_stats(agent_site.run(limit="src-b", extra_vars={"agent_enterprise_project": "ep-2"}))["src-b"]["changed"] == 0
+    assert site.files_with_secret(site.emulator.secret_key) == []
+    again = site.run(host, extra_vars={"agent_enterprise_project": "ep-2"})
+    assert helpers.play_stats(again)[host]["changed"] == 0
 
 
-def test_absent_removes_process_directory_and_unit(agent_site):
-    assert agent_site.run().rc == 0
-    removed = agent_site.run(extra_vars={"agent_state": "absent"})
-    assert removed.rc == 0, removed
-    for host in HOSTS:
-        assert helpers.wait_for(lambda host=host: not helpers.linuxmain_pids(agent_dir(agent_site, host)), timeout=10)
-        assert not os.path.exists(agent_dir(agent_site, host))
-        assert not os.path.exists(os.path.join(agent_site.hosts[host]["agent_install_dir"], "SMS-Agent.tar.gz"))
-        assert not os.path.exists(unit_path(agent_site, host))
-    again = agent_site.run(extra_vars={"agent_state": "absent"})
+def test_absent_removes_process_directory_and_unit(site, installed):
+    host = "gone"
+    assert site.pids(host)
+    removed = site.run(host, extra_vars={"agent_state": "absent"})
+    assert removed.rc == 0, helpers.failures(removed)
+    assert helpers.wait_for(lambda: not site.pids(host), timeout=10)
+    assert not os.path.exists(site.agent_dir(host))
+    assert not os.path.exists(os.path.join(site.hosts[host]["agent_install_dir"], "SMS-Agent.tar.gz"))
+    assert not os.path.exists(site.unit_path(host))
+    again = site.run(host, extra_vars={"agent_state": "absent"})
     assert again.rc == 0
     assert all(host_stats["changed"] == 0 for host_stats in helpers.play_stats(again).values())
 
 
-def test_wrong_secret_key_fails_clearly_without_leaking(agent_site):
-    wrong_secret = "Wr0ngSecretKeyThatMustNeverBeShown0123456789"
-    run = agent_site.run(limit="src-c", extra_vars={"agent_secret_key": wrong_secret}, verbosity=4)
-    assert run.rc != 0
-    assert "SMS.0202" in run.output and "startup.sh failed on src-c" in run.output
-    assert wrong_secret not in run.output
-    assert agent_site.emulator.secret_key not in run.output
-    assert helpers.leftover_answer_files() == []
-    assert registered(agent_site, "src-c") == []
-    assert helpers.linuxmain_pids(agent_dir(agent_site, "src-c")) == []
-
-
-def test_secret_never_in_verbose_output_of_a_good_run(agent_site):
-    run = agent_site.run(limit="src-a", verbosity=4)
-    assert run.rc == 0, run
-    assert agent_site.emulator.secret_key not in run.output
-    assert registered(agent_site, "src-a")
-
-
-def test_unit_start_after_reboot_needs_no_secret(agent_site):
-    assert agent_site.run(limit="src-a").rc == 0
-    directory = agent_dir(agent_site, "src-a")
-    source_id = registered(agent_site, "src-a")[0]["id"]
+def test_unit_start_after_reboot_needs_no_secret(site, installed):
+    host = "boot"
+    directory = site.agent_dir(host)
+    source_id = site.registered(host)[0]["id"]
     helpers.kill_agents(directory)           # the "reboot"
-    assert helpers.wait_for(lambda: not helpers.linuxmain_pids(directory), timeout=10)
-    boot = helpers.run_unit_exec_start(unit_path(agent_site, "src-a"))
+    assert helpers.wait_for(lambda: not site.pids(host), timeout=10)
+    boot = helpers.run_unit_exec_start(site.unit_path(host))
     assert boot.returncode == 0, boot.stdout + boot.stderr
-    assert agent_site.emulator.secret_key not in boot.stdout + boot.stderr
-    assert len(helpers.linuxmain_pids(directory)) == 1
-    assert [s["id"] for s in registered(agent_site, "src-a")] == [source_id]
-    rerun = agent_site.run(limit="src-a")
-    assert helpers.play_stats(rerun)["src-a"]["changed"] == 0, rerun
+    assert site.emulator.secret_key not in boot.stdout + boot.stderr
+    assert len(site.pids(host)) == 1
+    assert [s["id"] for s in site.registered(host)] == [source_id]
+    rerun = site.run(host)
+    assert helpers.play_stats(rerun)[host]["changed"] == 0, helpers.failures(rerun)
 
 
-def test_role_restarts_a_stopped_agent_without_startup_secrets(agent_site):
-    assert agent_site.run(limit="src-b").rc == 0
-    directory = agent_dir(agent_site, "src-b")
-    helpers.kill_agents(directory)
-    assert helpers.wait_for(lambda: not helpers.linuxmain_pids(directory), timeout=10)
-    run = agent_site.run(limit="src-b")
-    assert run.rc == 0, run
-    assert helpers.task_result(run, "Start the agent with startup.sh and the unattended answers", "src-b")["changed"] is True
-    assert len(helpers.linuxmain_pids(directory)) == 1
+def test_role_restarts_a_stopped_agent_without_startup_secrets(site, installed):
+    host = "stop"
+    helpers.kill_agents(site.agent_dir(host))
+    assert helpers.wait_for(lambda: not site.pids(host), timeout=10)
+    run = site.run(host)
+    assert run.rc == 0, helpers.failures(run)
+    assert helpers.task_result(run, "Start the agent with startup.sh and the unattended answers", host)["changed"] is True
+    assert len(site.pids(host)) == 1
 
 
-def test_preflight_names_every_unmet_requirement(agent_site):
-    run = agent_site.run(limit="src-a", extra_vars={
-        "agent_min_free_mb": 10 ** 12, "agent_clock_tolerance": -1, "agent_install_rsync": False},
-        playbook=ROLE_PLAYBOOK)
-    assert run.rc != 0
-    message = helpers.task_result(run, "Fail on unmet requirements", "src-a")["msg"]
+def test_wrong_secret_key_fails_clearly_without_leaking_any_form_of_the_keys(site, failures):
+    host = "bad-key"
+    assert failures.rc != 0
+    message = helpers.task_result(failures, "Fail when startup.sh failed or linuxmain does not run", host)["msg"]
+    assert "SMS.0202" in message and "startup.sh failed on bad-key" in message
+    assert "********" in message
+    access_key = site.emulator.access_key
+    forms = [WRONG_SECRET, WRONG_SECRET[:12], WRONG_SECRET[:20], WRONG_SECRET[20:], WRONG_SECRET.lower(),
+             base64.b64encode(WRONG_SECRET.encode()).decode()]
+    for form in forms:
+        assert form not in failures.output, form
+    # The access key identifies (modules show it at -vvvv); the agent's echo of it is still masked.
+    for form in (access_key, access_key.lower()):
+        assert form not in message, form
+    # The stand-in did print them: the mask, not silence, keeps them out.
+    for masked in ("Rejected credentials: ******** ********", "Signed request dump: ********",
+                   "Key as entered: ********", "******** (continued)"):
+        assert masked in message, message
+    assert site.emulator.secret_key not in failures.output
+    assert site.files_with_secret(WRONG_SECRET) == []
+    assert site.registered(host) == []
+    assert site.pids(host) == []
+
+
+def test_preflight_names_every_unmet_requirement(site, failures):
+    message = helpers.task_result(failures, "Fail on unmet requirements", "small")["msg"]
     assert "agent_min_free_mb" in message
     assert "agent_clock_tolerance" in message
-    assert not os.path.exists(agent_dir(agent_site, "src-a"))
+    assert "rsync" not in message or "agent_install_rsync is false" in message
+    assert not os.path.exists(site.agent_dir("small"))
 
 
-def test_registration_timeout_names_host_and_last_state(agent_site):
-    run = agent_site.run(limit="src-a", extra_vars={
-        "agent_source_ip": "10.91.9.99", "agent_registration_timeout": 2, "agent_registration_delay": 1})
-    assert run.rc != 0
-    message = helpers.task_result(run, "Fail when the host did not register in time", "src-a")["msg"]
-    assert "src-a did not appear as a connected SMS source server within 2 s" in message
+def test_registration_timeout_names_host_and_last_state(site, failures):
+    message = helpers.task_result(failures, "Fail when the host did not register in time", "lost")["msg"]
+    assert "lost did not appear as a connected SMS source server within 2 s" in message
     assert "ip=10.91.9.99" in message and "not listed" in message
 
 
-def test_bad_package_checksum_is_refused(agent_site):
-    run = agent_site.run(limit="src-a", extra_vars={"agent_package_sha256": "0" * 64})
-    assert run.rc != 0
-    assert "expected" in helpers.task_result(run, "Verify the agent package checksum", "src-a")["msg"]
-    assert not os.path.exists(agent_dir(agent_site, "src-a"))
+def test_bad_package_checksum_is_refused(site, failures):
+    assert "expected" in helpers.task_result(failures, "Verify the agent package checksum", "bad-sum")["msg"]
+    assert not os.path.exists(site.agent_dir("bad-sum"))

@@ -20,7 +20,8 @@ import pytest
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from support.ansible import BIN_DIR, COLLECTIONS_PATH, REPO_ROOT, untag_unsafe
+from support.ansible import BIN_DIR, COLLECTIONS_PATH, REPO_ROOT
+from support.awx import awx_import, awx_job_inventory_script
 
 CREDENTIAL_TYPE_FILE = os.path.join(REPO_ROOT, "docs", "awx", "credential_type.yml")
 
@@ -239,15 +240,11 @@ def test_secret_key_stays_out_of_job_output_and_events(tmp_path, emulator_factor
 
 # --- inventory updates the AWX way -------------------------------------------------------------
 
-def test_inventory_update_imports_every_source(tmp_path, emulator_factory):
-    emu = emulator_factory(sources=260, seed=8)
-    secret = emu.credentials["secret_key"]
+def run_inventory_update(tmp_path, emu, config):
+    """`ansible-inventory --list --export --output` as AWX's inventory update runs it; the parsed
+    output file (as written, wrappers and all) and the process."""
     source = tmp_path / "project" / "inventories" / "wave.sms_sources.yml"
     source.parent.mkdir(parents=True)
-    # The example inventory file of the AWX guide, minus its site-specific filter.
-    with open(os.path.join(REPO_ROOT, "docs", "awx", "project", "inventories", "wave1.sms_sources.yml")) as handle:
-        config = yaml.safe_load(handle)
-    config.pop("filters", None)
     source.write_text(yaml.safe_dump(config))
     output = tmp_path / "artifacts" / "output.json"
     output.parent.mkdir()
@@ -259,13 +256,70 @@ def test_inventory_update_imports_every_source(tmp_path, emulator_factory):
            "--output", str(output), "--playbook-dir", str(source.parent), "-vvv"]
     process = subprocess.run(cmd, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=300, check=False)
     assert process.returncode == 0, process.stderr[-4000:]
-    data = untag_unsafe(json.loads(output.read_text()))
-    hostvars = data["_meta"]["hostvars"]
-    stored = emu.store.list_sources()
-    assert len(hostvars) == len(stored) == 260
-    assert sorted(v["sms_id"] for v in hostvars.values()) == sorted(s["id"] for s in stored)
+    return json.loads(output.read_text()), process, output
+
+
+def guide_inventory_config():
+    # The example inventory file of the AWX guide, minus its site-specific filter.
+    with open(os.path.join(REPO_ROOT, "docs", "awx", "project", "inventories", "wave1.sms_sources.yml")) as handle:
+        config = yaml.safe_load(handle)
+    config.pop("filters", None)
+    return config
+
+
+def test_inventory_update_imports_plain_variables_with_enabled_and_instance_id(tmp_path, emulator_factory):
+    emu = emulator_factory(sources=260, seed=8)
+    data, process, output = run_inventory_update(tmp_path, emu, guide_inventory_config())
+    imported = awx_import(data, enabled_var="sms_connected", enabled_value="true", instance_id_var="sms_id")
+    stored = dict((record["id"], record) for record in emu.store.list_sources())
+    hosts = imported["hosts"]
+    assert len(hosts) == len(stored) == 260
+    for name, host in hosts.items():
+        record = stored[host["instance_id"]]
+        # Plain values as AWX shows them in the UI and API, not {"__ansible_unsafe": ...} dicts.
+        for field in ("id", "name", "ip", "state", "os_type", "migration_cycle", "connected"):
+            assert host["variables"]["sms_" + field] == record[field], (name, field, host["variables"].get("sms_" + field))
+        assert host["variables"]["ansible_host"] == record["ip"]
+        assert host["enabled"] is record["connected"]
+    # enabled_var on a string field with enabled_value, as a user may configure it instead
+    by_state = awx_import(data, enabled_var="sms_state", enabled_value="waiting", instance_id_var="sms_id")["hosts"]
+    assert set(h["instance_id"] for h in by_state.values() if h["enabled"]) == \
+        set(r["id"] for r in stored.values() if r["state"] == "waiting") != set()
     # The groups of the example file exist and hold what the store says.
-    needs_attention = emu.store.list_sources(state="error") + emu.store.list_sources(state="unavailable") + \
-        emu.store.list_sources(state="clearfailed")
-    assert len(data.get("needs_attention", {}).get("hosts", [])) == len(needs_attention)
+    needs_attention = [r for r in stored.values() if r["state"] in ("error", "unavailable", "clearfailed")]
+    assert set(hosts[h]["instance_id"] for h in imported["groups"]["needs_attention"]["hosts"]) == \
+        set(r["id"] for r in needs_attention)
+    secret = emu.credentials["secret_key"]
     assert secret not in process.stdout + process.stderr + output.read_text()
+
+
+def test_jinja_in_api_data_stays_text_through_an_awx_import_and_job(tmp_path, emulator_factory):
+    """A source named like a template: AWX stores it marked unsafe and a job given AWX's inventory
+    prints it as text; nothing runs on the controller, and its other variables are plain."""
+    emu = emulator_factory(sources=3, seed=4)
+    marker = tmp_path / "templated"
+    payload = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker
+    source_id, _created = emu.store.register_source({
+        "name": payload, "os_type": "LINUX", "os_version": "UBUNTU_22_64BIT", "agent_version": "25.1.0",
+        "ip": "10.9.9.9", "networks": [{"name": "eth0", "ip": "10.9.9.9", "mac": "fa:16:3e:99:99:99"}]})
+    data, _process, _output = run_inventory_update(tmp_path, emu, guide_inventory_config())
+    imported = awx_import(data, enabled_var="sms_connected", enabled_value="true", instance_id_var="sms_id")
+    (name,) = [n for n, h in imported["hosts"].items() if h["instance_id"] == source_id]
+    # a name with template delimiters is not used as the hostname; the next item (the IP) is
+    assert name == "10.9.9.9"
+    host_vars = imported["hosts"][name]["variables"]
+    assert host_vars["sms_name"] == {"__ansible_unsafe": payload}
+    assert host_vars["sms_id"] == source_id and imported["hosts"][name]["enabled"] is True
+    script = awx_job_inventory_script(imported, tmp_path / "awx_inventory.py")
+    playbook = [{"hosts": "all", "gather_facts": False, "connection": "local", "tasks": [
+        {"name": "show", "ansible.builtin.debug": {"msg": "{{ sms_name }} / {{ sms_id }}"}}]}]
+    private_data_dir = tmp_path / "job"
+    (private_data_dir / "project").mkdir(parents=True)
+    (private_data_dir / "project" / "job.yml").write_text(yaml.safe_dump(playbook))
+    runner = ansible_runner.run(private_data_dir=str(private_data_dir), playbook="job.yml", inventory=script,
+                                limit=name, envvars=controller_env(), quiet=True, suppress_env_files=True, timeout=300)
+    events = list(runner.events)
+    assert runner.rc == 0, runner.stdout.read()[-4000:]
+    (shown,) = task_results(events, "show")
+    assert shown["msg"] == "%s / %s" % (payload, source_id)
+    assert not marker.exists()

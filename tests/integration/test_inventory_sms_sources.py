@@ -251,3 +251,90 @@ def test_api_data_is_never_templated(emulator_factory, tmp_path):
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
     task = json.loads(process.stdout[process.stdout.index('{\n'):])["plays"][0]["tasks"][0]
     assert task["hosts"][source_id]["msg"] == "%s %s %s" % (payload, payload, payload)
+
+
+def test_misspelt_option_fails_instead_of_listing_the_whole_fleet(emulator_factory, tmp_path):
+    emu = emulator_factory(sources=5)
+    process = run_inventory(emu, tmp_path, "filter:\n  state: waiting\n", "--list", check=False)
+    assert process.returncode != 0
+    assert "unknown option(s) 'filter' (did you mean 'filters'?)" in process.stderr
+    assert api_requests(emu) == []
+
+
+def _without_credentials(emu):
+    return {"HUAWEICLOUD_ACCESS_KEY": "", "HUAWEICLOUD_SECRET_KEY": "", "MY_AK": emu.access_key, "MY_SK": emu.secret_key}
+
+
+def test_credentials_from_lookup_templates_and_extra_vars(emulator_factory, tmp_path):
+    emu = emulator_factory(sources=7)
+    config = ("access_key: \"{{ lookup('ansible.builtin.env', 'MY_AK') }}\"\n"
+              "secret_key: \"{{ lookup('ansible.builtin.env', 'MY_SK') }}\"\n"
+              "endpoint: \"{{ sms_url }}\"\n")
+    process = run_inventory(emu, tmp_path, config, "--list", "-e", "sms_url=%s" % emu.url,
+                            env=dict(_without_credentials(emu), HUAWEICLOUD_SMS_ENDPOINT=""))
+    inventory = untag_unsafe(json.loads(process.stdout))
+    assert len(inventory["_meta"]["hostvars"]) == 7
+    assert emu.secret_key not in process.stdout + process.stderr
+
+
+def test_vaulted_secret_key(emulator_factory, tmp_path):
+    emu = emulator_factory(sources=4)
+    password_file = tmp_path / "vault-password"
+    password_file.write_text("correct horse\n")
+    encrypted = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-vault"), "encrypt_string",
+                                "--vault-password-file", str(password_file), emu.secret_key, "--name", "secret_key"],
+                               env=base_env(), capture_output=True, text=True, timeout=120, check=True).stdout
+    process = run_inventory(emu, tmp_path, encrypted, "--list", "--vault-password-file", str(password_file),
+                            env={"HUAWEICLOUD_SECRET_KEY": ""})
+    assert len(json.loads(process.stdout)["_meta"]["hostvars"]) == 4
+    assert emu.secret_key not in process.stdout + process.stderr
+
+
+def test_wrong_template_in_a_secret_fails_without_showing_it(emulator_factory, tmp_path):
+    emu = emulator_factory(sources=2)
+    process = run_inventory(emu, tmp_path, "secret_key: \"{{ no_such_variable }}-%s\"\n" % emu.secret_key, "--list",
+                            check=False)
+    assert process.returncode != 0 and "cannot template the secret_key option" in process.stderr
+    assert emu.secret_key not in process.stdout + process.stderr
+    assert api_requests(emu) == []
+
+
+def test_cache_file_is_readable_by_its_owner_only(emulator_factory, tmp_path):
+    emu = emulator_factory(sources=3)
+    cache_dir = tmp_path / "cache"
+    listed(emu, tmp_path, "cache: true\ncache_plugin: ansible.builtin.jsonfile\ncache_connection: %s\n" % cache_dir)
+    files = list(cache_dir.iterdir())
+    assert len(files) == 1 and files[0].stat().st_mode & 0o777 == 0o600
+
+
+def test_hostile_names_and_odd_fields_through_ansible_inventory(emulator_factory, tmp_path):
+    """Sources named localhost, like groups, `ungrouped` and `<name>_<id of another>`, and a field that
+    is not a variable name: the inventory still lists every source, none as localhost or a group."""
+    emu = emulator_factory(sources=2, seed=3)
+    first_id = emu.store.list_sources()[0]["id"]
+    first_name = emu.store.list_sources()[0]["name"]
+    names = ["localhost", "127.0.0.1", "ungrouped", "all", "os_linux", "state_waiting", first_name,
+             "%s_%s" % (first_name, first_id)]
+    for index, name in enumerate(names):
+        emu.store.register_source({"name": name, "os_type": "LINUX", "os_version": "UBUNTU_22_64BIT",
+                                   "agent_version": "25.1.0", "ip": "10.8.0.%d" % (index + 1),
+                                   "networks": [{"name": "eth0", "ip": "10.8.0.%d" % (index + 1),
+                                                 "mac": "fa:16:3e:00:00:%02x" % index}]})
+    inventory, _process = listed(emu, tmp_path, "hostvar_fields: [all]\n")
+    hostvars = inventory["_meta"]["hostvars"]
+    assert sorted(v["sms_id"] for v in hostvars.values()) == sorted(r["id"] for r in emu.store.list_sources())
+    assert not set(hostvars) & {"localhost", "127.0.0.1", "::1", "ungrouped", "all", "os_linux", "state_waiting"}
+    groups = set(inventory) - {"_meta"}
+    assert not set(hostvars) & groups
+    assert set(inventory["os_linux"]["hosts"]) == set(h for h, v in hostvars.items() if v["sms_os_type"] == "LINUX")
+    play = tmp_path / "where.yml"
+    play.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                    "    - name: where\n      ansible.builtin.debug:\n        msg: \"{{ sms_id | default('implicit') }}\"\n")
+    env = base_env(emulator_env(emu))
+    process = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i",
+                              str(tmp_path / "fleet.sms_sources.yml"), str(play)], env=env, cwd=str(tmp_path),
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert process.returncode == 0, process.stderr[-3000:]
+    task = json.loads(process.stdout[process.stdout.index('{\n'):])["plays"][0]["tasks"][0]
+    # localhost is the implicit one, not a source reached over SSH
+    assert list(task["hosts"]) == ["localhost"] and task["hosts"]["localhost"]["msg"] == "implicit"

@@ -60,50 +60,122 @@ def test_wave_status_report_matches_the_emulator(sms_emulator, tmp_path):
     assert printed == report.splitlines()
 
 
+def _summary(run):
+    return run.result("Print the summary")["msg"]
+
+
 def test_process_commands_reports_results_the_emulator_records(emulator_factory, tmp_path):
-    emulator = emulator_factory(sources=6, seed=11, states={"waiting": 1.0})
-    sources = [s for s in emulator.store.list_sources() if s["connected"]][:3]
-    assert len(sources) == 3
-    ok_source, failing_source, idle_source = sources
-    for source in (ok_source, failing_source):
-        emulator.store.create_task({"name": "mig-" + source["name"], "type": "MIGRATE_FILE",
-                                    "source_server": {"id": source["id"]}, "auto_start": True})
+    emulator = emulator_factory(sources=8, seed=11, states={"waiting": 1.0})
+    sources = [s for s in emulator.store.list_sources() if s["connected"]][:5]
+    assert len(sources) == 5
+    ok_source, failing_source, unmapped_source, idle_source, missing_action_source = sources
+    tasks = {}
+    for source in (ok_source, failing_source, unmapped_source, missing_action_source):
+        tasks[source["id"]] = emulator.store.create_task({"name": "mig-" + source["name"], "type": "MIGRATE_FILE",
+                                                          "source_server": {"id": source["id"]}, "auto_start": True})
         assert emulator.store.pending_command(source["id"])["command_name"] == "START"
+    # The unmapped source's command becomes STOP, which has no action: it must stay pending.
+    emulator.store.task_action(tasks[unmapped_source["id"]], "stop")
+    assert emulator.store.pending_command(unmapped_source["id"])["command_name"] == "STOP"
     marker = tmp_path / "actions.log"
     journal = tmp_path / "journal.log"
-    action = ["sh", "-c", 'echo "$SMS_SOURCE_ID $SMS_COMMAND_NAME" >> %s; test "$SMS_SOURCE_ID" != %s'
-              % (marker, failing_source["id"])]
+    action = ["sh", "-c", 'echo "$SMS_SOURCE_ID $SMS_SOURCE_NAME $SMS_COMMAND_NAME $SMS_COMMAND_PARAM" >> %s; '
+              'test "$SMS_SOURCE_ID" != %s || { echo "pre-start hook refused" >&2; exit 3; }; '
+              'test "$SMS_SOURCE_ID" != %s || exec /nonexistent/hook'
+              % (marker, failing_source["id"], missing_action_source["id"])]
     env = dict(helpers.CALLBACK_ENV, **emulator_env(emulator))
     run = run_playbook(os.path.join(PLAYBOOKS, "process_commands.yml"), env=env, extra_vars={
-        "sms_command_actions": {"START": action}, "sms_command_journal": str(journal)})
+        "sms_command_actions": {"START": action}, "sms_command_journal": str(journal), "sms_command_workers": 2})
     assert run.rc == 0, helpers.failures(run)
 
     ok_results = emulator.store.command_results(ok_source["id"])
     assert [(r["command_name"], r["result"]) for r in ok_results] == [("START", "success")]
     assert ok_results[0]["result_detail"]["handled_by"] == "hwcloud.sms.process_commands"
+    assert ok_results[0]["result_detail"]["rc"] == 0 and ok_results[0]["result_detail"]["action"] == action
     failed_results = emulator.store.command_results(failing_source["id"])
     assert [(r["command_name"], r["result"]) for r in failed_results] == [("START", "fail")]
-    assert failed_results[0]["result_detail"]["rc"] == 1
+    assert failed_results[0]["result_detail"]["rc"] == 3
+    assert failed_results[0]["result_detail"]["message"] == "pre-start hook refused"
+    missing = emulator.store.command_results(missing_action_source["id"])
+    assert [(r["command_name"], r["result"]) for r in missing] == [("START", "fail")]
+    assert missing[0]["result_detail"]["rc"] == 127
+    # Nothing acknowledged without an action: no result, the command still pending.
+    assert emulator.store.command_results(unmapped_source["id"]) == []
+    assert emulator.store.pending_command(unmapped_source["id"])["command_name"] == "STOP"
     assert emulator.store.command_results(idle_source["id"]) == []
-    for source in (ok_source, failing_source):
+    for source in (ok_source, failing_source, missing_action_source):
         assert emulator.store.pending_command(source["id"]) is None
-    assert sorted(marker.read_text().split("\n")[:-1]) == sorted(
-        ["%s START" % ok_source["id"], "%s START" % failing_source["id"]])
-    assert len(journal.read_text().splitlines()) == 2
+    assert emulator.store.get_source_record(ok_source["id"])["state"] == "replicate"
+    assert emulator.store.get_source_record(failing_source["id"])["state"] == "error"
+    lines = sorted(marker.read_text().splitlines())
+    assert [line.split(" ")[0] for line in lines] == sorted(s["id"] for s in (ok_source, failing_source, missing_action_source))
+    ok_line = [line for line in lines if line.startswith(ok_source["id"])][0]
+    assert ok_line == '%s %s START {"task_id": "%s"}' % (ok_source["id"], ok_source["name"], tasks[ok_source["id"]])
+    journal_lines = journal.read_text().splitlines()
+    assert len(journal_lines) == 6
+    for source, outcome in ((ok_source, "success rc=0"), (failing_source, "fail rc=3"), (missing_action_source, "fail rc=127")):
+        mine = [line for line in journal_lines if " %s %s START " % (source["id"], source["name"]) in line]
+        assert len(mine) == 2 and "received action=" in mine[0] and mine[1].endswith(outcome), mine
+    summary = _summary(run)
+    assert "commands pending: 4" in summary and "actions succeeded: 1" in summary and "actions failed: 2" in summary
+    assert "left pending (no action mapped): 1" in summary and "  %s STOP" % unmapped_source["id"] in summary
+    # The wave costs a fixed number of module runs, whatever its size: one read, one report.
+    commands_read = [r for r in run.results if r["task"] == "Read the pending command of every selected source server"]
+    assert len(commands_read) == 1 and len(commands_read[0]["result"]["commands"]) == len(
+        [s for s in emulator.store.list_sources() if s["connected"]])
 
 
-def test_process_commands_reports_unmapped_commands_as_failed(emulator_factory, tmp_path):
+def test_process_commands_needs_explicit_actions_and_sends_nothing_without(emulator_factory, tmp_path):
     emulator = emulator_factory(sources=2, seed=5, states={"waiting": 1.0})
     source = [s for s in emulator.store.list_sources() if s["connected"]][0]
     emulator.store.create_task({"name": "mig", "type": "MIGRATE_FILE", "source_server": {"id": source["id"]},
                                 "auto_start": True})
+    emulator.clear_request_log()
     env = dict(helpers.CALLBACK_ENV, **emulator_env(emulator))
-    run = run_playbook(os.path.join(PLAYBOOKS, "process_commands.yml"), env=env, extra_vars={
-        "sms_command_actions": {"STOP": []}, "sms_command_journal": str(tmp_path / "journal.log")})
+    env["PWD"] = str(tmp_path)
+    for extra_vars in ({}, {"sms_command_actions": {"START": []}}, {"sms_command_actions": {"START": "true"}},
+                       {"sms_command_actions": ["START"]},
+                       {"sms_command_actions": {"START": ["true"]}, "sms_command_journal": os.path.join(PLAYBOOKS, "x.log")}):
+        run = run_playbook(os.path.join(PLAYBOOKS, "process_commands.yml"), env=env, extra_vars=extra_vars)
+        assert run.rc != 0, extra_vars
+        assert "sms_command_actions must be a mapping of command names to non-empty argv lists" in run.result(
+            "Check the settings")["msg"]
+    assert emulator.request_log() == []
+    assert emulator.store.pending_command(source["id"])["command_name"] == "START"
+    assert not os.path.exists(os.path.join(PLAYBOOKS, "x.log"))
+
+    # An empty mapping shows what is pending and acknowledges nothing; no journal is written
+    # into the collection, the default journal lands in the directory the user started from.
+    run = run_playbook(os.path.join(PLAYBOOKS, "process_commands.yml"), env=env, extra_vars={"sms_command_actions": {}})
     assert run.rc == 0, helpers.failures(run)
-    results = emulator.store.command_results(source["id"])
-    assert [(r["command_name"], r["result"]) for r in results] == [("START", "fail")]
-    assert "no local action is mapped to START" in results[0]["result_detail"]["message"]
+    assert "left pending (no action mapped): 1" in _summary(run)
+    assert emulator.store.command_results(source["id"]) == []
+    assert emulator.store.pending_command(source["id"])["command_name"] == "START"
+    assert [e["method"] for e in emulator.request_log() if e["method"] == "POST"] == []
+    assert not os.path.exists(os.path.join(PLAYBOOKS, "sms_commands.log"))
+
+    run = run_playbook(os.path.join(PLAYBOOKS, "process_commands.yml"), env=env,
+                       extra_vars={"sms_command_actions": {"START": ["true"]}})
+    assert run.rc == 0, helpers.failures(run)
+    assert [(r["command_name"], r["result"]) for r in emulator.store.command_results(source["id"])] == [("START", "success")]
+    assert len((tmp_path / "sms_commands.log").read_text().splitlines()) == 2
+    assert not os.path.exists(os.path.join(PLAYBOOKS, "sms_commands.log"))
+
+
+def test_process_commands_check_mode_runs_and_reports_nothing(emulator_factory, tmp_path):
+    emulator = emulator_factory(sources=2, seed=5, states={"waiting": 1.0})
+    source = [s for s in emulator.store.list_sources() if s["connected"]][0]
+    emulator.store.create_task({"name": "mig", "type": "MIGRATE_FILE", "source_server": {"id": source["id"]},
+                                "auto_start": True})
+    marker = tmp_path / "ran"
+    env = dict(helpers.CALLBACK_ENV, **emulator_env(emulator))
+    run = run_playbook(os.path.join(PLAYBOOKS, "process_commands.yml"), env=env, check=True, extra_vars={
+        "sms_command_actions": {"START": ["touch", str(marker)]}, "sms_command_journal": str(tmp_path / "j.log")})
+    assert run.rc == 0, helpers.failures(run)
+    assert "commands pending: 1" in _summary(run)
+    assert not marker.exists() and not (tmp_path / "j.log").exists()
+    assert emulator.store.command_results(source["id"]) == []
+    assert emulator.store.pending_command(source["id"])["command_name"] == "START"
 
 
 def test_install_agents_summarizes_registered_failed_and_unreachable(emulator_factory, tmp_path):

@@ -104,6 +104,10 @@ def test_a_result_for_another_command_is_refused_by_sms(emulator_factory):
     ({"result_detail": "not json"}, "result_detail must be a dictionary or a JSON object string; it is not valid JSON"),
     ({"result_detail": [1, 2]}, "result_detail must be a dictionary or a JSON object string, got list"),
     ({"result_detail": 7}, "result_detail must be a dictionary or a JSON object string, got int"),
+    ({"server_id": ".."}, "server_id must not be '.' or '..'"),
+    ({"result_detail": '{"x": NaN}'}, "NaN is not JSON"),
+    ({"result_detail": {"x": "y" * 70000}}, "result_detail must be at most 65536 bytes of JSON"),
+    ({"result_detail": '{"a":' * 900 + '1' + '}' * 900}, "result_detail must be nested at most 32 levels deep"),
 ])
 def test_bad_input_fails_before_any_request(emulator_factory, args, message):
     emu = emulator_factory(sources=2, states="waiting=1")

@@ -3,7 +3,7 @@
 
 import pytest
 
-from emulator_client import SignedClient
+from support.emulator_client import SignedClient
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import json
 import urllib.error
 import urllib.request
 
-from emulator_client import SignedClient
+from support.emulator_client import SignedClient
 
 
 def test_admin_endpoints_are_not_faulted_and_work(sms_emulator, sms_emulator_faults):

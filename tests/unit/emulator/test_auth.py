@@ -4,7 +4,7 @@ import datetime
 
 from sms_emulator import signing
 
-from emulator_client import SignedClient
+from support.emulator_client import SignedClient
 
 
 def test_bad_secret_gives_apigw_0301_with_same_request_id(emu):

@@ -1,6 +1,6 @@
 """Agent commands and their results: what a result does to the source and its task."""
 
-from emulator_client import new_task
+from support.emulator_client import new_task
 
 
 def test_task_command_result_state_machine(emu, client):

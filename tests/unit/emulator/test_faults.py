@@ -8,7 +8,7 @@ import pytest
 
 from sms_emulator.faults import FAULT_KINDS, Dropped, FaultInjector, FaultKind
 
-from emulator_client import SignedClient
+from support.emulator_client import SignedClient
 
 
 REQUESTS = 400

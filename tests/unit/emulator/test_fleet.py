@@ -5,7 +5,7 @@ import time
 from sms_emulator import Emulator
 from sms_emulator.fleet import ip_for
 
-from emulator_client import SignedClient
+from support.emulator_client import SignedClient
 
 
 def test_fleet_is_deterministic(emulator_factory):

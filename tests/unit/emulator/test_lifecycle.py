@@ -11,7 +11,7 @@ import pytest
 
 from sms_emulator import replication
 
-from emulator_client import LINUX_BODY, SignedClient, task_body
+from support.emulator_client import LINUX_BODY, SignedClient, task_body
 
 AGENT_DELAY = 5
 DAY = 86400

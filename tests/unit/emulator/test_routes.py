@@ -4,7 +4,7 @@ import pytest
 
 from sms_emulator.routes import ROUTES, RouteTable
 
-from emulator_client import SignedClient
+from support.emulator_client import SignedClient
 
 
 def test_every_answer_has_request_id_and_json(client):
@@ -59,7 +59,7 @@ def test_table_matches_method_and_pattern(method, path, action, params):
 
 def test_known_path_with_another_method_is_apigw_0101(emu, client):
     source_id = emu.store.list_sources(limit=1)[0]["id"]
-    for method, path in (("PUT", "/v3/sources/%s" % source_id), ("PATCH", "/v3/tasks"),
+    for method, path in (("PATCH", "/v3/sources/%s" % source_id), ("PATCH", "/v3/tasks"),
                          ("POST", "/v3/sources/overview"), ("GET", "/v3/sources/%s/command_result" % source_id)):
         status, body, _headers = client.request(method, path)
         assert (status, body["error_code"]) == (404, "APIGW.0101"), (method, path)

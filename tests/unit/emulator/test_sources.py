@@ -3,7 +3,7 @@ changestate and overview."""
 
 import pytest
 
-from emulator_client import LINUX_BODY
+from support.emulator_client import LINUX_BODY
 
 
 @pytest.mark.parametrize("params, name", [

@@ -4,7 +4,7 @@ import pytest
 
 from sms_emulator import tasks
 
-from emulator_client import SignedClient, new_task, task_body
+from support.emulator_client import SignedClient, new_task, task_body
 
 DAY = 86400
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClient, SmsClientError
 
 
 class FleetServer:
@@ -154,16 +154,16 @@ def test_a_count_that_changes_between_pages_fails(fleet_server):
     ({"count": "3", "source_servers": []}, "count must be a non-negative integer, got str '3'"),
     ({"count": True, "source_servers": []}, "count must be a non-negative integer"),
     ({"count": 1, "source_servers": ["x"]}, "every element of source_servers must be an object, got str 'x'"),
-    ([{"id": "a"}], "the answer is not a JSON object (got a JSON array)"),
-    (b"<html>login</html>", "not a JSON object"),
-    (b'{"count": 3, "source_ser', "not a JSON object"),
+    ([{"id": "a"}], "the answer is a JSON array, not a JSON object"),
+    (b"<html>login</html>", "the answer is not JSON (Content-Type application/json): <html>login</html>"),
+    (b'{"count": 3, "source_ser', "the answer is not JSON"),
 ])
 def test_an_answer_that_is_not_the_documented_listing_is_a_clean_error(fleet_server, answer, message):
     srv = fleet_server()
     srv.answer = lambda _number, _query: answer
-    with pytest.raises(SmsClientError) as info:
+    with pytest.raises((SmsApiError, SmsClientError)) as info:
         _client(srv.url).list_sources()
-    assert message in str(info.value) and "GET /v3/sources" in str(info.value)
+    assert message in str(info.value) and "GET " in str(info.value) and "/v3/sources" in str(info.value)
 
 
 def test_one_page_asked_for_is_checked_too(fleet_server):

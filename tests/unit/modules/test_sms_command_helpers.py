@@ -48,3 +48,18 @@ def test_result_detail_rejects_everything_else(value, why):
     assert detail is None
     assert problem.startswith("result_detail must be")
     assert why in problem
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"x": float("nan")}, "no NaN or Infinity"),
+    ('{"x": NaN}', "NaN is not JSON"),
+    ('{"x": Infinity}', "Infinity is not JSON"),
+    ({"blob": "x" * (70 * 1024)}, "at most 65536 bytes of JSON"),
+    ('{"blob": "%s"}' % ("x" * (70 * 1024)), "at most 65536 bytes of JSON"),
+    ('{"a": ' + '[' * 900 + ']' * 900 + '}', "nested at most 32 levels deep"),
+    ('{"a":' * 900 + '1' + '}' * 900, "nested at most 32 levels deep"),
+    ('{"a":' * 5000 + '1' + '}' * 5000, "not valid JSON"),
+])
+def test_result_detail_that_cannot_be_stored_as_sent_is_refused(value, message):
+    detail, problem = parse_result_detail(value)
+    assert detail is None and message in problem

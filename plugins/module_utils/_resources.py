@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What sms_template, sms_migproject and sms_source share: small listings read whole, lookup by
+exact name, and the comparison of what a user asked for with what SMS holds."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+# Template and migration-project listings are small and documented with smaller pages than sources.
+SMALL_PAGE = 50
+
+# Names of templates and migration projects: Chinese characters, letters, digits, "_" and "-".
+NAME_RE = re.compile(u"^[A-Za-z0-9_\\-\u4e00-\u9fa5]{1,255}$")
+
+
+def list_every(client, path, items_key, query=None, page_size=SMALL_PAGE):
+    """Every record of a small paged listing, read page by page until ``count`` is reached."""
+    records = []
+    offset = 0
+    while True:
+        count, page = client.list_page(path, items_key, query, page_size, offset)
+        records.extend(page)
+        offset += len(page)
+        if not page or offset >= count:
+            return records
+
+
+def check_resource_name(module, option="name", what="name"):
+    value = module.params[option]
+    if value is None or not NAME_RE.match(value):
+        module.fail_json(msg="%s must be a %s of 1 to 255 Chinese characters, letters, digits, '_' or '-', got %r"
+                         % (option, what, value))
+    return value
+
+
+def one_named(module, records, name, what):
+    """The record whose name is exactly ``name``, None if there is none; fails when several are."""
+    found = [record for record in records if record.get("name") == name]
+    if len(found) > 1:
+        module.fail_json(msg="%d %ss are named %r (ids %s); names must be unique for this module to manage them"
+                         % (len(found), what, name, ", ".join(str(r.get("id")) for r in found)))
+    return found[0] if found else None
+
+
+def without_none(value):
+    """``value`` with None-valued keys dropped, recursively: SMS gets only the fields a user set."""
+    if isinstance(value, dict):
+        return dict((k, without_none(v)) for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        return [without_none(item) for item in value]
+    return value
+
+
+def matches(current, wanted):
+    """Whether ``current`` (as SMS returns it) already holds ``wanted``: every key ``wanted`` sets is
+    equal, recursively; lists match element by element and must have the same length. Keys SMS
+    adds (ids, defaults) do not count."""
+    if isinstance(wanted, dict):
+        if not isinstance(current, dict):
+            return False
+        return all(matches(current.get(key), value) for key, value in wanted.items())
+    if isinstance(wanted, list):
+        if not isinstance(current, list) or len(current) != len(wanted):
+            return False
+        return all(matches(have, want) for have, want in zip(current, wanted))
+    return current == wanted
+
+
+def changed_fields(current, wanted):
+    """Names of the top-level fields of ``wanted`` that ``current`` does not hold, sorted."""
+    return sorted(key for key, value in wanted.items() if not matches(current.get(key), value))
+
+
+def as_bool(value):
+    """A boolean SMS may return as a string (TemplateResponseBody.is_template is declared ``str``)."""
+    if isinstance(value, str):
+        return {"true": True, "false": False}.get(value.strip().lower(), value)
+    return value
+
+
+def resolve_source(module, client, key):
+    """The source server whose ID, else whose exact name, is ``key``; fails when none or several match."""
+    _count, by_id = client.list_sources({"id": key}, limit=1, offset=0)
+    if by_id:
+        return by_id[0]
+    _count, similar = client.list_sources({"name": key})
+    named = [source for source in similar if source.get("name") == key]
+    if not named:
+        module.fail_json(msg="No source server has the ID or the name %r" % key)
+    if len(named) > 1:
+        module.fail_json(msg="%d source servers are named %r (ids %s); give the ID instead"
+                         % (len(named), key, ", ".join(source["id"] for source in named)))
+    return named[0]
+
+
+def resolve_migproject(module, client, key):
+    """The migration project whose ID, else whose exact name, is ``key``; fails when none or several match."""
+    projects = list_every(client, "/v3/migprojects", "migprojects")
+    for project in projects:
+        if project.get("id") == key:
+            return project
+    project = one_named(module, projects, key, "migration project")
+    if project is None:
+        module.fail_json(msg="No migration project has the ID or the name %r" % key)
+    return project

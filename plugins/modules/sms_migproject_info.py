@@ -1,0 +1,124 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: sms_migproject_info
+short_description: List Huawei Cloud SMS migration projects
+version_added: 0.1.0
+description:
+  - Lists the migration projects of Huawei Cloud Server Migration Service (C(GET /v3/migprojects)),
+    every page of them, optionally with the IDs of their source servers.
+author:
+  - hwcloud.sms maintainers (@hwcloud)
+extends_documentation_fragment:
+  - hwcloud.sms.sms
+  - hwcloud.sms.sms.ACTION_GROUP
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads, so it runs the same way in check mode.
+  diff_mode:
+    support: none
+    description: The module changes nothing, so there is no difference to show.
+options:
+  name:
+    description: Only the project with exactly this name.
+    type: str
+  id:
+    description: Only the project with this ID.
+    type: str
+  default:
+    description: Only the default project.
+    type: bool
+    default: false
+  include_sources:
+    description:
+      - Add C(source_ids), the IDs of each project's source servers (one C(GET /v3/sources) listing per project).
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Every migration project
+  hwcloud.sms.sms_migproject_info:
+  register: projects
+
+- name: The default project and its source servers
+  hwcloud.sms.sms_migproject_info:
+    default: true
+    include_sources: true
+  register: default_project
+
+- name: How many servers it holds
+  ansible.builtin.debug:
+    msg: "{{ default_project.migprojects[0].name }}: {{ default_project.migprojects[0].source_ids | length }}"
+"""
+
+RETURN = r"""
+migprojects:
+  description: The matching projects as SMS lists them (C(MigprojectsResponseBody)).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - id: 9a1c7e2b5d8f4a6c8e0b2d4f6a8c0e1f
+      name: wave-1
+      isdefault: false
+      region: ap-southeast-3
+      type: MIGRATE_FILE
+      syncing: true
+      speed_limit: 300
+  contains:
+    id:
+      description: Project ID, the C(migproject) filter of M(hwcloud.sms.sms_source_info).
+      type: str
+    isdefault:
+      description: Whether newly registered source servers join this project.
+      type: bool
+    source_ids:
+      description: IDs of the project's source servers.
+      type: list
+      elements: str
+      returned: with O(include_sources=true)
+"""
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
+
+
+def main():
+    module = SmsModule(
+        argument_spec=dict(
+            name=dict(type="str"),
+            id=dict(type="str"),
+            default=dict(type="bool", default=False),
+            include_sources=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    for option in ("name", "id"):
+        if params[option] is not None and not 1 <= len(params[option]) <= 255:
+            module.fail_json(msg="%s must be 1 to 255 characters long" % option)
+    client = module.client
+    projects = module.call("Listing migration projects failed", list_every, client, "/v3/migprojects", "migprojects")
+    selected = [p for p in projects
+                if (params["name"] is None or p.get("name") == params["name"])
+                and (params["id"] is None or p.get("id") == params["id"])
+                and (not params["default"] or p.get("isdefault"))]
+    if params["include_sources"]:
+        for project in selected:
+            _count, sources = module.call("Listing the source servers of migration project %s failed" % project["id"],
+                                          client.list_sources, {"migproject": project["id"]})
+            project["source_ids"] = [source["id"] for source in sources]
+    module.exit_json(changed=False, migprojects=selected)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,303 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: sms_source
+short_description: Rename, regroup, adjust the disks of, or delete a Huawei Cloud SMS source server
+version_added: 0.1.0
+description:
+  - Changes a source server registered with Huawei Cloud Server Migration Service (SMS)
+    (C(PUT /v3/sources/{id})): its name, its migration project, and which disks, volume groups and
+    volumes are migrated at which size.
+  - Deletes the source server's record with O(state=absent) (C(DELETE /v3/sources/{id})). Its agent
+    registers it again only after the agent is restarted on the source machine.
+  - Source servers register themselves through their agent; this module never creates one.
+author:
+  - hwcloud.sms maintainers (@hwcloud)
+extends_documentation_fragment:
+  - hwcloud.sms.sms
+  - hwcloud.sms.sms.ACTION_GROUP
+attributes:
+  check_mode:
+    support: full
+    description: Reads the source server, reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the name, project and disk settings before and after.
+options:
+  id:
+    description:
+      - ID of the source server. With O(id), O(name) is the name to give it.
+      - One of O(id) and O(name) is required.
+    type: str
+  name:
+    description:
+      - Without O(id), the (unique, exact) name that finds the source server.
+      - With O(id), the new name of the source server (at most 255 characters).
+    type: str
+  state:
+    description: V(present) applies the changes, V(absent) deletes the source server's record.
+    type: str
+    choices: [present, absent]
+    default: present
+  migproject:
+    description:
+      - ID or (unique) name of the migration project the source server belongs to.
+    type: str
+  disks:
+    description:
+      - What to migrate of each disk. SMS accepts this only before the target server is configured,
+        that is while the source server has no migration task; the module checks that first.
+      - Disks, volumes and groups are named by C(id), as SMS reports them in C(GET /v3/sources/{id}) (an
+        ID where SMS gives one, else the device name such as V(/dev/vdb) or V(Disk 1)).
+      - SMS does not say in every answer what was set before; then the setting is sent again and the
+        task reports a change.
+    type: list
+    elements: dict
+    suboptions:
+      id:
+        description: The disk.
+        type: str
+        required: true
+      need_migration:
+        description: Whether the disk is migrated.
+        type: bool
+      adjust_size:
+        description: Size of the disk on the target server, in bytes.
+        type: int
+      physical_volumes:
+        description: Per-volume settings of the disk.
+        type: list
+        elements: dict
+        suboptions:
+          id:
+            description: The volume.
+            type: str
+            required: true
+          need_migration:
+            description: Whether the volume is migrated.
+            type: bool
+          adjust_size:
+            description: Size of the volume on the target server, in bytes.
+            type: int
+  volume_groups:
+    description:
+      - What to migrate of each LVM volume group, like O(disks).
+    type: list
+    elements: dict
+    suboptions:
+      id:
+        description: The volume group.
+        type: str
+        required: true
+      need_migration:
+        description: Whether the volume group is migrated.
+        type: bool
+      adjust_size:
+        description: Size of the volume group on the target server, in bytes.
+        type: int
+      logical_volumes:
+        description: Per-logical-volume settings.
+        type: list
+        elements: dict
+        suboptions:
+          id:
+            description: The logical volume.
+            type: str
+            required: true
+          need_migration:
+            description: Whether the logical volume is migrated.
+            type: bool
+          adjust_size:
+            description: Size of the logical volume on the target server, in bytes.
+            type: int
+"""
+
+EXAMPLES = r"""
+- name: Give a source server a name the wave plan uses
+  hwcloud.sms.sms_source:
+    id: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+    name: finance-db-01
+
+- name: Put it in the wave's migration project
+  hwcloud.sms.sms_source:
+    name: finance-db-01
+    migproject: wave-1
+
+- name: Do not migrate the scratch disk (before the migration task is created)
+  hwcloud.sms.sms_source:
+    name: finance-db-01
+    disks:
+      - id: /dev/vdc
+        need_migration: false
+
+- name: Forget a source server (its agent re-registers it only after a restart)
+  hwcloud.sms.sms_source:
+    name: decommissioned-01
+    state: absent
+"""
+
+RETURN = r"""
+source:
+  description:
+    - The source server as C(GET /v3/sources/{id}) returns it after the change; in check mode, as it
+      is with the changes applied to it. After O(state=absent), the deleted source server, or V(null)
+      when there was none.
+  returned: always
+  type: dict
+  sample:
+    id: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+    name: finance-db-01
+    state: waiting
+    migration_cycle: checking
+    disks: [{name: /dev/vda, size: 42949672960, device_use: BOOT}]
+changed_fields:
+  description: Names of the API fields that were (or would be) sent because they differ.
+  returned: success
+  type: list
+  elements: str
+  sample: [name, migprojectid]
+"""
+
+import copy
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
+    matches, resolve_migproject, resolve_source, without_none)
+
+_VOLUME = dict(id=dict(type="str", required=True), need_migration=dict(type="bool"), adjust_size=dict(type="int"))
+RESTART_WARNING = ("Source server %s was deleted. Its agent registers it again only after the agent is restarted "
+                   "on the source machine.")
+
+
+def _argument_spec():
+    disk = dict(_VOLUME, physical_volumes=dict(type="list", elements="dict", options=dict(_VOLUME)))
+    group = dict(_VOLUME, logical_volumes=dict(type="list", elements="dict", options=dict(_VOLUME)))
+    return dict(
+        id=dict(type="str"),
+        name=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        migproject=dict(type="str"),
+        disks=dict(type="list", elements="dict", options=disk),
+        volume_groups=dict(type="list", elements="dict", options=group),
+    )
+
+
+def _validate(module):
+    params = module.params
+    for option in ("id", "name", "migproject"):
+        value = params[option]
+        if value is not None and (not value.strip() or value != value.strip() or len(value) > 255):
+            module.fail_json(msg="%s must be 1 to 255 characters without leading or trailing white space" % option)
+
+    def sizes(where, items, nested):
+        for item in items or []:
+            if item["adjust_size"] is not None and item["adjust_size"] < 0:
+                module.fail_json(msg="%s %s: adjust_size must be 0 or more bytes" % (where, item["id"]))
+            if nested:
+                sizes("%s %s %s" % (where, item["id"], nested), item[nested], None)
+    sizes("disks", params["disks"], "physical_volumes")
+    sizes("volume_groups", params["volume_groups"], "logical_volumes")
+
+
+def _adjustments_differ(current_items, wanted_items, nested):
+    """Whether a wanted disk/volume setting differs from what SMS reports (unreported counts as differing)."""
+    by_key = dict((item.get("id") or item.get("name"), item) for item in current_items or [])
+    for want in wanted_items:
+        have = by_key.get(want["id"], {})
+        flat = dict((k, v) for k, v in want.items() if k not in ("id", nested))
+        if not matches(have, flat):
+            return True
+        if nested and want.get(nested) and _adjustments_differ(have.get(nested), want[nested], None):
+            return True
+    return False
+
+
+def _check_ids(module, shown, option, wanted):
+    known = set(item.get("id") or item.get("name") for item in shown.get(option) or [])
+    unknown = [item["id"] for item in wanted if item["id"] not in known]
+    if unknown:
+        module.fail_json(msg="%s: source server %s has no %s %s (it has: %s)" % (
+            option, shown["id"], option.rstrip("s").replace("_", " "), ", ".join(unknown), ", ".join(sorted(known)) or "none"))
+
+
+def main():
+    module = SmsModule(argument_spec=_argument_spec(), required_one_of=[("id", "name")], supports_check_mode=True)
+    params = module.params
+    _validate(module)
+    client = module.client
+    key = params["id"] or params["name"]
+    if params["id"]:
+        try:
+            shown = client.get_source(params["id"])
+        except SmsApiError as exc:
+            if exc.status != 404 or params["state"] != "absent":
+                module.fail_json_sms(exc, "Reading source server %s failed" % params["id"])
+            module.exit_json(changed=False, source=None, changed_fields=[])
+    else:
+        count, similar = module.call("Looking up source server %s failed" % key, client.list_sources, {"name": key})
+        named = [source for source in similar if source.get("name") == key]
+        if len(named) > 1:
+            module.fail_json(msg="%d source servers are named %r (ids %s); give the id instead"
+                             % (len(named), key, ", ".join(source["id"] for source in named)))
+        if not named:
+            if params["state"] == "absent":
+                module.exit_json(changed=False, source=None, changed_fields=[])
+            module.fail_json(msg="No source server is named %r" % key)
+        shown = module.call("Reading source server %s failed" % named[0]["id"], client.get_source, named[0]["id"])
+    source_id = shown["id"]
+
+    if params["state"] == "absent":
+        if not module.check_mode:
+            module.call("Deleting source server %s failed" % source_id, client.request,
+                        "DELETE", client.path("/v3/sources/{0}", source_id))
+        module.warn(RESTART_WARNING % source_id)
+        module.exit_json(changed=True, source=shown, changed_fields=[], diff=dict(before=dict(id=source_id, name=shown.get("name")), after={}))
+
+    body, before, after = {}, {}, {}
+    if params["id"] and params["name"] is not None and params["name"] != shown.get("name"):
+        body["name"] = after["name"] = params["name"]
+        before["name"] = shown.get("name")
+    if params["migproject"] is not None:
+        project = module.call("Looking up migration project %s failed" % params["migproject"],
+                              resolve_migproject, module, client, params["migproject"])
+        member, _page = module.call("Checking the migration project of source server %s failed" % source_id,
+                                    client.list_sources, {"id": source_id, "migproject": project["id"]}, limit=1, offset=0)
+        if not member:
+            body["migprojectid"] = project["id"]
+            before["migproject"], after["migproject"] = "(another project)", project["name"]
+    for option, nested in (("disks", "physical_volumes"), ("volume_groups", "logical_volumes")):
+        wanted = without_none(copy.deepcopy(params[option] or []))
+        if not wanted:
+            continue
+        _check_ids(module, shown, option, wanted)
+        if _adjustments_differ(shown.get(option), wanted, nested):
+            if shown.get("current_task") or shown.get("migration_cycle") not in (None, "checking"):
+                module.fail_json(msg="%s: SMS changes disks only before the target server is configured, and source "
+                                     "server %s already has a migration task (migration_cycle %s); delete the task first"
+                                 % (option, source_id, shown.get("migration_cycle")))
+            body[option] = after[option] = wanted
+            before[option] = [dict((k, item.get(k)) for k in ("id", "name", "need_migration", "adjust_size"))
+                              for item in shown.get(option) or []]
+    changes = sorted(body)
+    if not changes:
+        module.exit_json(changed=False, source=shown, changed_fields=[])
+    if module.check_mode:
+        predicted = dict(shown)
+        predicted.update((k, v) for k, v in body.items() if k == "name")
+        module.exit_json(changed=True, source=predicted, changed_fields=changes, diff=dict(before=before, after=after))
+    module.call("Updating source server %s failed" % source_id, client.request,
+                "PUT", client.path("/v3/sources/{0}", source_id), body=body)
+    updated = module.call("Reading source server %s failed" % source_id, client.get_source, source_id)
+    module.exit_json(changed=True, source=updated, changed_fields=changes, diff=dict(before=before, after=after))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,456 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.sms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: sms_template
+short_description: Create, update and delete Huawei Cloud SMS server templates
+version_added: 0.1.0
+description:
+  - Manages a server template of Huawei Cloud Server Migration Service (SMS), the definition of the
+    target server SMS creates for a migration task (C(/v3/vm/templates)): availability zone, flavor,
+    disk types, image, VPC, subnets, security groups, public IP and disks.
+  - Templates are found by O(name), which must be unique. The module creates the template when there
+    is none, updates the fields that differ from the options when there is one (C(PUT)), and deletes
+    it with O(state=absent).
+  - Only the options you set are compared and sent; SMS keeps its own value for the others.
+  - The template's C(region) and C(projectid) are the connection's O(region) and O(project_id), sent
+    when the template is created.
+  - Give the network by ID, name and CIDR, as SMS needs all three (it does not look them up), or let
+    SMS create it with the ID V(autoCreate).
+  - Use the template's RV(template.id) as C(vm_template_id) of a migration task.
+author:
+  - hwcloud.sms maintainers (@hwcloud)
+extends_documentation_fragment:
+  - hwcloud.sms.sms
+  - hwcloud.sms.sms.ACTION_GROUP
+attributes:
+  check_mode:
+    support: full
+    description: Reads the template, reports what would change and sends nothing that changes it.
+  diff_mode:
+    support: full
+    description: Shows the compared fields before and after; the password only as V(changed).
+options:
+  name:
+    description:
+      - Name of the template, its key. 1 to 255 Chinese characters, letters, digits, C(_) or C(-).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates or updates the template, V(absent) deletes it.
+      - SMS refuses to delete a template a migration task still uses (error C(SMS.7111)); delete the
+        task first. A template that is already gone (C(SMS.7101)) counts as deleted.
+    type: str
+    choices: [present, absent]
+    default: present
+  is_template:
+    description:
+      - Whether the template is generic. SMS deletes a non-generic template together with the task
+        that uses it, so the default V(true) keeps a template a wave still needs when a task is deleted.
+    type: bool
+    default: true
+  availability_zone:
+    description: Availability zone of the target server, for example V(ap-southeast-3a).
+    type: str
+  flavor:
+    description: ECS flavor of the target server, for example V(s6.large.2).
+    type: str
+  volumetype:
+    description: EVS disk type of the system disk, for example V(SAS), V(SSD) or V(GPSSD).
+    type: str
+    aliases: [volume_type]
+  data_volume_type:
+    description: EVS disk type of the data disks.
+    type: str
+  image_id:
+    description: ID of the image SMS uses to create the target server.
+    type: str
+  target_server_name:
+    description: Name of the target server SMS creates.
+    type: str
+  target_password:
+    description:
+      - Password of the target server. Never logged and never returned.
+      - Sent when the template is created, and on update only with O(update_password=always).
+    type: str
+  update_password:
+    description:
+      - V(on_create) sets O(target_password) only when the template is created.
+      - V(always) also compares it with the stored one (C(GET /v3/vm/templates/{id}/target-password))
+        and updates it when it differs.
+    type: str
+    choices: [always, on_create]
+    default: on_create
+  vpc:
+    description:
+      - VPC of the target server. SMS needs both the ID and the CIDR (C(SMS.0007) otherwise).
+    type: dict
+    suboptions:
+      id:
+        description: VPC ID, or V(autoCreate) to let SMS create one.
+        type: str
+        required: true
+      name:
+        description: VPC name.
+        type: str
+      cidr:
+        description: CIDR of the VPC, for example V(192.168.0.0/16).
+        type: str
+        required: true
+  nics:
+    description:
+      - Subnets of the target server's network interfaces, in order. SMS needs the ID, name and CIDR
+        of each (C(SMS.6102) otherwise). An V(autoCreate) subnet must be the only one.
+    type: list
+    elements: dict
+    suboptions:
+      id:
+        description: Subnet ID, or V(autoCreate).
+        type: str
+        required: true
+      name:
+        description: Subnet name.
+        type: str
+        required: true
+      cidr:
+        description: Gateway and mask of the subnet, for example V(192.168.0.0/24).
+        type: str
+        required: true
+      ip:
+        description: Fixed IP address of the target server in this subnet; assigned by the subnet when not set.
+        type: str
+  security_groups:
+    description:
+      - Security groups of the target server. SMS needs the ID and name of each (C(SMS.6102) otherwise).
+        An V(autoCreate) security group must be the only one.
+    type: list
+    elements: dict
+    suboptions:
+      id:
+        description: Security group ID, or V(autoCreate).
+        type: str
+        required: true
+      name:
+        description: Security group name.
+        type: str
+        required: true
+  publicip:
+    description:
+      - Elastic public IP of the target server (API field C(publicip)). Leave it out for migrations
+        over a private network (VPN, Direct Connect). A public IP needs a bandwidth (C(SMS.6562) otherwise).
+    type: dict
+    aliases: [public_ip]
+    suboptions:
+      type:
+        description: EIP type.
+        type: str
+        default: 5_bgp
+      bandwidth_size:
+        description:
+          - Bandwidth in Mbit/s, 1 to 2000, in steps of 1 up to 300, of 50 up to 1000 and of 500 above.
+        type: int
+        required: true
+      bandwidth_share_type:
+        description: Bandwidth sharing type, for example V(PER) (dedicated) or V(WHOLE) (shared).
+        type: str
+  disk:
+    description:
+      - Disks of the target server (API field C(disk)); sizes in GB.
+    type: list
+    elements: dict
+    aliases: [disks]
+    suboptions:
+      index:
+        description: Position of the disk, from 0 (the system disk). Unique.
+        type: int
+        required: true
+      name:
+        description: Disk name.
+        type: str
+        required: true
+      disktype:
+        description: EVS disk type, for example V(SAS).
+        type: str
+        required: true
+      size:
+        description: Size in GB, greater than 0.
+        type: int
+        required: true
+      device_use:
+        description: What the disk is used for, for example V(BOOT), V(OS) or V(NORMAL).
+        type: str
+      id:
+        description: Disk ID.
+        type: int
+"""
+
+EXAMPLES = r"""
+- name: A template for web servers, with an existing VPC, subnet and security group
+  hwcloud.sms.sms_template:
+    name: wave1-web
+    availability_zone: ap-southeast-3a
+    flavor: s6.large.2
+    volumetype: SAS
+    vpc:
+      id: 3b7a1c5e-1c4f-4d4e-9d2f-7b1f0c4a2e11
+      name: vpc-migration
+      cidr: 192.168.0.0/16
+    nics:
+      - id: 5f2b9c1e-7a4d-4b7e-8e3f-2d6c1a9b0f22
+        name: subnet-web
+        cidr: 192.168.10.0/24
+    security_groups:
+      - id: 0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e33
+        name: sg-web
+  register: web_template
+
+- name: Let SMS create the network, with a 10 Mbit/s public IP and a 40 GB system disk
+  hwcloud.sms.sms_template:
+    name: wave1-auto
+    availability_zone: ap-southeast-3a
+    vpc: {id: autoCreate, name: vpc-sms, cidr: 192.168.0.0/16}
+    nics: [{id: autoCreate, name: subnet-sms, cidr: 192.168.0.0/24}]
+    security_groups: [{id: autoCreate, name: sg-sms}]
+    publicip: {bandwidth_size: 10}
+    disk:
+      - {index: 0, name: system, disktype: SAS, size: 40, device_use: BOOT}
+    target_password: "{{ vault_target_password }}"
+
+- name: Use the template for a migration task
+  hwcloud.sms.sms_task:
+    source_name: web-01
+    template_id: "{{ web_template.template.id }}"
+
+- name: Delete the template after the wave (delete its tasks first)
+  hwcloud.sms.sms_template:
+    name: wave1-web
+    state: absent
+"""
+
+RETURN = r"""
+template:
+  description:
+    - The template as SMS returns it (C(TemplateResponseBody)), without C(target_password).
+    - In check mode, for a template that would be created, the fields that would be sent and C(id) V(null).
+    - After O(state=absent), the template that was deleted, or V(null) when there was none.
+  returned: always
+  type: dict
+  sample:
+    id: 2c0689c860ad4728a497c91ec0844384
+    name: wave1-web
+    is_template: "true"
+    region: ap-southeast-3
+    projectid: 0b1f8d6e7b0a4c3d9e2f1a0b9c8d7e6f
+    availability_zone: ap-southeast-3a
+    flavor: s6.large.2
+    volumetype: SAS
+    vpc: {id: 3b7a1c5e-1c4f-4d4e-9d2f-7b1f0c4a2e11, name: vpc-migration, cidr: 192.168.0.0/16}
+    nics: [{id: 5f2b9c1e-7a4d-4b7e-8e3f-2d6c1a9b0f22, name: subnet-web, cidr: 192.168.10.0/24, ip: null}]
+    security_groups: [{id: 0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e33, name: sg-web}]
+    publicip: null
+    disk: []
+  contains:
+    id:
+      description: Template ID, the C(vm_template_id) of a migration task.
+      type: str
+    is_template:
+      description: Whether the template is generic, as SMS returns it (the SDK declares a string).
+      type: str
+changed_fields:
+  description: Names of the API fields that were (or in check mode would be) sent because they differ.
+  returned: success
+  type: list
+  elements: str
+  sample: [flavor, publicip]
+"""
+
+import copy
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
+    as_bool, changed_fields, check_resource_name, list_every, one_named, without_none)
+
+# TemplateRequest's attribute_map, in the SDK's order (the only fields a request body holds).
+TEMPLATE_FIELDS = ("name", "is_template", "region", "projectid", "target_server_name", "availability_zone",
+                   "volumetype", "flavor", "vpc", "nics", "security_groups", "publicip", "disk",
+                   "data_volume_type", "target_password", "image_id")
+_OPTION_FIELDS = ("is_template", "target_server_name", "availability_zone", "volumetype", "flavor", "vpc",
+                  "nics", "security_groups", "publicip", "disk", "data_volume_type", "image_id")
+AUTO_CREATE = "autoCreate"
+TEMPLATES = "/v3/vm/templates"
+
+
+def argument_spec():
+    return dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        is_template=dict(type="bool", default=True),
+        availability_zone=dict(type="str"),
+        flavor=dict(type="str"),
+        volumetype=dict(type="str", aliases=["volume_type"]),
+        data_volume_type=dict(type="str"),
+        image_id=dict(type="str"),
+        target_server_name=dict(type="str"),
+        target_password=dict(type="str", no_log=True),
+        update_password=dict(type="str", choices=["always", "on_create"], default="on_create", no_log=False),
+        vpc=dict(type="dict", options=dict(id=dict(type="str", required=True), name=dict(type="str"),
+                                           cidr=dict(type="str", required=True))),
+        nics=dict(type="list", elements="dict", options=dict(
+            id=dict(type="str", required=True), name=dict(type="str", required=True),
+            cidr=dict(type="str", required=True), ip=dict(type="str"))),
+        security_groups=dict(type="list", elements="dict", options=dict(
+            id=dict(type="str", required=True), name=dict(type="str", required=True))),
+        publicip=dict(type="dict", aliases=["public_ip"], options=dict(
+            type=dict(type="str", default="5_bgp"), bandwidth_size=dict(type="int", required=True),
+            bandwidth_share_type=dict(type="str"))),
+        disk=dict(type="list", elements="dict", aliases=["disks"], options=dict(
+            index=dict(type="int", required=True), name=dict(type="str", required=True),
+            disktype=dict(type="str", required=True), size=dict(type="int", required=True),
+            device_use=dict(type="str"), id=dict(type="int"))),
+    )
+
+
+def validate(module):
+    """The rules SMS applies, checked before any request so the error names the option."""
+    params = module.params
+    check_resource_name(module, "name", "template name")
+    for option in ("nics", "security_groups"):
+        items = params[option] or []
+        if len(items) > 1 and any(item["id"] == AUTO_CREATE for item in items):
+            module.fail_json(msg="%s: an entry with id %s must be the only one" % (option, AUTO_CREATE))
+    for option, sub in (("vpc", ("id", "cidr")), ("nics", ("id", "name", "cidr")), ("security_groups", ("id", "name"))):
+        value = params[option]
+        for index, item in enumerate(value if isinstance(value, list) else [value] if value else []):
+            for key in sub:
+                if not item[key] or not item[key].strip():
+                    where = option if option == "vpc" else "%s[%d]" % (option, index)
+                    module.fail_json(msg="%s.%s must not be empty: SMS needs %s" % (where, key, " and ".join(sub)))
+    if params["publicip"]:
+        size = params["publicip"]["bandwidth_size"]
+        step = 1 if size <= 300 else (50 if size <= 1000 else 500)
+        if not 1 <= size <= 2000 or size % step:
+            module.fail_json(msg="publicip.bandwidth_size must be 1 to 2000 Mbit/s, in steps of 1 up to 300, "
+                                 "50 up to 1000 and 500 above; got %d" % size)
+    indexes = [disk["index"] for disk in params["disk"] or []]
+    for disk in params["disk"] or []:
+        if disk["index"] < 0 or disk["size"] <= 0:
+            module.fail_json(msg="disk %r: index must be >= 0 and size (GB) greater than 0" % disk["name"])
+    if len(set(indexes)) != len(indexes):
+        module.fail_json(msg="disk: every disk needs its own index, got %s" % indexes)
+
+
+def wanted_fields(module, creating):
+    """The TemplateRequest fields the options ask for (password excluded)."""
+    params = module.params
+    wanted = {"name": params["name"]}
+    for option in _OPTION_FIELDS:
+        if params[option] is not None:
+            wanted[option] = without_none(copy.deepcopy(params[option]))
+    if wanted.get("disk"):
+        wanted["disk"] = sorted(wanted["disk"], key=lambda disk: disk["index"])
+    if creating:
+        client = module.client
+        if client.region:
+            wanted["region"] = client.region
+        if client.project_id:
+            wanted["projectid"] = client.project_id
+    return wanted
+
+
+def comparable(template):
+    """A template from SMS in request form: booleans as booleans, disks by index, no password."""
+    current = dict((key, copy.deepcopy(template.get(key))) for key in TEMPLATE_FIELDS if key != "target_password")
+    current["is_template"] = as_bool(current["is_template"])
+    if isinstance(current.get("disk"), list):
+        current["disk"] = sorted(current["disk"], key=lambda disk: disk.get("index") if isinstance(disk, dict) else 0)
+    return current
+
+
+def shown(template):
+    template = dict(template or {})
+    template.pop("target_password", None)
+    return template
+
+
+def main():
+    module = SmsModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    validate(module)
+    name = params["name"]
+    client = module.client
+
+    found = module.call("Listing server templates named %s failed" % name,
+                        list_every, client, TEMPLATES, "templates", {"name": name})
+    existing = one_named(module, found, name, "server template")
+
+    if params["state"] == "absent":
+        if existing is None:
+            module.exit_json(changed=False, template=None, changed_fields=[])
+        diff = dict(before=comparable(existing), after={})
+        if not module.check_mode:
+            try:
+                client.request("DELETE", client.path(TEMPLATES + "/{0}", existing["id"]))
+            except SmsApiError as exc:
+                if exc.error_code == "SMS.7101":
+                    module.exit_json(changed=False, template=None, changed_fields=[],
+                                     msg="Template %s was already gone (SMS.7101)" % existing["id"])
+                if exc.error_code == "SMS.7111":
+                    module.fail_json_sms(exc, "Template %s (%s) is used by a migration task: delete the task first "
+                                              "(hwcloud.sms.sms_task state=absent), then the template" % (name, existing["id"]))
+                module.fail_json_sms(exc, "Deleting template %s (%s) failed" % (name, existing["id"]))
+        module.exit_json(changed=True, template=shown(existing), changed_fields=[], diff=diff)
+
+    if existing is None:
+        body = wanted_fields(module, creating=True)
+        if params["target_password"] is not None:
+            body["target_password"] = params["target_password"]
+        diff = dict(before={}, after=dict(body, target_password="(set)") if "target_password" in body else body)
+        if module.check_mode:
+            module.exit_json(changed=True, template=dict(shown(body), id=None), changed_fields=sorted(body), diff=diff)
+        answer = module.call("Creating template %s failed" % name, client.request, "POST", TEMPLATES,
+                             body={"template": body})
+        template_id = answer.get("id") if isinstance(answer, dict) else None
+        created = module.call("Reading the new template %s failed" % template_id, client.request,
+                              "GET", client.path(TEMPLATES + "/{0}", template_id))
+        module.exit_json(changed=True, template=shown(created.get("template")), changed_fields=sorted(body), diff=diff)
+
+    current = comparable(existing)
+    wanted = wanted_fields(module, creating=False)
+    changes = changed_fields(current, wanted)
+    password_changes = False
+    if params["update_password"] == "always" and params["target_password"] is not None:
+        stored = module.call("Reading the target password of template %s failed" % existing["id"], client.request,
+                             "GET", client.path(TEMPLATES + "/{0}/target-password", existing["id"]))
+        password_changes = (stored or {}).get("target_password") != params["target_password"]
+    if not changes and not password_changes:
+        module.exit_json(changed=False, template=shown(existing), changed_fields=[])
+
+    # PUT carries the whole template, so the fields left alone keep their values whatever PUT's semantics.
+    body = dict((key, value) for key, value in current.items() if value is not None)
+    body.update(wanted)
+    before = dict((key, current.get(key)) for key in changes)
+    after = dict((key, wanted[key]) for key in changes)
+    if password_changes:
+        body["target_password"] = params["target_password"]
+        changes.append("target_password")
+        before["target_password"], after["target_password"] = "(hidden)", "(changed)"
+    diff = dict(before=before, after=after)
+    if module.check_mode:
+        module.exit_json(changed=True, template=dict(shown(existing), **shown(wanted)), changed_fields=changes, diff=diff)
+    module.call("Updating template %s (%s) failed" % (name, existing["id"]), client.request,
+                "PUT", client.path(TEMPLATES + "/{0}", existing["id"]), body={"template": body})
+    updated = module.call("Reading template %s failed" % existing["id"], client.request,
+                          "GET", client.path(TEMPLATES + "/{0}", existing["id"]))
+    module.exit_json(changed=True, template=shown(updated.get("template")), changed_fields=changes, diff=diff)
+
+
+if __name__ == "__main__":
+    main()

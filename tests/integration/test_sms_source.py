@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+"""sms_source end to end against the emulator: rename, move to a project, disk adjustments before the
+target is configured, deletion with the restart warning; idempotence, check mode, diff, errors."""
+
+import json
+
+import yaml
+from huaweicloudsdksms.v3 import PutSourceServerBody
+
+from support.ansible import emulator_env, run_playbook
+
+
+def _play(emu, tasks):
+    for task in tasks:
+        task["ignore_errors"] = True
+    playbook = [{"hosts": "localhost", "gather_facts": False, "connection": "local", "tasks": tasks}]
+    return run_playbook(yaml.safe_dump(playbook), env=emulator_env(emu))
+
+
+def _task(name, args, **keywords):
+    task = {"name": name, "hwcloud.sms.sms_source": args}
+    task.update(keywords)
+    return task
+
+
+def _puts(emu, source_id):
+    return [json.loads(e["body"]) for e in emu.request_log() if e["method"] == "PUT" and e["path"] == "/v3/sources/%s" % source_id]
+
+
+def test_rename_project_disks_idempotence_check_and_diff(emulator_factory):
+    emu = emulator_factory(sources=3, states="waiting=1")
+    source = next(s for s in emu.store.list_sources() if len(s["init_target_server"]["disks"]) > 1)
+    disk = emu.store.get_source(source["id"])["disks"][-1]["name"]
+    project_id = emu.store.create_project({"name": "wave-1", "region": emu.region, "type": "MIGRATE_FILE"})
+    run = _play(emu, [
+        _task("check rename", {"id": source["id"], "name": "finance-db-01"}, check_mode=True, diff=True),
+        _task("rename", {"id": source["id"], "name": "finance-db-01"}, diff=True),
+        _task("rename again", {"id": source["id"], "name": "finance-db-01"}),
+        _task("project", {"name": "finance-db-01", "migproject": "wave-1"}, diff=True),
+        _task("project again", {"name": "finance-db-01", "migproject": project_id}),
+        _task("check disk", {"name": "finance-db-01", "disks": [{"id": disk, "need_migration": False}]}, check_mode=True),
+        _task("disk", {"name": "finance-db-01", "disks": [{"id": disk, "need_migration": False, "adjust_size": 0}]},
+              diff=True),
+        _task("disk again", {"name": "finance-db-01", "disks": [{"id": disk, "need_migration": False, "adjust_size": 0}]}),
+        _task("unknown disk", {"name": "finance-db-01", "disks": [{"id": "/dev/nope", "need_migration": False}]}),
+        _task("negative size", {"name": "finance-db-01", "disks": [{"id": disk, "adjust_size": -1}]}),
+        _task("unknown project", {"name": "finance-db-01", "migproject": "no-such-project"}),
+        _task("unknown name", {"name": "no-such-server", "migproject": "wave-1"}),
+        _task("neither", {"migproject": "wave-1"}),
+    ])
+    check = run.result("check rename")
+    assert check["changed"] is True and check["source"]["name"] == "finance-db-01"
+    assert check["diff"] == {"before": {"name": source["name"]}, "after": {"name": "finance-db-01"}}
+    rename = run.result("rename")
+    assert rename["changed"] is True and rename["changed_fields"] == ["name"]
+    assert rename["source"]["name"] == "finance-db-01"
+    assert run.result("rename again")["changed"] is False
+    project = run.result("project")
+    assert project["changed_fields"] == ["migprojectid"] and project["diff"]["after"]["migproject"] == "wave-1"
+    assert run.result("project again")["changed"] is False
+    assert [s["id"] for s in emu.store.list_sources(migproject=project_id)] == [source["id"]]
+    assert run.result("check disk")["changed_fields"] == ["disks"]
+    disk_result = run.result("disk")
+    assert disk_result["changed"] is True
+    assert [(d["need_migration"], d["adjust_size"]) for d in disk_result["source"]["disks"] if d["name"] == disk] == [(False, 0)]
+    assert run.result("disk again")["changed"] is False
+    assert "has no disk /dev/nope" in run.result("unknown disk")["msg"]
+    assert "adjust_size must be 0 or more" in run.result("negative size")["msg"]
+    assert "no-such-project" in run.result("unknown project")["msg"]
+    assert "No source server is named 'no-such-server'" in run.result("unknown name")["msg"]
+    assert "one of the following is required: id, name" in run.result("neither")["msg"]
+    puts = _puts(emu, source["id"])
+    assert puts == [{"name": "finance-db-01"}, {"migprojectid": project_id},
+                    {"disks": [{"id": disk, "need_migration": False, "adjust_size": 0}]}]
+    for body in puts:
+        assert set(body) <= set(PutSourceServerBody.attribute_map)
+
+
+def test_disks_refused_once_a_task_exists_and_deletion(emulator_factory):
+    emu = emulator_factory(sources=3, states="waiting=1")
+    busy, idle, _other = emu.store.list_sources()
+    emu.store.create_task({"name": "t", "type": "MIGRATE_FILE", "source_server": {"id": busy["id"]}})
+    disk = emu.store.get_source(busy["id"])["disks"][0]["name"]
+    emu.clear_request_log()
+    run = _play(emu, [
+        _task("disk with task", {"id": busy["id"], "disks": [{"id": disk, "need_migration": False}]}),
+        _task("check delete", {"id": idle["id"], "state": "absent"}, check_mode=True),
+        _task("delete", {"name": idle["name"], "state": "absent"}),
+        _task("delete again by id", {"id": idle["id"], "state": "absent"}),
+        _task("delete again by name", {"name": idle["name"], "state": "absent"}),
+    ])
+    refused = run.result("disk with task")
+    assert refused["failed"] and "before the target server is configured" in refused["msg"]
+    assert run.result("check delete")["changed"] is True
+    deleted = run.result("delete")
+    assert deleted["changed"] is True and deleted["source"]["id"] == idle["id"]
+    assert any("restarted" in warning for warning in deleted["warnings"])
+    assert emu.store.get_source(idle["id"]) is None
+    assert run.result("delete again by id")["changed"] is False
+    assert run.result("delete again by name")["changed"] is False
+    assert [e["method"] for e in emu.request_log() if e["method"] != "GET"] == ["DELETE"]

@@ -1,0 +1,196 @@
+# -*- coding: utf-8 -*-
+"""sms_task_action end to end against the emulator: guards, waves, check mode, waits."""
+
+import json
+import threading
+import time
+
+import pytest
+
+from sms_emulator import Emulator
+from support.ansible import emulator_env, run_module
+
+ACTION = "/v3/tasks/%s/action"
+
+
+@pytest.fixture(scope="module")
+def emu():
+    emulator = Emulator(sources=30, seed=5, states="waiting=1").start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def env(emu):
+    return emulator_env(emu)
+
+
+_taken = set()
+
+
+def _new_tasks(emu, count):
+    """(source_id, task_id) of ``count`` new READY tasks on sources no other test used."""
+    made = []
+    for source in emu.store.list_sources(state="waiting"):
+        if source["id"] in _taken:
+            continue
+        _taken.add(source["id"])
+        task_id = emu.store.create_task({"name": "t-" + source["name"], "type": "MIGRATE_FILE",
+                                         "source_server": {"id": source["id"]}})
+        made.append((source["id"], task_id))
+        if len(made) == count:
+            return made
+    raise AssertionError("not enough sources")
+
+
+def _actions(emu):
+    return [e for e in emu.request_log() if e["method"] == "POST" and e["path"].endswith("/action")]
+
+
+class Agent(object):
+    """Answers the given command of the given sources (success or fail) as an agent would."""
+
+    def __init__(self, emu, source_ids, command, result="success"):
+        self.emu, self.source_ids, self.command, self.result = emu, set(source_ids), command, result
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+
+    def _run(self):
+        deadline = time.monotonic() + 30
+        left = set(self.source_ids)
+        while left and time.monotonic() < deadline:
+            for source_id in list(left):
+                pending = self.emu.store.pending_command(source_id)
+                if pending and pending["command_name"] == self.command:
+                    self.emu.store.report_command_result(source_id, {
+                        "command_name": self.command, "result": self.result, "result_detail": {}})
+                    left.discard(source_id)
+            time.sleep(0.05)
+
+    def join(self):
+        self.thread.join()
+
+
+def test_start_a_wave_then_a_second_run_sends_nothing(emu, env):
+    made = _new_tasks(emu, 3)
+    task_ids = [task_id for _s, task_id in made]
+    emu.clear_request_log()
+    result = run_module("sms_task_action", {"task_ids": task_ids, "operation": "start"}, env=env)
+    assert not result.get("failed"), result
+    assert result["changed"] is True and result["sent"] == 3
+    assert [r["outcome"] for r in result["results"]] == ["sent"] * 3
+    assert sorted(e["path"] for e in _actions(emu)) == sorted(ACTION % t for t in task_ids)
+    assert all(emu.store.get_task(t)["state"] == "RUNNING" for t in task_ids)
+    assert result["summary"]["replicating"] == 3
+
+    emu.clear_request_log()
+    again = run_module("sms_task_action", {"source_ids": [s for s, _t in made], "operation": "start"}, env=env)
+    assert again["changed"] is False and again["sent"] == 0
+    assert [r["outcome"] for r in again["results"]] == ["already"] * 3
+    assert _actions(emu) == []
+
+
+def test_not_allowed_fails_before_sending_naming_state_and_allowed_ones(emu, env):
+    (source_a, ready_task), (_source_b, running_task) = _new_tasks(emu, 2)
+    emu.store.task_action(running_task, "start")
+    emu.clear_request_log()
+    result = run_module("sms_task_action", {"task_ids": [ready_task, running_task], "operation": "stop"}, env=env)
+    assert result.get("failed")
+    assert "nothing was sent" in result["msg"]
+    assert "task %s in state READY" % ready_task in result["msg"]
+    assert "allowed from: RUNNING, SYNCING, SKIPPING" in result["msg"]
+    assert [r["task_id"] for r in result["refused"]] == [ready_task]
+    assert _actions(emu) == []
+
+    # force lets SMS decide: the running task stops, SMS refuses the ready one with its own error.
+    forced = run_module("sms_task_action", {"task_ids": [ready_task, running_task], "operation": "stop",
+                                            "force": True}, env=env)
+    assert forced.get("failed")
+    outcomes = dict((r["task_id"], r) for r in forced["results"])
+    assert outcomes[running_task]["outcome"] == "sent"
+    assert outcomes[ready_task]["outcome"] == "error"
+    error = outcomes[ready_task]["error"]
+    assert error["status"] == 400 and error["error_code"] == "SMS.1038" and error["request_id"]
+    assert "SMS.1038" in forced["msg"]
+    assert emu.store.get_task(running_task)["state"] == "ABORTING"
+    assert emu.store.get_source_record(source_a)["current_task"]["state"] == "READY"
+
+
+def test_check_mode_reports_what_would_be_sent(emu, env):
+    made = _new_tasks(emu, 2)
+    emu.clear_request_log()
+    result = run_module("sms_task_action", {"task_ids": [t for _s, t in made], "operation": "start"}, env=env,
+                        check=True)
+    assert result["changed"] is True and result["sent"] == 0
+    assert [r["outcome"] for r in result["results"]] == ["would_send"] * 2
+    assert result["results"][0]["request"] == {"operation": "start"}
+    assert _actions(emu) == []
+    assert all(emu.store.get_task(t)["state"] == "READY" for _s, t in made)
+
+
+def test_stop_waits_until_the_agent_stopped(emu, env):
+    made = _new_tasks(emu, 2)
+    for _source, task_id in made:
+        emu.store.task_action(task_id, "start")
+    agent = Agent(emu, [s for s, _t in made], "STOP")
+    result = run_module("sms_task_action", {"task_ids": [t for _s, t in made], "operation": "stop", "wait": True,
+                                            "poll_interval": 0.2, "wait_timeout": 30}, env=env)
+    agent.join()
+    assert not result.get("failed"), result
+    assert result["summary"]["stopped"] == 2 and result["polls"] >= 2
+    assert all(emu.store.get_task(t)["state"] == "ABORT" for _s, t in made)
+
+
+def test_wait_fails_at_once_when_a_task_fails(emu, env):
+    (source_ok, task_ok), (source_bad, task_bad) = _new_tasks(emu, 2)
+    emu.store.task_action(task_ok, "start")
+    emu.store.task_action(task_bad, "start")
+    emu.store.report_command_result(source_ok, {"command_name": "START", "result": "success", "result_detail": {}})
+    agent = Agent(emu, [source_bad], "START", result="fail")
+    started = time.monotonic()
+    result = run_module("sms_task_info", {"task_ids": [task_ok, task_bad], "wait_for": ["finished"],
+                                          "poll_interval": 0.2, "wait_timeout": 60}, env=env)
+    agent.join()
+    assert result.get("failed")
+    assert time.monotonic() - started < 30
+    assert "reached failed" in result["msg"] and task_bad in result["msg"]
+    assert [t["id"] for t in result["failed_tasks"]] == [task_bad]
+    assert result["failed_tasks"][0]["state"] == "MIGRATE_FAIL"
+
+
+def test_cutover_and_sync_follow_the_source_state(emu, env):
+    (source_id, task_id), = _new_tasks(emu, 1)
+    emu.store.task_action(task_id, "start")
+    emu.store.report_command_result(source_id, {"command_name": "START", "result": "success", "result_detail": {}})
+    # replicating: a cutover is refused before anything is sent
+    refused = run_module("sms_task_action", {"task_id": task_id, "operation": "cutover"}, env=env)
+    assert refused.get("failed") and "phase replicating" in refused["msg"] and "allowed from: syncing, replicated" in refused["msg"]
+    emu.store.task_action(task_id, "cutover")  # launched (the emulator jumps to finished)
+    done = run_module("sms_task_action", {"task_id": task_id, "operation": "cutover"}, env=env)
+    assert done["changed"] is False and done["results"][0]["outcome"] == "already"
+    assert done["results"][0]["phase"] == "finished"
+
+    # An incremental sync of the launched target, waited on until SYNC_SUCCESS.
+    agent = Agent(emu, [source_id], "START")
+    emu.clear_request_log()
+    synced = run_module("sms_task_action", {"task_id": task_id, "operation": "sync", "wait": True,
+                                            "poll_interval": 0.2, "wait_timeout": 30}, env=env)
+    agent.join()
+    assert not synced.get("failed"), synced.get("msg")
+    assert [json.loads(e["body"]) for e in _actions(emu)] == [{"operation": "sync"}]
+    assert synced["tasks"][0]["state"] == "SYNC_SUCCESS" and synced["tasks"][0]["phase"] == "finished"
+
+
+def test_missing_tasks_and_bad_options_fail_before_any_request(emu, env):
+    emu.clear_request_log()
+    result = run_module("sms_task_action", {"task_ids": ["nope-1"], "operation": "start"}, env=env)
+    assert result.get("failed") and "task(s) not found: nope-1" in result["msg"]
+    bad = run_module("sms_task_action", {"task_id": "x", "operation": "clone_test"}, env=env)
+    assert bad.get("failed") and "template_id" in bad["msg"]
+    bad = run_module("sms_task_action", {"task_id": "x", "operation": "start", "wait_for": ["bogus"]}, env=env)
+    assert bad.get("failed")
+    bad = run_module("sms_task_action", {"task_id": "x", "operation": "start", "poll_interval": 0}, env=env)
+    assert bad.get("failed") and "poll_interval" in bad["msg"]
+    assert len(emu.request_log()) == 1  # only the lookup of nope-1

@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+"""playbooks/wave_cleanup.yml against the emulator: a dry run lists what it would remove and changes
+nothing; applied, it clears snapshots, deletes the finished tasks and their template, and removes the
+agents (hwcloud.sms.agent, agent_state=absent) of finished source machines only."""
+
+import json
+import os
+import sys
+
+from support.ansible import REPO_ROOT, emulator_env, run_playbook
+
+PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "wave_cleanup.yml")
+
+
+def _site(tmp_path, emu):
+    """One local 'host' per source server, each with an installed (not running) agent directory."""
+    hosts = {}
+    for source in emu.store.list_sources():
+        root = tmp_path / "hosts" / source["id"]
+        (root / "SMS-Agent").mkdir(parents=True)
+        (root / "SMS-Agent" / "agent.cfg").write_text("installed")
+        hosts["machine-%s" % source["id"][:8]] = {
+            "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+            "agent_source_name": source["name"], "agent_install_dir": str(root),
+            "agent_systemd_unit_dir": str(tmp_path / "units"), "agent_service_name": "sms-agent-" + source["id"][:8]}
+    (tmp_path / "units").mkdir()
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"sms_wave": {"hosts": hosts}}))
+    return str(inventory)
+
+
+def _agent_dir(tmp_path, source_id):
+    return tmp_path / "hosts" / source_id / "SMS-Agent"
+
+
+def test_dry_run_then_apply(tmp_path, emulator_factory):
+    emu = emulator_factory(sources=4, seed=5, states="finished=0.5,waiting=0.5")
+    sources = emu.store.list_sources()
+    finished = [s for s in sources if s["state"] == "finished"]
+    waiting = [s for s in sources if s["state"] == "waiting"]
+    assert finished and waiting
+    template_id = emu.store.create_template({"template": {"name": "wave-web", "is_template": True}})
+    kept_template = emu.store.create_template({"template": {"name": "other-wave"}})
+    with emu.store._write() as conn:  # pylint: disable=protected-access
+        for source in finished:
+            task = emu.store._load_task(source["current_task"]["id"], conn)  # pylint: disable=protected-access
+            task["vm_template_id"] = template_id
+            emu.store._save_task(conn, task)  # pylint: disable=protected-access
+    inventory = _site(tmp_path, emu)
+    env = emulator_env(emu)
+    wave = {"wave_name_prefix": "", "wave_migproject": "", "wave_delete_tasks": True, "wave_delete_templates": True}
+
+    refused = run_playbook(PLAYBOOK, env=env, inventory=inventory, extra_vars={"wave_delete_templates": True, "wave_name_prefix": "x"})
+    assert refused.rc != 0 and "wave_delete_tasks=true" in refused.output
+
+    unnamed = run_playbook(PLAYBOOK, env=env, inventory=inventory, extra_vars=wave)
+    assert unnamed.rc != 0 and "Name the wave" in unnamed.output
+    wave["wave_migproject"] = emu.store._load_source(sources[0]["id"])[2]  # pylint: disable=protected-access
+    emu.clear_request_log()
+    dry = run_playbook(PLAYBOOK, env=env, inventory=inventory, extra_vars=wave)
+    assert dry.rc == 0, dry
+    plan = dry.result("Show what would be removed (dry run, set wave_cleanup_apply=true)")["wave_cleanup_plan"]
+    task_names = sorted(emu.store.get_task(s["current_task"]["id"])["name"] for s in finished)
+    assert plan["apply"] is False
+    assert sorted(plan["snapshots_to_clear"]) == task_names and sorted(plan["tasks_to_delete"]) == task_names
+    assert plan["templates_to_delete"] == ["wave-web"]
+    assert sorted(plan["agents_to_remove"]) == sorted(s["name"] for s in finished)
+    assert sorted(plan["left_alone"]) == sorted("%s: waiting" % s["name"] for s in waiting)
+    assert [e["method"] for e in emu.request_log() if e["method"] != "GET"] == []
+    assert all(_agent_dir(tmp_path, s["id"]).exists() for s in sources)
+
+    applied = run_playbook(PLAYBOOK, env=env, inventory=inventory,
+                           extra_vars=dict(wave, wave_cleanup_apply=True))
+    assert applied.rc == 0, [(r["task"], r["host"], r["result"].get("msg")) for r in applied.results if r["result"].get("failed")]
+    clears = [json.loads(e["body"]) for e in emu.request_log() if e["method"] == "POST" and e["path"].endswith("/action")]
+    assert clears and all(body["operation"] == "clear" for body in clears)
+    assert all(emu.store.get_task(s["current_task"]["id"]) is None for s in finished)
+    assert all(emu.store.get_task(s["current_task"]["id"]) is not None for s in waiting if s["current_task"])
+    assert [t["id"] for t in emu.store.list_templates({})[1]] == [kept_template]
+    assert not any(_agent_dir(tmp_path, s["id"]).exists() for s in finished)
+    assert all(_agent_dir(tmp_path, s["id"]).exists() for s in waiting)
