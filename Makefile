@@ -3,7 +3,7 @@
 # `make setup` creates .venv and installs tests/requirements.txt; every other target depends on it.
 #
 #   make setup        .venv + test requirements, symlink tree, ansible-test pip bootstrap
-#   make demo         setup, start the emulator, run playbooks/demo_fleet_summary.yml against it
+#   make demo         light venv (runtime requirements only), emulator, inventory graph and fleet summary
 #   make test         sanity + units + integration + compat + lint (what CI runs via .ci/run)
 #   make sanity       ansible-test sanity --venv on a copy under .build/ansible-test, every Python 3.9+
 #   make units        ansible-test units --venv (tests/unit with tests/unit/requirements.txt)
@@ -44,7 +44,8 @@ help:
 setup:
 	@bash tests/tooling/setup_venv.sh
 
-demo: setup
+# Not `setup`: the demo needs only the runtime requirements, in its own venv under .build/.
+demo:
 	@bash tests/tooling/demo.sh
 
 test: setup

@@ -23,8 +23,15 @@ description:
     field name (C(sms_state), C(sms_os_type), ...); nested objects stay dicts. C(ansible_host) is set
     to the source IP. Every field (listed or not) can be used in O(include_filters),
     O(exclude_filters), O(hostnames), O(compose), O(groups) and O(keyed_groups).
-  - Every host joins the groups C(state_<state>) and C(os_<os type in lower case>) unless
-    O(default_groups=false).
+  - Every host joins the groups C(state_<state>) and C(os_<os type in lower case>), and a host with a
+    migration task C(phase_<phase>), unless O(default_groups=false); C(--limit phase_syncing) selects
+    the servers in continuous sync, the cut-over candidates.
+  - Three fields are derived from a source's current task, as M(hwcloud.sms.sms_task_info) derives
+    them, namely C(phase) (V(ready), V(replicating), V(syncing), V(replicated), V(cutting_over),
+    V(finished), V(stopping), V(stopped), V(failed), V(deleting) or V(unknown); from the task
+    state and the source's state and migration cycle), C(progress_percent) (C(replicatesize) of
+    C(totalsize)) and C(eta) (ISO 8601, from the task's C(estimate_complete_time)); V(null)
+    without a task. They are host variables (C(sms_phase), ...) like API fields.
   - Host names and group names never meet. A source whose hostname would be C(localhost),
     C(127.0.0.1), C(::1), C(all), C(ungrouped) or the name of any group becomes C(<hostname>_<id>),
     like a duplicate name (see O(hostname_collision)). A hostname item whose value contains Jinja2
@@ -110,7 +117,8 @@ options:
   default_groups:
     description:
       - Whether to put every host in the groups C(state_<state>) and C(os_<os_type lower case>),
-        for example C(state_waiting) and C(os_windows).
+        and every host with a migration task in C(phase_<phase>), for example C(state_waiting),
+        C(os_windows) and C(phase_syncing).
     type: bool
     default: true
   default_groups_prefix:
@@ -128,15 +136,16 @@ options:
   hostvar_fields:
     description:
       - The API fields that become host variables. V(all) exports every field the API returns.
-      - The default set covers the default groups, C(ansible_host) and the usual filters and stays small,
-        so C(ansible-inventory --list) (what AWX imports) stays small for large fleets; nested fields such as C(current_task), C(checks) and C(init_target_server) need V(all)
-        or their name here.
+      - The default set covers the default groups, C(ansible_host) and the usual filters, so
+        C(ansible-inventory --list) (what AWX imports) stays small for large fleets (about 620 bytes
+        per host against 6.5 KB with V(all)). Nested fields such as C(current_task), C(checks) and
+        C(init_target_server) need V(all) or their name here.
       - Fields not listed are still available to O(include_filters), O(exclude_filters), O(hostnames),
         O(compose), O(groups) and O(keyed_groups).
     type: list
     elements: str
     default: [id, name, ip, state, os_type, os_version, connected, migration_cycle, enterprise_project_id,
-              last_visit_time]
+              last_visit_time, phase, progress_percent, eta]
   page_workers:
     description:
       - How many pages of C(GET /v3/sources) are fetched at the same time (1 to 32). V(1) pages sequentially.
@@ -227,6 +236,8 @@ except ImportError:  # ansible-core 2.15 - 2.18
 else:
     wrap_var = isidentifier = None
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._phases import phase as migration_phase
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import iso_time
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
     HAS_REQUESTS, MIGRATION_CYCLES, SOURCE_STATES, SmsApiError, SmsClient, SmsClientError, unique_by_id)
 
@@ -240,6 +251,31 @@ CACHE_FORMAT = 2
 RESERVED_HOSTNAMES = frozenset(name.lower() for name in C.LOCALHOST) | frozenset(("all", "ungrouped"))
 # Jinja2's default delimiters: text holding one of them could render if Ansible templated it.
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
+
+
+# (group kind, record field) of the default groups: state_<state>, os_<os>, phase_<phase>.
+_DEFAULT_GROUP_FIELDS = (("state", "state"), ("os", "os_type"), ("phase", "phase"))
+_COPIED_PHASES = ("replicated", "cutting_over", "finished")
+
+
+def with_migration_phase(record):
+    """The record plus the fields derived from its current task: phase (as the task modules name
+    it), progress_percent (replicatesize/totalsize) and eta (ISO 8601); None without a task."""
+    task = record.get("current_task") if isinstance(record.get("current_task"), dict) else None
+    derived = dict(phase=None, progress_percent=None, eta=None)
+    if task is not None:
+        derived["phase"] = migration_phase(task.get("state"), record.get("state"), record.get("migration_cycle"))
+        total, done = record.get("totalsize"), record.get("replicatesize")
+        if isinstance(total, (int, float)) and not isinstance(total, bool) and total > 0 and isinstance(done, (int, float)):
+            derived["progress_percent"] = round(min(100.0, 100.0 * done / total), 1)
+        elif derived["phase"] in _COPIED_PHASES:
+            derived["progress_percent"] = 100.0
+        elif derived["phase"] == "ready":
+            derived["progress_percent"] = 0.0
+        derived["eta"] = iso_time(task.get("estimate_complete_time"))
+    merged = dict(record)
+    merged.update(derived)
+    return merged
 
 
 def is_variable_name(name):
@@ -376,7 +412,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _read_config(self, path):
         config = self._read_config_data(path)
-        unknown = sorted(set(config) - set(self._options))
+        unknown = sorted(set(config) - set(self._options), key=str)
         if unknown:
             hints = []
             for key in unknown:
@@ -442,7 +478,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError("page_workers must be between 1 and 32, got %r" % settings["workers"])
         settings["expressions"] = bool(settings["include"] or settings["exclude"] or settings["compose"] or
                                        settings["groups"] or settings["keyed_groups"] or
-                                       [item for item in settings["hostnames"] if not is_variable_name(item)])
+                                       [item for item in settings["hostnames"]
+                                        if not is_variable_name(item) or item.startswith(prefix)])
         return settings
 
     def _cache_key(self, path, settings):
@@ -595,6 +632,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if not isinstance(record, dict) or record.get("id") in (None, "") or isinstance(record.get("id"), (dict, list)):
                 not_sources += 1
                 continue
+            record = with_migration_phase(record)
             host_vars, variables = self._host_variables(record, settings, skipped_fields)
             if include:
                 verdicts = [self._evaluate(e, variables, strict, True) for e in include]
@@ -631,7 +669,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         names = {}
         if settings["default_groups"]:
             for _hostname, record, _host_vars, _variables in selected:
-                for kind, field in (("state", "state"), ("os", "os_type")):
+                for kind, field in _DEFAULT_GROUP_FIELDS:
                     raw = record.get(field)
                     if raw and isinstance(raw, (str, int)) and (kind, raw) not in names:
                         names[(kind, raw)] = self._sanitize_group_name(
@@ -651,7 +689,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             # set_variable per variable would do, without ~10 calls per host.
             hosts[hostname].vars.update(host_vars)
         if settings["default_groups"]:
-            for kind, field in (("state", "state"), ("os", "os_type")):
+            for kind, field in _DEFAULT_GROUP_FIELDS:
                 group = group_for.get((kind, record.get(field))) if isinstance(record.get(field), (str, int)) else None
                 if group is not None:
                     inventory.add_child(inventory.add_group(group), hostname)

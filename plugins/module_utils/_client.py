@@ -1,6 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: hwcloud.sms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module_utils file is PRIVATE to the hwcloud.sms collection: it may change or go away in
+# any release without notice. Use the collection's modules and plugins, never import this file
+# from other collections, roles or scripts.
 
 """The one HTTP client for the SMS v3 API, shared by every module and the inventory plugin."""
 
@@ -38,6 +42,7 @@ except ImportError:
 else:
     HAS_REQUESTS = True
 
+# Must equal galaxy.yml's version (tests/unit/module_utils/test_options.py checks it).
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "hwcloud.sms-ansible/%s" % COLLECTION_VERSION
 
@@ -63,24 +68,36 @@ _PARTITIONS = (
     ("is_consistency_result_exist", (True, False)),
 )
 
-# Option name -> environment variables, in order of precedence. The docs fragment and the
-# module argument spec are generated from this table so the names cannot drift apart.
-CONNECTION_ENV = {
-    "endpoint": ("HUAWEICLOUD_SMS_ENDPOINT",),
-    "region": ("HUAWEICLOUD_REGION",),
-    "access_key": ("HUAWEICLOUD_ACCESS_KEY", "HUAWEICLOUD_SDK_AK", "CLOUD_SDK_AK"),
-    "secret_key": ("HUAWEICLOUD_SECRET_KEY", "HUAWEICLOUD_SDK_SK", "CLOUD_SDK_SK"),
-    "security_token": ("HUAWEICLOUD_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
-    "project_id": ("HUAWEICLOUD_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"),
-    "iam_endpoint": ("HUAWEICLOUD_IAM_ENDPOINT", "HUAWEICLOUD_SDK_IAM_ENDPOINT"),
-    "auth_token": ("HUAWEICLOUD_AUTH_TOKEN",),
-    "validate_certs": (),
-    "ca_path": (),
-    "timeout": (),
-    "retries": (),
+# The connection options of every module and of the inventory plugin, once: Ansible type,
+# default, environment variables (in order of precedence) and whether the value is a secret.
+# The module argument spec (_base.sms_argument_spec) and from_options() are built from it; the
+# docs fragment (plugins/doc_fragments/sms.py) must repeat it as text, and a unit test
+# (tests/unit/module_utils/test_options.py) fails when the two differ.
+CONNECTION_OPTIONS = {
+    "endpoint": dict(type="str", env=("HUAWEICLOUD_SMS_ENDPOINT",)),
+    "region": dict(type="str", env=("HUAWEICLOUD_REGION",)),
+    "access_key": dict(type="str", env=("HUAWEICLOUD_ACCESS_KEY", "HUAWEICLOUD_SDK_AK", "CLOUD_SDK_AK")),
+    "secret_key": dict(type="str", secret=True, env=("HUAWEICLOUD_SECRET_KEY", "HUAWEICLOUD_SDK_SK", "CLOUD_SDK_SK")),
+    "security_token": dict(type="str", secret=True, env=("HUAWEICLOUD_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN")),
+    "project_id": dict(type="str", env=("HUAWEICLOUD_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID")),
+    "iam_endpoint": dict(type="str", env=("HUAWEICLOUD_IAM_ENDPOINT", "HUAWEICLOUD_SDK_IAM_ENDPOINT")),
+    "auth_token": dict(type="str", secret=True, env=("HUAWEICLOUD_AUTH_TOKEN",)),
+    "validate_certs": dict(type="bool", default=True),
+    "ca_path": dict(type="path"),
+    "timeout": dict(type="int", default=30),
+    "retries": dict(type="int", default=5),
 }
-CONNECTION_OPTIONS = tuple(CONNECTION_ENV)
-SECRET_OPTIONS = ("secret_key", "security_token", "auth_token")
+CONNECTION_ENV = dict((name, option.get("env", ())) for name, option in CONNECTION_OPTIONS.items())
+SECRET_OPTIONS = tuple(name for name, option in CONNECTION_OPTIONS.items() if option.get("secret"))
+
+# Query parameters of GET /v3/sources a caller may filter on (limit/offset belong to paging):
+# name -> "str", "bool" or the tuple of allowed values. Used by sms_source_info's argument
+# spec, list_sources() and the sms_sources inventory plugin.
+SOURCE_FILTERS = {
+    "id": "str", "name": "str", "ip": "str", "ipv6": "str", "vm_id": "str", "migproject": "str",
+    "enterprise_project_id": "str", "state": SOURCE_STATES, "migration_cycle": MIGRATION_CYCLES,
+    "connected": "bool", "is_consistency_result_exist": "bool",
+}
 
 # The SDK's region table has one endpoint that does not follow the sms.<region> pattern.
 _ENDPOINT_EXCEPTIONS = {"ru-moscow-1": "https://sms-api.ru-moscow-1.myhuaweicloud.com"}
@@ -314,13 +331,10 @@ class SmsClient:
     @classmethod
     def from_options(cls, get_option):
         """Build a client from options: ``get_option`` is module.params.get or plugin.get_option."""
-        values = dict((name, get_option(name)) for name in CONNECTION_OPTIONS)
-        if values["validate_certs"] is None:
-            values["validate_certs"] = True
-        if values["timeout"] is None:
-            values["timeout"] = 30
-        if values["retries"] is None:
-            values["retries"] = 5
+        values = {}
+        for name, option in CONNECTION_OPTIONS.items():
+            value = get_option(name)
+            values[name] = option.get("default") if value is None else value
         return cls(**values)
 
     def _mount_adapter(self, size):
@@ -551,6 +565,10 @@ class SmsClient:
     def list_sources(self, query=None, limit=None, offset=None, workers=1):
         """(count, records) of GET /v3/sources. With limit/offset: that one page. Without:
         every matching record (see list_all)."""
+        unknown = sorted(set(query or {}) - set(SOURCE_FILTERS))
+        if unknown:
+            raise SmsClientError("GET /v3/sources has no filter %s; it filters on %s"
+                                 % (", ".join(unknown), ", ".join(sorted(SOURCE_FILTERS))))
         if limit is not None or offset is not None:
             return self.list_page("/v3/sources", "source_servers", query,
                                   limit if limit is not None else PAGE_SIZE, offset or 0)
@@ -654,6 +672,9 @@ def _read_capped(response, deadline, timeout):
     if expected is not None and expected > MAX_ANSWER_BYTES:
         raise _BodyError("the answer (%d bytes) is more than the %d bytes read at most" % (expected, MAX_ANSWER_BYTES),
                         final=True)
+    if getattr(response, "_content_consumed", False):
+        # requests already read a redirect's body (to prepare the redirect it does not follow).
+        return response.content[:MAX_ANSWER_BYTES]
     raw = response.raw
     reader = getattr(raw, "_fp", None)  # http.client's response: read1 returns what has arrived
     if reader is None or not hasattr(reader, "read1"):

@@ -59,31 +59,13 @@ def get_task(client, task_id):
 
 
 def list_tasks_page(client, query, offset):
-    params = dict(query or {})
-    params.update(limit=TASK_PAGE_SIZE, offset=offset)
-    answer = client.request("GET", "/v3/tasks", query=params)
-    return answer.get("count", 0), answer.get("tasks") or []
+    """(count, tasks) of one page of GET /v3/tasks, the answer's shape checked by the client."""
+    return client.list_page("/v3/tasks", "tasks", query, TASK_PAGE_SIZE, offset)
 
 
-def list_tasks(client, query=None):
-    """Every task matching ``query`` (GET /v3/tasks, all pages), each once."""
-    query = dict((k, v) for k, v in (query or {}).items() if v is not None)
-    count, tasks = list_tasks_page(client, query, 0)
-    offset = len(tasks)
-    while offset < count and tasks:
-        _count, page = list_tasks_page(client, query, offset)
-        if not page:
-            break
-        tasks.extend(page)
-        offset += len(page)
-    return _unique(tasks)
-
-
-def _unique(tasks):
-    seen = {}
-    for task in tasks:
-        seen.setdefault(task.get("id"), task)
-    return list(seen.values())
+def list_tasks(client, query=None, workers=4):
+    """Every task matching ``query`` (GET /v3/tasks), complete or an error (the client's list_all)."""
+    return client.list_all("/v3/tasks", "tasks", query, workers)[1]
 
 
 class TaskReader:
@@ -119,8 +101,10 @@ class TaskReader:
             _count, page = list_tasks_page(self.client, self.query, offset)
             self._keep(found, page, wanted)
             offset += len(page)
-        for task_id in wanted:
-            found.setdefault(task_id, None)
+        missing = [task_id for task_id in wanted if task_id not in found]
+        if missing:
+            # Tasks created meanwhile shift the listing's offsets: read the rest one by one.
+            found.update(self._read_one_by_one(missing))
         return found
 
     @staticmethod
@@ -143,24 +127,18 @@ class TaskReader:
 
 
 def tasks_of_sources(client, source_ids):
-    """{source_id: its newest task or None}, at the lower price of the full listing and one
-    filtered listing per source."""
+    """{source_id: its newest task or None}, at the lower price of one complete listing of every
+    task and one filtered listing per source. A missed task would mean a second task for a
+    source, so only complete listings count."""
     wanted = list(dict.fromkeys(source_ids))
     found = {}
     if len(wanted) > 1:
-        count, page = list_tasks_page(client, {}, 0)
-        pages_left = -(-(count - len(page)) // TASK_PAGE_SIZE) if count > len(page) else 0
-        if pages_left < len(wanted):
-            tasks = page
-            offset = len(page)
-            while offset < count and page:
-                _count, page = list_tasks_page(client, {}, offset)
-                tasks.extend(page)
-                offset += len(page)
-            _keep_newest(found, tasks, set(wanted))
+        count, _page = list_tasks_page(client, {}, 0)
+        if -(-count // TASK_PAGE_SIZE) <= len(wanted):
+            _keep_newest(found, list_tasks(client), set(wanted))
             return dict((source_id, found.get(source_id)) for source_id in wanted)
     for source_id in wanted:
-        _keep_newest(found, list_tasks(client, {"source_server_id": source_id}), {source_id})
+        _keep_newest(found, list_tasks(client, {"source_server_id": source_id}, workers=1), {source_id})
     return dict((source_id, found.get(source_id)) for source_id in wanted)
 
 

@@ -13,7 +13,7 @@ short_description: Create, update and delete Huawei Cloud SMS server templates
 version_added: 0.1.0
 description:
   - Manages a server template of Huawei Cloud Server Migration Service (SMS), the definition of the
-    target server SMS creates for a migration task (C(/v3/vm/templates)): availability zone, flavor,
+    target server SMS creates for a migration task (C(/v3/vm/templates)), with availability zone, flavor,
     disk types, image, VPC, subnets, security groups, public IP and disks.
   - Templates are found by O(name), which must be unique. The module creates the template when there
     is none, updates the fields that differ from the options when there is one (C(PUT)), and deletes

@@ -227,4 +227,14 @@ def test_install_agents_summarizes_registered_failed_and_unreachable(emulator_fa
     printed = "\n".join(run.result("Print the summary")["msg"])
     assert "registered: 2" in printed and "failed: 1" in printed and "unreachable: 1" in printed
     assert "did not get a registered agent: small-disk, dead" in run.result("Fail when hosts did not register")["msg"]
+    # Registration is awaited per batch: one listing per poll for both good hosts of the first batch
+    # (the second batch has no host left to wait for).
+    waits = [r["result"] for r in run.results
+             if r["task"].endswith("Wait until SMS lists every host of this batch as a connected source server")
+             and not r["result"].get("skipped")]
+    assert len(waits) == 1, waits
+    listings = [e for e in emulator.request_log() if e["method"] == "GET" and e["path"].endswith("/sources")
+                and "hwcloud.sms" in str(e["headers"])]  # the agents' own credential checks are not ours
+    assert len(listings) == waits[0].get("attempts", 1), listings
+    assert "larger than the number of forks" not in run.output
     assert emulator.secret_key not in run.output

@@ -1,25 +1,53 @@
 #!/usr/bin/env bash
-# `make demo`: start the local SMS emulator with a generated fleet, run the demo playbook
-# (playbooks/demo_fleet_summary.yml) against it, and stop the emulator on exit.
+# `make demo`: start the local SMS emulator with a generated fleet and show the collection on it:
+# the inventory graph of the fleet (ansible-inventory with hwcloud.sms.sms_sources), then the fleet
+# summary (playbooks/demo_fleet_summary.yml). Stops the emulator on exit.
 #
+# Needs only the runtime requirements: a light virtualenv under .build/demo-venv with ansible-core
+# and requirements.txt (created on the first run, reused after), not the test toolchain. The
+# playbooks get an inventory (the fleet's sms_sources file), so ansible prints no "No inventory was
+# parsed" warning; they run on the implicit localhost.
 # The emulator writes its URL and credentials (`export HUAWEICLOUD_...=...` lines) to an env
 # file, then atomically a ready file once it listens; this script waits for the ready file and
 # sources the env file.
-# Environment: VENV (default <repo>/.venv), DEMO_SOURCES (fleet size, default 200),
-# DEMO_PLAYBOOK (default playbooks/demo_fleet_summary.yml), DEMO_START_TIMEOUT (seconds, 60).
+# Environment: DEMO_VENV (default <repo>/.build/demo-venv), DEMO_PYTHON (python3.11 if present, else
+# python3), DEMO_SOURCES (fleet size, default 200), DEMO_PLAYBOOK (default
+# playbooks/demo_fleet_summary.yml), DEMO_GRAPH_HOSTS (hosts shown per group, default 3),
+# DEMO_START_TIMEOUT (seconds, 60).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-VENV="${VENV:-$REPO_ROOT/.venv}"
+VENV="${DEMO_VENV:-$REPO_ROOT/.build/demo-venv}"
 EMULATOR="$REPO_ROOT/tests/emulator/run_emulator.py"
 PLAYBOOK="${DEMO_PLAYBOOK:-$REPO_ROOT/playbooks/demo_fleet_summary.yml}"
 SOURCES="${DEMO_SOURCES:-200}"
+GRAPH_HOSTS="${DEMO_GRAPH_HOSTS:-3}"
 START_TIMEOUT="${DEMO_START_TIMEOUT:-60}"
+if [ -z "${DEMO_PYTHON:-}" ]; then
+    if command -v python3.11 >/dev/null 2>&1; then DEMO_PYTHON=python3.11; else DEMO_PYTHON=python3; fi
+fi
 cd "$REPO_ROOT"
+
+# The light venv: ansible-core and the collection's runtime requirements, nothing else.
+stamp="$VENV/.demo-requirements.sha256"
+wanted="$(cat requirements.txt <(echo ansible-core) | sha256sum | cut -d' ' -f1)"
+if [ ! -x "$VENV/bin/ansible-playbook" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "demo: creating $VENV (ansible-core + requirements.txt)"
+    "$DEMO_PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q ansible-core -r requirements.txt 2>&1 \
+        | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+    echo "$wanted" >"$stamp"
+fi
 export PATH="$VENV/bin:$PATH"
+# The collection as Ansible finds it: .build/collections/ansible_collections/hwcloud/sms -> repo.
+link_parent="$REPO_ROOT/.build/collections/ansible_collections/hwcloud"
+mkdir -p "$link_parent"
+if [ "$(realpath "$link_parent/sms" 2>/dev/null)" != "$(realpath "$REPO_ROOT")" ]; then
+    rm -rf "$link_parent/sms"
+    ln -s ../../../.. "$link_parent/sms"
+fi
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/.build/collections"
-# The playbook targets the implicit localhost (which runs modules with this venv's Python).
-export ANSIBLE_LOCALHOST_WARNING=False
+export ANSIBLE_NOCOLOR="${ANSIBLE_NOCOLOR:-0}"
 
 for needed in "$EMULATOR" "$PLAYBOOK"; do
     if [ ! -f "$needed" ]; then
@@ -67,5 +95,20 @@ set -a
 set +a
 echo "demo: emulator ready at ${HUAWEICLOUD_SMS_ENDPOINT:-<see $env_file>}"
 
-echo "demo: ansible-playbook $PLAYBOOK"
-ansible-playbook "$PLAYBOOK"
+# The fleet as an inventory: the sms_sources plugin reads the same HUAWEICLOUD_* variables.
+inventory="$work_dir/demo.sms_sources.yml"
+printf 'plugin: hwcloud.sms.sms_sources\n' >"$inventory"
+
+echo
+echo "demo: ansible-inventory -i demo.sms_sources.yml --graph (at most $GRAPH_HOSTS hosts shown per group)"
+ansible-inventory -i "$inventory" --graph >"$work_dir/graph.txt"
+# The real graph, with each group's host list cut short: the fleet has $SOURCES hosts.
+awk -v keep="$GRAPH_HOSTS" '
+    function flush() { if (hidden > 0) printf "%s|--... and %d more\n", indent, hidden; hidden = 0 }
+    /--@/ || /^@/ { flush(); shown = 0; print; next }
+    { shown++; if (shown <= keep) { print } else { hidden++; indent = substr($0, 1, index($0, "|--") - 1) } }
+    END { flush() }' "$work_dir/graph.txt"
+
+echo
+echo "demo: ansible-playbook -i demo.sms_sources.yml $(basename "$PLAYBOOK")"
+ansible-playbook -i "$inventory" "$PLAYBOOK"

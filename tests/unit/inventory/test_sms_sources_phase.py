@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+"""sms_sources: the migration phase, progress and ETA of a source's current task as host
+variables and phase_<phase> groups (the phases of plugins/module_utils/_phases.py)."""
+
+from ansible_collections.hwcloud.sms.tests.unit.inventory.test_sms_sources import populate, record, trusted
+
+
+def test_phase_progress_and_eta_from_the_current_task():
+    records = [
+        record("1", "copying", state="replicate", migration_cycle="replicating", replicatesize=25, totalsize=100,
+               current_task={"id": "t1", "state": "RUNNING", "estimate_complete_time": 1700000000000}),
+        record("2", "synced", state="syncing", migration_cycle="syncing", current_task={"id": "t2", "state": "SYNCING"}),
+        record("3", "launched", state="finished", migration_cycle="cutovered",
+               current_task={"id": "t3", "state": "MIGRATE_SUCCESS"}),
+        record("4", "no-task", current_task=None),
+        record("5", "odd", current_task={"id": "t5", "state": "CUTOVER_READY"}),
+    ]
+    inventory, warnings = populate({}, records)
+    assert not warnings
+    host = inventory.hosts["copying"].vars
+    assert host["sms_phase"] == "replicating" and host["sms_progress_percent"] == 25.0
+    assert host["sms_eta"] == "2023-11-14T22:13:20Z"
+    assert inventory.hosts["synced"].vars["sms_phase"] == "syncing"
+    assert inventory.hosts["launched"].vars["sms_phase"] == "finished"
+    assert inventory.hosts["launched"].vars["sms_progress_percent"] == 100.0
+    assert inventory.hosts["no-task"].vars["sms_phase"] is None and inventory.hosts["no-task"].vars["sms_eta"] is None
+    assert inventory.hosts["odd"].vars["sms_phase"] == "unknown"
+    members = dict((name, sorted(h.name for h in group.get_hosts()))
+                   for name, group in inventory.groups.items() if name.startswith("phase_"))
+    assert members == {"phase_replicating": ["copying"], "phase_syncing": ["synced"], "phase_finished": ["launched"],
+                       "phase_unknown": ["odd"]}
+
+
+def test_phase_groups_follow_the_prefix_and_the_switch_and_fields_can_be_left_out():
+    records = [record("1", "a", current_task={"id": "t", "state": "SYNCING"}, state="syncing")]
+    inventory, _w = populate({"default_groups_prefix": "sms_"}, records)
+    assert "sms_phase_syncing" in inventory.groups and "phase_syncing" not in inventory.groups
+    inventory, _w = populate({"default_groups": False, "hostvar_fields": ["id"]}, records)
+    assert not [g for g in inventory.groups if g.startswith("phase_")]
+    assert "sms_phase" not in inventory.hosts["a"].vars
+    # Left out of the host variables, the phase still serves expressions.
+    inventory, _w = populate({"hostvar_fields": ["id"], "groups": {"cutover_candidates": trusted("sms_phase == 'syncing'")}},
+                             records)
+    assert [h.name for h in inventory.groups["cutover_candidates"].get_hosts()] == ["a"]
