@@ -178,3 +178,25 @@ def fill_from_project(module, client, options, problems, label):
     for name in PROJECT_SETTINGS:
         if options.get(name) is None and found[0].get(name) is not None:
             options[name] = found[0][name]
+
+
+INCLUDES = ("speed_windows", "configurations", "consistency_results")
+
+
+def task_extras(client, task_id, include):
+    """What ``include`` names of a task's settings and results: one GET per name."""
+    extras = {}
+    if "speed_windows" in include:
+        try:
+            extras["speed_windows"] = (client.request("GET", client.path(SPEED, task_id)) or {}).get("speed_limit") or []
+        except SmsApiError as exc:
+            if exc.error_code != NO_SPEED_LIMIT:
+                raise
+            extras["speed_windows"] = []
+    if "configurations" in include:
+        answer = client.request("GET", client.path(CONFIGURATION, task_id)) or {}
+        extras["configurations"] = answer.get("configurations") or []
+    if "consistency_results" in include:
+        answer = client.request("GET", client.path("/v3/tasks/{0}/consistency-result", task_id)) or {}
+        extras["consistency_results"] = answer.get("result_list") or []
+    return extras

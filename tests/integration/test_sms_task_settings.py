@@ -92,3 +92,26 @@ def test_migproject_fills_unset_options_of_new_tasks(emulator_factory):
     assert unknown["failed"] and "migproject 'wave-9' matches no migration project" in unknown["msg"]
     assert emu.store.get_source_record(third["id"])["current_task"] is None
     assert "supports only MIGRATE_BLOCK" in run.result("windows")["msg"]  # the project's type, checked first
+
+
+def test_task_info_includes_settings_and_consistency_results(emulator_factory):
+    emu = emulator_factory(sources=2, states="waiting=1")
+    source = emu.store.list_sources()[0]
+    task_id = emu.store.create_task({"name": "t", "type": "MIGRATE_FILE", "source_server": {"id": source["id"]}})
+    bare_id = emu.store.create_task({"name": "u", "type": "MIGRATE_FILE", "source_server": {"id": emu.store.list_sources()[1]["id"]}})
+    emu.store.set_speed_limits(task_id, {"speed_limit": NIGHT})
+    emu.store.set_configurations(task_id, {"configurations": [{"config_key": "NUM_PROCESS_SYNC", "config_value": "4"}]})
+    results = [{"check_result": "OK", "consistency_result": [{"dir_check": "/", "num_different_files": 0}]}]
+    emu.store.set_consistency_results(task_id, results)
+    tasks = [{"name": "info", "hwcloud.sms.sms_task_info": {"task_ids": [task_id, bare_id],
+                                                            "include": ["speed_windows", "configurations", "consistency_results"]},
+              "ignore_errors": True},
+             {"name": "plain", "hwcloud.sms.sms_task_info": {"task_id": task_id}, "ignore_errors": True}]
+    playbook = [{"hosts": "localhost", "gather_facts": False, "connection": "local", "tasks": tasks}]
+    run = run_playbook(yaml.safe_dump(playbook), env=emulator_env(emu))
+    with_settings, bare = run.result("info")["tasks"]
+    assert with_settings["speed_windows"] == NIGHT
+    assert [(c["config_key"], c["config_value"]) for c in with_settings["configurations"]] == [("NUM_PROCESS_SYNC", "4")]
+    assert with_settings["consistency_results"] == results
+    assert (bare["speed_windows"], bare["configurations"], bare["consistency_results"]) == ([], [], [])  # SMS.6302 is "none"
+    assert "speed_windows" not in run.result("plain")["tasks"][0]
