@@ -48,7 +48,9 @@ def test_argument_spec_is_the_table():
         assert (list(fallback[1]) if fallback else []) == list(facts.get("env", ()))
 
 
-def test_from_options_takes_the_table_defaults_for_unset_options():
+def test_from_options_takes_the_table_defaults_for_unset_options(monkeypatch):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     given = {"endpoint": "http://127.0.0.1:9", "access_key": "AKOPTIONS0000000001", "secret_key": "s"}
     client = SmsClient.from_options(given.get)
     assert (client.timeout, client.retries, client.verify) == (
