@@ -412,7 +412,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _read_config(self, path):
         config = self._read_config_data(path)
-        unknown = sorted(set(config) - set(self._options))
+        unknown = sorted(set(config) - set(self._options), key=str)
         if unknown:
             hints = []
             for key in unknown:
@@ -478,7 +478,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError("page_workers must be between 1 and 32, got %r" % settings["workers"])
         settings["expressions"] = bool(settings["include"] or settings["exclude"] or settings["compose"] or
                                        settings["groups"] or settings["keyed_groups"] or
-                                       [item for item in settings["hostnames"] if not is_variable_name(item)])
+                                       [item for item in settings["hostnames"]
+                                        if not is_variable_name(item) or item.startswith(prefix)])
         return settings
 
     def _cache_key(self, path, settings):

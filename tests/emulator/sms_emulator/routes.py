@@ -7,7 +7,7 @@ Requests matching no row: 404 APIGW.0101, as the API gateway answers.
 
 import json
 
-from . import errors, migprojects, source_updates, sources, tasks, templates
+from . import errors, migprojects, source_updates, sources, task_settings, tasks, templates
 from .auth import authorize
 from .errors import ApiError, invalid_parameter, not_found
 
@@ -133,7 +133,7 @@ ROUTES = (
     ("GET", "/v3/tasks/{task_id}", "sms:task:get", "task_id", show_task),
     ("DELETE", "/v3/tasks/{task_id}", "sms:task:delete", "task_id", delete_task),
     ("POST", "/v3/tasks/{task_id}/action", "sms:task:updateStatus", "task_id", task_action),
-) + templates.ROUTES + migprojects.ROUTES + source_updates.ROUTES
+) + templates.ROUTES + migprojects.ROUTES + source_updates.ROUTES + task_settings.ROUTES
 
 
 class RouteTable:

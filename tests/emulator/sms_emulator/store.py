@@ -7,11 +7,12 @@ from .database import Database
 from .migprojects import MigProjects
 from .source_updates import SourceUpdates
 from .sources import Sources
+from .task_settings import TaskSettings
 from .tasks import Tasks
 from .templates import Templates
 
 
-class Store(Templates, MigProjects, SourceUpdates, Sources, Commands, Tasks, Database):
+class Store(Templates, MigProjects, SourceUpdates, TaskSettings, Sources, Commands, Tasks, Database):
     """All emulator state.  Methods are safe to call from any thread."""
 
     def __init__(self, db_path=None, region="ap-southeast-3", project_id=None, command_generation="new"):

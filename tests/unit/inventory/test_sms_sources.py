@@ -136,6 +136,12 @@ def test_hostname_expression_over_host_variables():
     assert list(inventory.hosts) == ["web-1.waiting"]
 
 
+def test_hostname_variable_of_a_field_outside_hostvar_fields():
+    inventory, _w = populate({"hostnames": [trusted("sms_add_date")]}, [record("id1", "web-1", add_date=1234)])
+    assert list(inventory.hosts) == ["1234"]
+    assert "sms_add_date" not in inventory.hosts["1234"].vars
+
+
 def test_empty_expression_result_falls_through_to_next_item():
     inventory, _w = populate({"hostnames": [trusted("''"), "id"]}, [record("id1", "web-1")])
     assert list(inventory.hosts) == ["id1"]
