@@ -144,6 +144,22 @@ options:
         C(disk_id) (the EVS disk of an existing target) and C(physical_volumes).
     type: list
     elements: dict
+  speed_windows:
+    description:
+      - Time windows with their own speed limit (C(POST /v3/tasks/{id}/speed-limit)), compared with
+        the task's windows (C(GET)) and replaced as a whole when they differ; V([]) removes them.
+      - Each item needs C(start) and C(end) (V(HH:MM), start before end, windows must not overlap)
+        and C(speed) (Mbit/s, 0 to 1000); C(over_speed_threshold) (percent) is optional.
+    type: list
+    elements: dict
+  configurations:
+    description:
+      - Advanced settings of the task (C(POST /v3/tasks/{id}/configuration-setting)) by key, for
+        example C(MIGRATE_EXCLUDE_DIR), C(SYNC_EXCLUDE_DIR), C(ONLY_SYNC_DIR), C(LINUX_CPU_LIMIT),
+        C(LINUX_MEM_LIMIT), C(LINUX_IO_LIMIT), C(NUM_PROCESS_MIGRATE), C(NUM_PROCESS_SYNC). A list
+        value is sent comma-separated, a number as text.
+      - Only the keys given are compared with the task's settings (C(GET)) and sent when they differ.
+    type: dict
   require_connected:
     description:
       - Refuse to create a task for a source server whose agent is not connected or whose
@@ -191,6 +207,16 @@ EXAMPLES = r"""
       - {source_name: web-02, template_id: "{{ web_template }}", priority: high}
       - {source_ip: 10.0.3.7, target_server_id: "{{ ecs_id }}", target_server_name: db-01, migration_ip: 192.168.0.9}
 
+- name: Slow it down in office hours and skip scratch directories
+  hwcloud.sms.sms_task:
+    source_name: app-01
+    template_id: 0f3b5e1c-8c4a-4f55-9d7a-6a1c2b3d4e5f
+    speed_windows:
+      - {start: "08:00", end: "18:00", speed: 100}
+    configurations:
+      MIGRATE_EXCLUDE_DIR: [/tmp, /var/cache]
+      LINUX_CPU_LIMIT: 50
+
 - name: Remove a task, stopping it first if it runs
   hwcloud.sms.sms_task:
     source_name: app-01
@@ -212,10 +238,20 @@ phase:
   type: str
   sample: ready
 outcome:
-  description: V(created), V(started), V(unchanged), V(deleted) or V(absent) (nothing to delete).
+  description:
+    - V(created), V(started), V(updated) (only O(speed_windows) or O(configurations) changed),
+      V(unchanged), V(deleted) or V(absent) (nothing to delete).
   returned: when O(tasks) is not used
   type: str
   sample: created
+settings_requests:
+  description:
+    - The speed-limit and configuration requests (method, path, body) sent or, in check mode, that
+      would be sent, because O(speed_windows) or O(configurations) differ from the task's.
+  returned: when O(tasks) is not used
+  type: list
+  elements: dict
+  sample: [{"method": "POST", "path": "/v3/tasks/2c06/speed-limit", "body": {"speed_limit": [{"start": "08:00", "end": "18:00", "speed": 100}]}}]
 request:
   description: The creation request (method, path, body) sent or, in check mode, that would be sent.
   returned: when a task is or would be created
@@ -239,6 +275,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import (
+    check_settings,
+    plan_settings,
+    send_settings,
+)
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     TaskReader,
     describe,
@@ -280,6 +321,8 @@ TASK_OPTIONS = dict(
     clonevm_template_id=dict(type="str"),
     start=dict(type="bool"),
     target_disks=dict(type="list", elements="dict"),
+    speed_windows=dict(type="list", elements="dict"),
+    configurations=dict(type="dict"),
 )
 _SOURCE_KEYS = ("source_id", "source_name", "source_ip")
 # Option -> how the task record shows it; none of these can change after creation.
@@ -381,6 +424,7 @@ def _check_row_values(row, state, problems):
             options["speed_limit"] = -1
         if not 0 <= options["speed_limit"] <= 10000:
             problems.append("%s: speed_limit must be 0 to 10000 Mbit/s, got %r" % (row.label, speed))
+    problems.extend("%s: %s" % (row.label, problem) for problem in check_settings(options))
     for disk in options.get("target_disks") or ():
         if not isinstance(disk, dict) or not disk.get("name"):
             problems.append("%s: every target_disks item needs a name" % row.label)
@@ -618,6 +662,7 @@ def main():
                                  "(or HUAWEICLOUD_REGION), which is not set")
         for row in rows:
             _plan_present(row, region, client.project_id, module.check_mode)
+            module.call("Reading the speed limits and configurations of %s failed" % row.label, plan_settings, client, row)
     else:
         for row in rows:
             _plan_absent(row, params["force"])
@@ -700,7 +745,9 @@ def _apply(client, row, stop_timeout):
             result["task_id"] = answer.get("id") if isinstance(answer, dict) else None
         elif result.get("outcome") == "started":
             send_action(client, row.task["id"], result["request"]["body"])
-        elif result.get("outcome") == "deleted":
+        if result.get("settings_plan") and result.get("task_id"):
+            send_settings(client, result["task_id"], result["settings_plan"])
+        if result.get("outcome") == "deleted":
             if result.get("stop_first"):
                 _stop_and_wait(client, row.task, stop_timeout)
             client.request("DELETE", client.path("/v3/tasks/{0}", row.task["id"]))
@@ -744,6 +791,7 @@ def _row_result(row, check_mode):
         outcome=result.get("outcome"),
         changed=bool(result.get("changed")) and not result.get("error"),
         request=result.get("request"),
+        settings_requests=result.get("settings_requests") or [],
         diff=result.get("diff"),
     )
     if result.get("error"):
