@@ -12,6 +12,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
 
 # ConfigBody.config_key values (SDK docstring).
 CONFIG_KEYS = ("MIGRATE_EXCLUDE_DIR", "SYNC_EXCLUDE_DIR", "ONLY_SYNC_DIR", "CONSISTENCY_DIR", "CONSISTENCY_DIR_ILLEGAL",
@@ -155,3 +156,47 @@ def send_settings(client, task_id, plan):
     """Send the planned requests (path template, body) for the task, in order."""
     for template, body in plan:
         client.request("POST", client.path(template, task_id), body=body)
+
+
+# Task options a migration project provides (PostMigProjectBody fields of the same meaning).
+PROJECT_SETTINGS = ("type", "syncing", "use_public_ip", "start_target_server", "speed_limit", "start_network_check")
+
+
+def fill_from_project(module, client, options, problems, label):
+    """Set the task options left unset from the migration project ``options['migproject']`` (ID or
+    unique name); the projects are read once per module run."""
+    projects = getattr(module, "_sms_migprojects", None)
+    if projects is None:
+        projects = module.call("Listing migration projects failed", list_every, client, "/v3/migprojects", "migprojects")
+        module._sms_migprojects = projects  # pylint: disable=protected-access
+    key = options["migproject"]
+    found = [p for p in projects if p.get("id") == key] or [p for p in projects if p.get("name") == key]
+    if len(found) != 1:
+        problems.append("%s: migproject %r matches %s" % (
+            label, key, "no migration project" if not found else "%d migration projects; use its ID" % len(found)))
+        return
+    for name in PROJECT_SETTINGS:
+        if options.get(name) is None and found[0].get(name) is not None:
+            options[name] = found[0][name]
+
+
+INCLUDES = ("speed_windows", "configurations", "consistency_results")
+
+
+def task_extras(client, task_id, include):
+    """What ``include`` names of a task's settings and results: one GET per name."""
+    extras = {}
+    if "speed_windows" in include:
+        try:
+            extras["speed_windows"] = (client.request("GET", client.path(SPEED, task_id)) or {}).get("speed_limit") or []
+        except SmsApiError as exc:
+            if exc.error_code != NO_SPEED_LIMIT:
+                raise
+            extras["speed_windows"] = []
+    if "configurations" in include:
+        answer = client.request("GET", client.path(CONFIGURATION, task_id)) or {}
+        extras["configurations"] = answer.get("configurations") or []
+    if "consistency_results" in include:
+        answer = client.request("GET", client.path("/v3/tasks/{0}/consistency-result", task_id)) or {}
+        extras["consistency_results"] = answer.get("result_list") or []
+    return extras

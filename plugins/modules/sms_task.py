@@ -144,6 +144,13 @@ options:
         C(disk_id) (the EVS disk of an existing target) and C(physical_volumes).
     type: list
     elements: dict
+  migproject:
+    description:
+      - ID or name of a migration project whose settings fill the options not set for a task that is
+        created (O(type), O(syncing), O(use_public_ip), O(start_target_server), O(speed_limit),
+        O(start_network_check)); SMS's create-task request has no project field.
+      - Existing tasks are not compared with the project.
+    type: str
   speed_windows:
     description:
       - Time windows with their own speed limit (C(POST /v3/tasks/{id}/speed-limit)), compared with
@@ -277,6 +284,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import (
     check_settings,
+    fill_from_project,
     plan_settings,
     send_settings,
 )
@@ -321,6 +329,7 @@ TASK_OPTIONS = dict(
     clonevm_template_id=dict(type="str"),
     start=dict(type="bool"),
     target_disks=dict(type="list", elements="dict"),
+    migproject=dict(type="str"),
     speed_windows=dict(type="list", elements="dict"),
     configurations=dict(type="dict"),
 )
@@ -389,7 +398,7 @@ def _check_row_values(row, state, problems):
         problems.append("%s: exactly one of source_id, source_name, source_ip is required, got %s"
                         % (row.label, ", ".join(given) or "none"))
     for key in ("source_id", "source_name", "source_ip", "name", "template_id", "target_server_id",
-                "target_server_name", "migration_ip", "clonevm_template_id"):
+                "target_server_name", "migration_ip", "clonevm_template_id", "migproject"):
         value = options.get(key)
         if value is not None and (not isinstance(value, str) or value != value.strip() or not value or len(value) > 255):
             problems.append("%s: %s must be a string of 1 to 255 characters without surrounding white space" % (row.label, key))
@@ -642,6 +651,8 @@ def main():
             continue
         row.task = found.get(row.source["id"])
         if state == "present" and row.task is None:
+            if row.options.get("migproject"):
+                fill_from_project(module, client, row.options, problems, row.label)
             _check_creation(row, params["require_connected"], problems)
         elif state == "present":
             before, after = _immutable_diff(row)

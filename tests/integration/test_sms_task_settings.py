@@ -63,3 +63,55 @@ def test_speed_windows_and_configurations(emulator_factory):
     assert [path.rsplit("/", 1)[1] for path, _body in posts] == [
         "speed-limit", "configuration-setting", "speed-limit", "configuration-setting", "speed-limit"]
     assert posts[-1][1] == {"speed_limit": []}
+
+
+def test_migproject_fills_unset_options_of_new_tasks(emulator_factory):
+    emu = emulator_factory(sources=8, states="waiting=1")
+    linux = [s for s in emu.store.list_sources() if s["os_type"] == "LINUX"]
+    windows = [s for s in emu.store.list_sources() if s["os_type"] == "WINDOWS"]
+    assert len(linux) >= 3 and windows
+    first, second, third = linux[:3]
+    template_id = emu.store.create_template({"template": {"name": "wave"}})
+    emu.store.create_project({"name": "wave-1", "region": emu.region, "type": "MIGRATE_FILE", "syncing": True,
+                              "speed_limit": 200, "use_public_ip": False})
+    tasks = [
+        _task("from project", {"source_id": first["id"], "template_id": template_id, "migproject": "wave-1"}),
+        _task("option wins", {"source_id": second["id"], "template_id": template_id, "migproject": "wave-1",
+                              "syncing": False}),
+        _task("unknown project", {"source_id": third["id"], "template_id": template_id, "migproject": "wave-9"}),
+        _task("windows", {"source_id": windows[0]["id"], "template_id": template_id, "migproject": "wave-1"}),
+    ]
+    playbook = [{"hosts": "localhost", "gather_facts": False, "connection": "local", "tasks": tasks}]
+    run = run_playbook(yaml.safe_dump(playbook), env=emulator_env(emu, HUAWEICLOUD_REGION=emu.region))
+    body = run.result("from project")["request"]["body"]
+    assert (body["syncing"], body["speed_limit"], body["use_public_ip"], body["type"]) == (True, 200, False, "MIGRATE_FILE")
+    stored = emu.store.get_task(run.result("from project")["task"]["id"])
+    assert stored["syncing"] is True and stored["speed_limit"] == 200 and stored["use_public_ip"] is False
+    assert run.result("option wins")["request"]["body"]["syncing"] is False
+    unknown = run.result("unknown project")
+    assert unknown["failed"] and "migproject 'wave-9' matches no migration project" in unknown["msg"]
+    assert emu.store.get_source_record(third["id"])["current_task"] is None
+    assert "supports only MIGRATE_BLOCK" in run.result("windows")["msg"]  # the project's type, checked first
+
+
+def test_task_info_includes_settings_and_consistency_results(emulator_factory):
+    emu = emulator_factory(sources=2, states="waiting=1")
+    source = emu.store.list_sources()[0]
+    task_id = emu.store.create_task({"name": "t", "type": "MIGRATE_FILE", "source_server": {"id": source["id"]}})
+    bare_id = emu.store.create_task({"name": "u", "type": "MIGRATE_FILE", "source_server": {"id": emu.store.list_sources()[1]["id"]}})
+    emu.store.set_speed_limits(task_id, {"speed_limit": NIGHT})
+    emu.store.set_configurations(task_id, {"configurations": [{"config_key": "NUM_PROCESS_SYNC", "config_value": "4"}]})
+    results = [{"check_result": "OK", "consistency_result": [{"dir_check": "/", "num_different_files": 0}]}]
+    emu.store.set_consistency_results(task_id, results)
+    tasks = [{"name": "info", "hwcloud.sms.sms_task_info": {"task_ids": [task_id, bare_id],
+                                                            "include": ["speed_windows", "configurations", "consistency_results"]},
+              "ignore_errors": True},
+             {"name": "plain", "hwcloud.sms.sms_task_info": {"task_id": task_id}, "ignore_errors": True}]
+    playbook = [{"hosts": "localhost", "gather_facts": False, "connection": "local", "tasks": tasks}]
+    run = run_playbook(yaml.safe_dump(playbook), env=emulator_env(emu))
+    with_settings, bare = run.result("info")["tasks"]
+    assert with_settings["speed_windows"] == NIGHT
+    assert [(c["config_key"], c["config_value"]) for c in with_settings["configurations"]] == [("NUM_PROCESS_SYNC", "4")]
+    assert with_settings["consistency_results"] == results
+    assert (bare["speed_windows"], bare["configurations"], bare["consistency_results"]) == ([], [], [])  # SMS.6302 is "none"
+    assert "speed_windows" not in run.result("plain")["tasks"][0]
