@@ -23,6 +23,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
     SmsClientError,
 )
 
+
 def sms_argument_spec():
     """The connection options of every module (documented in the hwcloud.sms.sms fragment)."""
     spec = {}

@@ -20,6 +20,7 @@ import re
 import threading
 import time
 import traceback
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 try:
@@ -318,6 +319,9 @@ class SmsClient:
         self.timeout = timeout
         self.retries = retries
         self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
+        if self.verify is True:
+            # What requests takes from the environment with trust_env (which stays off, see below).
+            self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.request_count = 0
         self._count_lock = threading.Lock()
         self._secrets = sorted((v for v in (secret_key, security_token, auth_token) if v), key=len, reverse=True)
@@ -670,8 +674,8 @@ def _read_capped(response, deadline, timeout):
     length = response.headers.get("Content-Length")
     expected = int(length) if length and length.isdigit() else None
     if expected is not None and expected > MAX_ANSWER_BYTES:
-        raise _BodyError("the answer (%d bytes) is more than the %d bytes read at most" % (expected, MAX_ANSWER_BYTES),
-                        final=True)
+        raise _BodyError("the answer (%d bytes) is more than the %d bytes read at most"
+                         % (expected, MAX_ANSWER_BYTES), final=True)
     if getattr(response, "_content_consumed", False):
         # requests already read a redirect's body (to prepare the redirect it does not follow).
         return response.content[:MAX_ANSWER_BYTES]
@@ -703,7 +707,24 @@ def _read_capped(response, deadline, timeout):
         raise _BodyError("the connection broke while the answer was read (%s after %d bytes)" % (_describe(exc), size))
     if expected is not None and size != expected:
         raise _BodyError("the answer ended after %d of %d bytes" % (size, expected))
-    return b"".join(chunks)
+    return _decoded(b"".join(chunks), response.headers.get("Content-Encoding"))
+
+
+def _decoded(content, encoding):
+    """The body without a gzip/deflate encoding a server applied although identity was asked for."""
+    encoding = (encoding or "identity").strip().lower()
+    if encoding == "identity" or not content:
+        return content
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise _BodyError("the answer has Content-Encoding %s, which cannot be read" % encoding, final=True)
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
+    try:
+        text = decoder.decompress(content, MAX_ANSWER_BYTES + 1)
+    except zlib.error as exc:
+        raise _BodyError("the %s answer cannot be decoded (%s)" % (encoding, exc), final=True)
+    if len(text) > MAX_ANSWER_BYTES:
+        raise _BodyError("the answer is more than the %d bytes read at most" % MAX_ANSWER_BYTES, final=True)
+    return text
 
 
 def _json_body(body):

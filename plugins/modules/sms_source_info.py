@@ -109,6 +109,24 @@ options:
         and no RV(source_servers).
       - For example V([].id), V([?connected].ip) or V(length([?state=='error'])).
     type: str
+  detail:
+    description:
+      - Add to each source server what C(GET /v3/sources/{id}) shows beyond the listing (disks with
+        their partitions, networks, volume groups, firmware, agent version). One request per source
+        server, O(page_workers) at a time; combine it with filters for a large fleet.
+    type: bool
+    default: false
+  overview:
+    description:
+      - Also return RV(overview), the number of source servers per state (C(GET /v3/sources/overview)).
+    type: bool
+    default: false
+  errors:
+    description:
+      - Also return RV(migration_errors), the source servers whose migration failed with the error
+        SMS recorded (C(GET /v3/errors), every page; filtered by O(enterprise_project_id) when set).
+    type: bool
+    default: false
 requirements:
   - jmespath (for O(query))
 """
@@ -157,6 +175,18 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+overview:
+  description: Number of source servers per state, as C(GET /v3/sources/overview) gives it.
+  returned: with O(overview=true)
+  type: dict
+  sample: {"waiting": 12, "replicate": 3, "finished": 40, "unconfigured": 5}
+migration_errors:
+  description: Source servers whose migration failed (C(GET /v3/errors)).
+  returned: with O(errors=true)
+  type: list
+  elements: dict
+  sample: [{"source_id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "name": "db-01", "host_name": "db-01",
+            "source_ip": "10.0.0.7", "target_ip": null, "error_json": "{\"error_code\": \"SMS.1901\"}"}]
 count:
   description:
     - Number of source servers that match the filters, as counted by SMS (not limited by
@@ -253,11 +283,14 @@ source_servers:
 """
 
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import MAX_OFFSET, PAGE_SIZE, SOURCE_FILTERS
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
+    MAX_OFFSET, PAGE_SIZE, SOURCE_FILTERS, SmsApiError, SmsClientError)
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
 
 JMESPATH_IMPORT_ERROR = None
 try:
@@ -265,6 +298,14 @@ try:
     from jmespath.exceptions import JMESPathError
 except ImportError:
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
+
+
+def _show(client, source_id):
+    """GET /v3/sources/{id}, or the error (reported from the main thread, which alone may end the module)."""
+    try:
+        return client.get_source(source_id)
+    except (SmsApiError, SmsClientError) as exc:
+        return exc
 
 
 def argument_spec():
@@ -279,6 +320,9 @@ def argument_spec():
         offset=dict(type="int"),
         page_workers=dict(type="int", default=8),
         query=dict(type="str"),
+        detail=dict(type="bool", default=False),
+        overview=dict(type="bool", default=False),
+        errors=dict(type="bool", default=False),
     )
     return spec
 
@@ -304,16 +348,31 @@ def main():
         except JMESPathError as exc:
             module.fail_json(msg="query is not a valid JMESPath expression: %s" % exc)
 
+    client = module.client
     query = dict((name, params[name]) for name in SOURCE_FILTERS)
-    count, records = module.call("Listing source servers failed", module.client.list_sources, query,
+    count, records = module.call("Listing source servers failed", client.list_sources, query,
                                  limit=params["limit"], offset=params["offset"], workers=params["page_workers"])
+    extra = {}
+    if params["detail"] and records:
+        with ThreadPoolExecutor(max_workers=min(params["page_workers"], len(records))) as pool:
+            shown = list(pool.map(lambda record: _show(client, record["id"]), records))
+        for record, details in zip(records, shown):
+            if isinstance(details, Exception):
+                module.fail_json_sms(details, "Reading source server %s failed" % record["id"])
+        records = [dict(record, **(details if isinstance(details, dict) else {})) for record, details in zip(records, shown)]
+    if params["overview"]:
+        extra["overview"] = module.call("Reading the source server overview failed", client.request, "GET",
+                                        "/v3/sources/overview")
+    if params["errors"]:
+        extra["migration_errors"] = module.call("Listing migration errors failed", list_every, client, "/v3/errors",
+                                                "migration_errors", {"enterprise_project_id": params["enterprise_project_id"]})
     if expression is None:
-        module.exit_json(changed=False, count=count, source_servers=records)
+        module.exit_json(changed=False, count=count, source_servers=records, **extra)
     try:
         result = expression.search(records)
     except JMESPathError as exc:
         module.fail_json(msg="query failed on the source records: %s" % exc, count=count)
-    module.exit_json(changed=False, count=count, query_result=result)
+    module.exit_json(changed=False, count=count, query_result=result, **extra)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,9 @@ def test_argument_spec_is_the_table():
         assert (list(fallback[1]) if fallback else []) == list(facts.get("env", ()))
 
 
-def test_from_options_takes_the_table_defaults_for_unset_options():
+def test_from_options_takes_the_table_defaults_for_unset_options(monkeypatch):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     given = {"endpoint": "http://127.0.0.1:9", "access_key": "AKOPTIONS0000000001", "secret_key": "s"}
     client = SmsClient.from_options(given.get)
     assert (client.timeout, client.retries, client.verify) == (
@@ -76,3 +78,20 @@ def test_every_module_utils_file_says_it_is_private():
     for name in ("_base.py", "_client.py", "_signer.py"):
         with open(os.path.join(folder, name)) as handle:
             assert "PRIVATE to the hwcloud.sms collection" in handle.read(2000), name
+
+
+def test_readme_connecting_table_is_the_table():
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        section = handle.read().split("## Connecting", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = cells
+    assert list(rows) == list(CONNECTION_OPTIONS)
+    for name, facts in CONNECTION_OPTIONS.items():
+        _name, env, default, notes = rows[name]
+        assert re.findall(r"`(\w+)`", env) == list(facts.get("env", ())), name
+        expected = facts.get("default")
+        assert default == ("" if expected is None else "`%s`" % str(expected).lower()), name
+        assert notes.startswith("secret") == bool(facts.get("secret")), name
