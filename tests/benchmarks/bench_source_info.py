@@ -130,7 +130,7 @@ def main():
         print("%-15s %8.2f %8.2f %9.0f | %10s %9s" % (name, run.wall, run.cpu, run.rss_mib,
                                                       "-" if span is None else "%.2f" % span, requests or "-"))
     if args.repeat > 1:
-        for name, values in spans.items():
+        for name, values in ((n, v) for n, v in spans.items() if v):
             print("API time s of every run, %-13s %s" % (name + ":", " ".join("%.2f" % value for value in values)))
     sdk_api = api["sdk script"][0]
     empty = results["empty playbook"]
