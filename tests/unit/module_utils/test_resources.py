@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
     as_bool, changed_fields, list_every, matches, one_named, without_none)
+from ansible_collections.hwcloud.sms.plugins.modules.sms_template import comparable
 
 
 class Failed(Exception):
@@ -72,7 +73,6 @@ def test_list_every_reads_every_page_in_order(emulator_factory):
 
 
 def test_template_disks_without_index_sort_last():
-    from ansible_collections.hwcloud.sms.plugins.modules.sms_template import comparable
     template = {"is_template": "false", "disk": [{"name": "b"}, {"index": 1, "name": "c"}, {"index": 0, "name": "a"}, "odd"]}
     current = comparable(template)
     assert current["is_template"] is False
