@@ -141,25 +141,23 @@ class SmsApiError(Exception):
 
     @classmethod
     def from_answer(cls, method, url, status, headers, content, error_msg=None):  # pylint: disable=too-many-arguments
-        """The error for an answer (``content``: its bytes, already capped at MAX_ANSWER_BYTES);
-        what is echoed of a body that is not a JSON object is cut to MAX_ECHO_CHARS."""
-        body = _json_or_none(content)
-        if not isinstance(body, dict):
-            body = _echo(content)
-        code, message = _find_error_fields(body) if isinstance(body, dict) else (None, None)
-        request_id = headers.get("X-Request-Id")
-        if not request_id and isinstance(body, dict):
-            request_id = body.get("request_id")
+        """The error for an answer (``content``: its bytes, already capped at MAX_ANSWER_BYTES).
+        Every text taken from it is cut to MAX_ECHO_CHARS, and a JSON body is kept as a dict only
+        when it is small, so a huge error page never becomes a huge failure."""
+        parsed = _json_or_none(content)
+        fields = parsed if isinstance(parsed, dict) else {}
+        code, message = _find_error_fields(fields) if fields else (None, None)
+        body = fields if fields and len(content) <= 4 * MAX_ECHO_CHARS else _echo(content)
         if error_msg is None:
-            error_msg = message if message is not None else body  # body: already cut to MAX_ECHO_CHARS
-        elif isinstance(error_msg, str):
-            error_msg = _echo(error_msg)
+            error_msg = message if message is not None else content
+        request_id = headers.get("X-Request-Id") or fields.get("request_id")
         return cls(
             method, url, status,
-            error_code=code or (str(status) if status >= 300 else None),
-            error_msg=error_msg,
-            request_id=request_id,
-            encoded_authorization_message=body.get("encoded_authorization_message") if isinstance(body, dict) else None,
+            error_code=_echo(code) if code else (str(status) if status >= 300 else None),
+            error_msg=_echo(error_msg) if isinstance(error_msg, (str, bytes)) else error_msg,
+            request_id=_echo(request_id) if isinstance(request_id, str) else request_id,
+            encoded_authorization_message=_echo(fields["encoded_authorization_message"])
+            if isinstance(fields.get("encoded_authorization_message"), str) else None,
             body=body,
         )
 
