@@ -50,8 +50,7 @@ USER_AGENT = "hwcloud.sms-ansible/%s" % COLLECTION_VERSION
 # Documented limits of GET /v3/sources (and /v3/tasks).
 PAGE_SIZE = 200
 MAX_OFFSET = 65535
-# Pages overlap by one record, which proves nothing moved across their boundary between reads.
-_STRIDE = PAGE_SIZE - 1
+# list_all's pages overlap by one record, which proves nothing moved across their boundary between reads.
 LISTING_ATTEMPTS = 3
 
 SOURCE_STATES = (
@@ -142,25 +141,23 @@ class SmsApiError(Exception):
 
     @classmethod
     def from_answer(cls, method, url, status, headers, content, error_msg=None):  # pylint: disable=too-many-arguments
-        """The error for an answer (``content``: its bytes, already capped at MAX_ANSWER_BYTES);
-        what is echoed of a body that is not a JSON object is cut to MAX_ECHO_CHARS."""
-        body = _json_or_none(content)
-        if not isinstance(body, dict):
-            body = _echo(content)
-        code, message = _find_error_fields(body) if isinstance(body, dict) else (None, None)
-        request_id = headers.get("X-Request-Id")
-        if not request_id and isinstance(body, dict):
-            request_id = body.get("request_id")
+        """The error for an answer (``content``: its bytes, already capped at MAX_ANSWER_BYTES).
+        Every text taken from it is cut to MAX_ECHO_CHARS, and a JSON body is kept as a dict only
+        when it is small, so a huge error page never becomes a huge failure."""
+        parsed = _json_or_none(content)
+        fields = parsed if isinstance(parsed, dict) else {}
+        code, message = _find_error_fields(fields) if fields else (None, None)
+        body = fields if fields and len(content) <= 4 * MAX_ECHO_CHARS else _echo(content)
         if error_msg is None:
-            error_msg = message if message is not None else body  # body: already cut to MAX_ECHO_CHARS
-        elif isinstance(error_msg, str):
-            error_msg = _echo(error_msg)
+            error_msg = message if message is not None else content
+        request_id = headers.get("X-Request-Id") or fields.get("request_id")
         return cls(
             method, url, status,
-            error_code=code or (str(status) if status >= 300 else None),
-            error_msg=error_msg,
-            request_id=request_id,
-            encoded_authorization_message=body.get("encoded_authorization_message") if isinstance(body, dict) else None,
+            error_code=_echo(code) if code else (str(status) if status >= 300 else None),
+            error_msg=_echo(error_msg) if isinstance(error_msg, (str, bytes)) else error_msg,
+            request_id=_echo(request_id) if isinstance(request_id, str) else request_id,
+            encoded_authorization_message=_echo(fields["encoded_authorization_message"])
+            if isinstance(fields.get("encoded_authorization_message"), str) else None,
             body=body,
         )
 
@@ -540,7 +537,7 @@ class SmsClient:
             raise SmsClientError("%s: the answer holds %d records, more than the limit" % (where, len(records)))
         return count, records
 
-    def list_all(self, path, items_key, query=None, workers=1, partitions=()):
+    def list_all(self, path, items_key, query=None, workers=1, partitions=(), page_size=PAGE_SIZE):
         """(count, records) of every record of a paged SMS listing (GET ``path`` with limit and
         offset), pages 2..N fetched by up to ``workers`` threads.
 
@@ -549,7 +546,10 @@ class SmsClient:
         record that matched during the whole listing cannot have been skipped by offsets that
         moved under it. A fleet that changes while it is read is read again, up to
         LISTING_ATTEMPTS times. ``partitions`` ((filter name, values or a callable giving
-        them), ...) split listings longer than the API's offsets reach (MAX_OFFSET)."""
+        them), ...) split listings longer than the API's offsets reach (MAX_OFFSET); ``page_size``
+        is the limit of each request (at least 2: pages overlap by one)."""
+        if page_size < 2:
+            raise SmsClientError("page_size must be at least 2, got %r" % page_size)
         query = dict((k, v) for k, v in (query or {}).items() if v is not None)
         workers = max(1, workers)
         if workers > self._pool_size:
@@ -559,7 +559,7 @@ class SmsClient:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for _attempt in range(LISTING_ATTEMPTS):
                 try:
-                    return self._list_complete(path, items_key, query, pool, workers, partitions)
+                    return self._list_complete(path, items_key, query, (pool, workers, page_size), partitions)
                 except _ListingChanged as exc:
                     reason = str(exc)
         raise SmsClientError(
@@ -585,19 +585,20 @@ class SmsClient:
         overview = self.request("GET", "/v3/sources/overview", expect="object")
         return [state for state in SOURCE_STATES if not _is_zero(overview.get(state))]
 
-    def _list_complete(self, path, items_key, query, pool, workers, partitions):
-        count, first_page = self.list_page(path, items_key, query, PAGE_SIZE, 0)
-        if len(first_page) != min(count, PAGE_SIZE):
+    def _list_complete(self, path, items_key, query, how, partitions):
+        pool, _workers, page_size = how
+        count, first_page = self.list_page(path, items_key, query, page_size, 0)
+        if len(first_page) != min(count, page_size):
             raise _ListingChanged("the first page holds %d records of %d" % (len(first_page), count))
-        offsets = list(range(_STRIDE, count - 1, _STRIDE))
+        offsets = list(range(page_size - 1, count - 1, page_size - 1))
         if offsets and offsets[-1] > MAX_OFFSET:
-            return count, self._list_partitioned(path, items_key, query, count, pool, workers, partitions)
+            return count, self._list_partitioned(path, items_key, query, count, how, partitions)
         pages = [first_page]
-        answers = pool.map(lambda offset: (offset, self.list_page(path, items_key, query, PAGE_SIZE, offset)), offsets)
+        answers = pool.map(lambda offset: (offset, self.list_page(path, items_key, query, page_size, offset)), offsets)
         for offset, (page_count, page) in answers:
             if page_count != count:
                 raise _ListingChanged("count went from %d to %d between pages" % (count, page_count))
-            if len(page) != min(PAGE_SIZE, count - offset):
+            if len(page) != min(page_size, count - offset):
                 raise _ListingChanged("the page at offset %d holds %d records" % (offset, len(page)))
             if page[0].get("id") != pages[-1][-1].get("id"):
                 raise _ListingChanged("records moved across the page boundary at offset %d" % offset)
@@ -607,7 +608,7 @@ class SmsClient:
             raise _ListingChanged("%d distinct records for a count of %d" % (len(records), count))
         return count, records
 
-    def _list_partitioned(self, path, items_key, query, count, pool, workers, partitions):
+    def _list_partitioned(self, path, items_key, query, count, how, partitions):
         # Offsets stop at MAX_OFFSET, so a larger listing is split by a filter the caller did not
         # set, parts fetched concurrently; the parts must add up to the total, hold no record
         # twice, and the total must still be the same afterwards.
@@ -617,8 +618,8 @@ class SmsClient:
             values = values() if callable(values) else values
             queries = [dict(query, **{name: value}) for value in values]
             inner = [(n, v) for n, v in partitions if n != name]
-            with ThreadPoolExecutor(max_workers=max(1, min(len(queries), workers))) as parts:
-                answers = list(parts.map(lambda q: self._list_complete(path, items_key, q, pool, workers, inner), queries))
+            with ThreadPoolExecutor(max_workers=max(1, min(len(queries), how[1]))) as parts:
+                answers = list(parts.map(lambda q: self._list_complete(path, items_key, q, how, inner), queries))
             covered = sum(part_count for part_count, _records in answers)
             if covered != count:
                 raise _ListingChanged("splitting by %s covers %d of %d records" % (name, covered, count))

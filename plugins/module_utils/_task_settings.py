@@ -147,9 +147,9 @@ def plan_settings(client, row):
     result["changed"] = True
     if result.get("outcome") == "unchanged":
         result["outcome"] = "updated"
-    diff = result.setdefault("diff", dict(before={}, after={}))
-    diff["before"].update(before)
-    diff["after"].update(after)
+    # New dicts: the creation diff's "after" is the request body itself, which must stay as it is.
+    diff = result.get("diff") or dict(before={}, after={})
+    result["diff"] = dict(before=dict(diff["before"], **before), after=dict(diff["after"], **after))
 
 
 def send_settings(client, task_id, plan):

@@ -699,7 +699,7 @@ def main():
         result.pop("index", None)
         diff = result.pop("diff", None)
         if errors:
-            module.fail_json(msg=result["msg"], **result)
+            module.fail_json(**result)  # result holds msg
         module.exit_json(diff=diff or {}, **result)
     summary = {}
     for item in outcome:

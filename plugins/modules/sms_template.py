@@ -365,12 +365,18 @@ def wanted_fields(module, creating):
     return wanted
 
 
+def _disk_order(disk):
+    # SMS may leave out an index: such disks sort last instead of breaking the comparison.
+    index = disk.get("index") if isinstance(disk, dict) else None
+    return (not isinstance(index, int), index if isinstance(index, int) else 0)
+
+
 def comparable(template):
     """A template from SMS in request form: booleans as booleans, disks by index, no password."""
     current = dict((key, copy.deepcopy(template.get(key))) for key in TEMPLATE_FIELDS if key != "target_password")
     current["is_template"] = as_bool(current["is_template"])
     if isinstance(current.get("disk"), list):
-        current["disk"] = sorted(current["disk"], key=lambda disk: disk.get("index") if isinstance(disk, dict) else 0)
+        current["disk"] = sorted(current["disk"], key=_disk_order)
     return current
 
 

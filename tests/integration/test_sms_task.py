@@ -112,8 +112,8 @@ def test_windows_defaults_to_block_and_disk_overrides_apply_by_name(emu, env):
     assert body["target_server"]["vm_id"] == "ecs-123" and body["target_server"]["name"] == "win-new"
     source_disk = source["init_target_server"]["disks"][0]
     assert body["target_server"]["disks"][0] == dict(name=boot, size=120 * 1024 ** 3, disk_id="evs-1",
-                                                      device_use=source_disk["device_use"],
-                                                      physical_volumes=source_disk["physical_volumes"])
+                                                     device_use=source_disk["device_use"],
+                                                     physical_volumes=source_disk["physical_volumes"])
     task = emu.store.get_task(result["task"]["id"])
     assert task["target_server"]["disks"][0]["size"] == 120 * 1024 ** 3
 

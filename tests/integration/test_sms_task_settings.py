@@ -43,6 +43,7 @@ def test_speed_windows_and_configurations(emulator_factory):
     assert check["outcome"] == "created" and [r["path"] for r in check["settings_requests"]] == [
         "/v3/tasks/(new task)/speed-limit", "/v3/tasks/(new task)/configuration-setting"]
     created = run.result("create")
+    assert not created.get("failed"), created.get("msg")
     task_id = created["task"]["id"]
     assert created["outcome"] == "created" and created["changed"] is True
     assert run.result("again")["outcome"] == "unchanged" and run.result("again")["changed"] is False
@@ -115,3 +116,20 @@ def test_task_info_includes_settings_and_consistency_results(emulator_factory):
     assert with_settings["consistency_results"] == results
     assert (bare["speed_windows"], bare["configurations"], bare["consistency_results"]) == ([], [], [])  # SMS.6302 is "none"
     assert "speed_windows" not in run.result("plain")["tasks"][0]
+
+
+def test_a_refused_settings_request_fails_with_the_api_error(emulator_factory):
+    emu = emulator_factory(sources=2, states="waiting=1")
+    source = emu.store.list_sources()[0]
+    emu.store.create_task({"name": "t", "type": "MIGRATE_FILE", "source_server": {"id": source["id"]},
+                           "target_server": {"name": "t", "vm_id": "", "disks": [{"name": "/dev/vda", "size": 1}]},
+                           "region_name": emu.region, "region_id": emu.region, "project_name": emu.region,
+                           "project_id": emu.project_id})
+    emu.add_user("NOSPEEDAK", "NoSpeedSecretKey000000000000000000000000", denied_actions=["sms:task:updateSpeed"])
+    env = emulator_env(emu, HUAWEICLOUD_REGION=emu.region, HUAWEICLOUD_ACCESS_KEY="NOSPEEDAK",
+                       HUAWEICLOUD_SECRET_KEY="NoSpeedSecretKey000000000000000000000000")
+    playbook = [{"hosts": "localhost", "gather_facts": False, "connection": "local",
+                 "tasks": [_task("windows", {"source_id": source["id"], "speed_windows": NIGHT})]}]
+    result = run_playbook(yaml.safe_dump(playbook), env=env).result("windows")
+    assert result["failed"] and result["outcome"] == "updated" and "SMS.9004" in result["msg"]
+    assert result["error"]["status"] == 403 and result["error"]["request_id"]

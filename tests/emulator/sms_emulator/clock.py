@@ -5,6 +5,7 @@ into 3.6 s, and ``advance(seconds)`` jumps deterministically (no sleeping in tes
 timestamps (start_date, estimate_complete_time, finish_date, sub-task dates) are clock times.
 """
 
+import math
 import threading
 import time
 
@@ -19,7 +20,7 @@ class Clock:
     @staticmethod
     def _checked(speedup):
         speedup = float(speedup)
-        if not speedup > 0:
+        if speedup <= 0 or math.isnan(speedup) or math.isinf(speedup):
             raise ValueError("speedup must be a positive number")
         return speedup
 

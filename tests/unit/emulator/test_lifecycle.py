@@ -265,17 +265,18 @@ def test_agent_disconnects_mid_copy_and_the_copy_stalls_until_it_polls(auto):
 
 
 def test_unknown_raw_state_is_served_and_taken_back(auto):
-    pytest.importorskip("huaweicloudsdksms")
-    from test_official_sdk import sdk_client  # pylint: disable=import-outside-toplevel
-    from huaweicloudsdksms.v3 import ListTasksRequest, ShowTaskRequest  # pylint: disable=import-outside-toplevel
+    sdk = pytest.importorskip("huaweicloudsdksms.v3")
+    core = pytest.importorskip("huaweicloudsdkcore.auth.credentials")
     source_id, task_id = _task(auto)
     _act(auto, task_id, "start")
     auto.advance(AGENT_DELAY)
     _admin(auto, "POST", "task_faults", {"task_id": task_id, "raw_state": "CUTOVER_READY"})
     auto.advance(1)
-    sdk = sdk_client(auto)
-    assert sdk.show_task(ShowTaskRequest(task_id=task_id)).state == "CUTOVER_READY"
-    assert [t.state for t in sdk.list_tasks(ListTasksRequest(source_server_id=source_id)).tasks] == ["CUTOVER_READY"]
+    client = sdk.SmsClient.new_builder().with_endpoint(auto.url).with_credentials(
+        core.BasicCredentials(auto.access_key, auto.secret_key, auto.project_id)).build()
+    assert client.show_task(sdk.ShowTaskRequest(task_id=task_id)).state == "CUTOVER_READY"
+    listed = client.list_tasks(sdk.ListTasksRequest(source_server_id=source_id)).tasks
+    assert [task.state for task in listed] == ["CUTOVER_READY"]
     frozen = _source(auto, source_id)["replicatesize"]
     auto.advance(DAY)
     assert _source(auto, source_id)["replicatesize"] == frozen

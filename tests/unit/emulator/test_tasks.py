@@ -2,7 +2,7 @@
 
 import pytest
 
-from sms_emulator import tasks
+from sms_emulator import Emulator, tasks
 
 from support.emulator_client import SignedClient, new_task, task_body
 
@@ -60,6 +60,15 @@ def test_request_fields_are_the_official_sdk_models():
                                       "ABORT", "DELETING", "SYNC_F_ROLLBACKING", "SYNC_F_ROLLBACK_SUCCESS"}
 
 
+@pytest.fixture(scope="module")
+def unchanged():
+    """An emulator and client shared by tests that change nothing (refused requests)."""
+    with Emulator(sources=5, seed=3, states={"waiting": 1}) as emulator:
+        client = SignedClient(emulator)
+        yield emulator, client
+        client.close()
+
+
 def _without_disks(body):
     return dict(body, target_server=dict(body["target_server"], disks=[]))
 
@@ -84,7 +93,8 @@ def _first_disk(body, **changes):
     (lambda b: dict(b, target_server=dict(b["target_server"], vm_id=""), exist_server=True), "SMS.6101", "vm_id"),
     (lambda b: dict(b, priority="high"), "SMS.6101", "priority"),
     (lambda b: dict(b, type="MIGRATE_DISK"), "SMS.6101", "type")])
-def test_task_bodies_are_checked_before_anything_is_created(emu, client, change, code, text):
+def test_task_bodies_are_checked_before_anything_is_created(unchanged, change, code, text):
+    emu, client = unchanged
     source_id = emu.store.list_sources(state="waiting", limit=1)[0]["id"]
     status, body, _headers = client.request("POST", "/v3/tasks", body=change(task_body(emu, source_id)))
     assert (status, body["error_code"]) == (400, code) and text in body["error_msg"], body

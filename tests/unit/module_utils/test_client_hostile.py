@@ -290,6 +290,14 @@ def test_a_gzip_answer_sent_despite_identity_is_read_and_a_gzip_bomb_refused(ser
         client.get_source("a")
 
 
+def test_a_huge_json_error_is_echoed_short(server):
+    server.script = [(500, {}, {"error_code": "SMS.2007", "error_msg": "e" * 3000000, "details": ["d" * 1000000]})]
+    with pytest.raises(SmsApiError) as info:
+        _client_for(server.url, retries=0).get_source("a")
+    assert info.value.error_code == "SMS.2007" and info.value.error_msg.endswith("(3000000 characters in all)")
+    assert len(str(info.value)) < 5000 and len(json.dumps(info.value.to_dict())) < 10000
+
+
 def test_a_huge_error_page_is_echoed_short(server):
     server.script = [(500, {}, b"<html>" + b"e" * 3000000 + b"</html>")]
     with pytest.raises(SmsApiError) as info:

@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
     as_bool, changed_fields, list_every, matches, one_named, without_none)
+from ansible_collections.hwcloud.sms.plugins.modules.sms_template import comparable
 
 
 class Failed(Exception):
@@ -69,3 +70,11 @@ def test_list_every_reads_every_page_in_order(emulator_factory):
     offsets = [dict(parse_qsl(e["query"]))["offset"] for e in emu.request_log()]
     assert offsets == ["0", "10", "20"]
     assert list_every(client, "/v3/vm/templates", "templates", {"name": "nothing"}) == []
+
+
+def test_template_disks_without_index_sort_last():
+    template = {"is_template": "false", "disk": [{"name": "b"}, {"index": 1, "name": "c"}, {"index": 0, "name": "a"}, "odd"]}
+    current = comparable(template)
+    assert current["is_template"] is False
+    assert current["disk"][:2] == [{"index": 0, "name": "a"}, {"index": 1, "name": "c"}]
+    assert "target_password" not in comparable(dict(template, target_password="x"))
