@@ -73,6 +73,17 @@ def test_source_filters_are_the_module_options():
     assert set(_client.SOURCE_FILTERS) <= set(documented)
 
 
+def test_inventory_filters_are_the_client_filters():
+    """The sms_sources plugin documents the filter names as text and validates with SOURCE_FILTERS."""
+    from ansible_collections.hwcloud.sms.plugins.inventory import sms_sources
+    description = yaml.safe_load(sms_sources.DOCUMENTATION)["options"]["filters"]["description"]
+    keys = [line for line in description if line.startswith("Keys:")]
+    assert len(keys) == 1 and re.findall(r"V\((\w+)\)", keys[0]) == list(_client.SOURCE_FILTERS)
+    for name, kind in _client.SOURCE_FILTERS.items():
+        value = True if kind == "bool" else (kind[0] if isinstance(kind, tuple) else "x")
+        assert sms_sources.build_queries({name: value}) == [{name: value}], name
+
+
 def test_every_module_utils_file_says_it_is_private():
     folder = os.path.join(REPO, "plugins", "module_utils")
     for name in ("_base.py", "_client.py", "_signer.py"):
