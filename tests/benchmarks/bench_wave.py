@@ -160,8 +160,8 @@ def run_playbook(playbook, emulator, extra_vars, workdir):
     try:
         document = json.loads(text)
     except ValueError:
-        raise SystemExit("%s gave no JSON (rc %s):\n%s\n%s" % (playbook, process.returncode, text[-2000:],
-                                                                process.stderr.decode()[-2000:]))
+        errors = process.stderr.decode()[-2000:]
+        raise SystemExit("%s gave no JSON (rc %s):\n%s\n%s" % (playbook, process.returncode, text[-2000:], errors))
     if process.returncode != 0:
         failures = [(t["task"]["name"], h.get("msg")) for p in document["plays"] for t in p["tasks"]
                     for h in t["hosts"].values() if h.get("failed")]
