@@ -9,13 +9,15 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # Connection options of the modules; the environment fallbacks live in the argument spec.
+    # Connection options of the modules. The facts (types, defaults, environment variables,
+    # secrecy) live in CONNECTION_OPTIONS of plugins/module_utils/_client.py; this text repeats
+    # them and tests/unit/module_utils/test_options.py fails when the two differ.
     DOCUMENTATION = r"""
 options:
   endpoint:
     description:
       - Full URL of the SMS API, for example C(https://sms.ap-southeast-3.myhuaweicloud.com),
-        a private endpoint, a proxy, or the local SMS emulator.
+        a private endpoint, a proxy, or the local SMS emulator. No C(user:password@) part.
       - When not set, it is derived from O(region).
       - Falls back to the environment variable E(HUAWEICLOUD_SMS_ENDPOINT).
     type: str
@@ -39,7 +41,7 @@ options:
     type: str
   security_token:
     description:
-      - Security token of a temporary AK/SK pair, sent as C(X-Security-Token).
+      - Security token of a temporary AK/SK pair, sent as C(X-Security-Token). Never logged or returned.
       - Falls back to E(HUAWEICLOUD_SECURITY_TOKEN), then E(HUAWEICLOUD_SDK_SECURITY_TOKEN).
     type: str
   project_id:
@@ -70,13 +72,15 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for a connection and for each answer.
+      - Seconds one attempt of a request may take, from connecting to the last byte of the answer.
     type: int
     default: 30
   retries:
     description:
       - How many times a request is retried after a connection error, HTTP 429 or HTTP 5xx,
         with exponential backoff and full jitter, honouring C(Retry-After). Between 0 and 10.
+      - The waits between the attempts of one request add up to at most 60 seconds; a GET whose
+        answer is cut off is retried too.
       - Requests that change state (POST) are retried only when they cannot have reached
         the service (connection refused, connect timeout) or the service answered 429 or 503.
     type: int
@@ -84,6 +88,8 @@ options:
 requirements:
   - requests
 notes:
+  - Proxies are taken from E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY); C(~/.netrc) is never used,
+    so nothing replaces the request signature.
   - All options can be set once for every module of this collection with
     C(module_defaults) and the action group C(group/hwcloud.sms.sms).
 """
@@ -95,6 +101,7 @@ options:
     description:
       - Full URL of the SMS API, for example C(https://sms.ap-southeast-3.myhuaweicloud.com),
         a private endpoint, a proxy, or the local SMS emulator. Derived from O(region) when not set.
+        No C(user:password@) part.
     type: str
     env:
       - name: HUAWEICLOUD_SMS_ENDPOINT
@@ -123,7 +130,7 @@ options:
       - name: CLOUD_SDK_SK
   security_token:
     description:
-      - Security token of a temporary AK/SK pair, sent as C(X-Security-Token).
+      - Security token of a temporary AK/SK pair, sent as C(X-Security-Token). Never logged or cached.
     type: str
     env:
       - name: HUAWEICLOUD_SECURITY_TOKEN
@@ -144,7 +151,7 @@ options:
       - name: HUAWEICLOUD_SDK_IAM_ENDPOINT
   auth_token:
     description:
-      - IAM token sent as C(X-Auth-Token) instead of AK/SK signing.
+      - IAM token sent as C(X-Auth-Token) instead of AK/SK signing. Never logged or cached.
     type: str
     env:
       - name: HUAWEICLOUD_AUTH_TOKEN
@@ -159,13 +166,15 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for a connection and for each answer.
+      - Seconds one attempt of a request may take, from connecting to the last byte of the answer.
     type: int
     default: 30
   retries:
     description:
       - How many times a request is retried after a connection error, HTTP 429 or HTTP 5xx,
         with exponential backoff and full jitter, honouring C(Retry-After). Between 0 and 10.
+      - The waits between the attempts of one request add up to at most 60 seconds; a GET whose
+        answer is cut off is retried too.
     type: int
     default: 5
 requirements:

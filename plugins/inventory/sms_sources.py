@@ -17,8 +17,16 @@ description:
     for example C(fleet.sms_sources.yml).
   - After the first page reveals how many sources match, the remaining pages are fetched
     concurrently by up to O(page_workers) threads. A listing larger than the API's offsets
-    reach (65,535) is split by filters the configuration does not set (state, then agent
-    connectivity, ...) so it is always complete.
+    reach (65,535) is split by state (only states that C(GET /v3/sources/overview) does not
+    count as empty), then by other filters the configuration does not set, and the parts are
+    fetched concurrently.
+  - "The listing is complete or the inventory source fails: every source server that matched the
+    filters during the whole listing becomes a host. Pages overlap by one record, and the shared
+    record, every page's count and the number of distinct ids must agree, so sources leaving or
+    entering the filters between two pages cannot make another one fall between them; a listing
+    that changed while it was read is read again, up to three times in all, then the inventory
+    source fails. Sources that enter or leave the filters during the listing may or may not
+    be hosts."
   - The API fields named in O(hostvar_fields) become host variables named O(hostvars_prefix) plus the
     field name (C(sms_state), C(sms_os_type), ...); nested objects stay dicts. C(ansible_host) is set
     to the source IP. Every field (listed or not) can be used in O(include_filters),
@@ -36,9 +44,10 @@ description:
     C(127.0.0.1), C(::1), C(all), C(ungrouped) or the name of any group becomes C(<hostname>_<id>),
     like a duplicate name (see O(hostname_collision)). A hostname item whose value contains Jinja2
     delimiters (C({{), C({%), C({#)) is skipped in favour of the next item.
-  - A record that is not a source (no id, not an object) is left out with a warning; an API field
-    whose name is not a valid variable name, or would make an C(ansible_*) variable, is left out
-    of the host variables with a warning. Neither fails the other sources.
+  - A source record without an id is left out with a warning; an API field whose name is not a
+    valid variable name, or would make an C(ansible_*) variable, is left out of the host variables
+    with a warning. Neither fails the other sources. An answer that is not the documented listing
+    (a record that is not an object, no C(count), ...) fails the inventory source.
   - Credentials and endpoints (O(access_key), O(secret_key), O(endpoint), ...) may be Jinja2
     templates (C("{{ lookup('ansible.builtin.env', 'MY_SK') }}")) or vaulted strings in the
     configuration file; extra variables (C(-e)) are available to those templates.
@@ -64,8 +73,8 @@ options:
   filters:
     description:
       - Server-side filters, sent as query parameters of C(GET /v3/sources).
-      - "Keys: V(state), V(name), V(id), V(ip), V(ipv6), V(migproject), V(migration_cycle), V(connected),
-        V(enterprise_project_id), V(is_consistency_result_exist), V(vm_id)."
+      - "Keys: V(id), V(name), V(ip), V(ipv6), V(vm_id), V(migproject), V(enterprise_project_id), V(state),
+        V(migration_cycle), V(connected), V(is_consistency_result_exist)."
       - A value may be a list; the plugin then sends one query per value (one per combination when
         several filters are lists) and merges the answers, each source once (by id).
       - V(connected) and V(is_consistency_result_exist) take booleans; V(state) and V(migration_cycle)
@@ -136,9 +145,10 @@ options:
   hostvar_fields:
     description:
       - The API fields that become host variables. V(all) exports every field the API returns.
-      - The default set covers the default groups, C(ansible_host) and the usual filters and stays small,
-        so C(ansible-inventory --list) (what AWX imports) stays small for large fleets; nested fields such as C(current_task), C(checks) and C(init_target_server) need V(all)
-        or their name here.
+      - The default set covers the default groups, C(ansible_host) and the usual filters, so
+        C(ansible-inventory --list) (what AWX imports) stays small for large fleets (about 620 bytes
+        per host against 6.5 KB with V(all)). Nested fields such as C(current_task), C(checks) and
+        C(init_target_server) need V(all) or their name here.
       - Fields not listed are still available to O(include_filters), O(exclude_filters), O(hostnames),
         O(compose), O(groups) and O(keyed_groups).
     type: list
@@ -238,12 +248,8 @@ else:
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import phase as migration_phase
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import iso_time
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
-    HAS_REQUESTS, MIGRATION_CYCLES, SOURCE_STATES, SmsApiError, SmsClient, SmsClientError, unique_by_id)
+    HAS_REQUESTS, SOURCE_FILTERS, SmsApiError, SmsClient, SmsClientError, unique_by_id)
 
-# Query parameters of GET /v3/sources a user may filter on (limit/offset belong to the paging).
-STRING_FILTERS = ("state", "name", "id", "ip", "ipv6", "migproject", "migration_cycle", "enterprise_project_id", "vm_id")
-BOOL_FILTERS = ("connected", "is_consistency_result_exist")
-FILTER_CHOICES = {"state": SOURCE_STATES, "migration_cycle": MIGRATION_CYCLES}
 # Bump when the cached data changes shape, so an old cache is refetched instead of misread.
 CACHE_FORMAT = 2
 # Names no source may take: the implicit localhost and the groups every inventory has.
@@ -271,7 +277,8 @@ def with_migration_phase(record):
             derived["progress_percent"] = 100.0
         elif derived["phase"] == "ready":
             derived["progress_percent"] = 0.0
-        derived["eta"] = iso_time(task.get("estimate_complete_time"))
+        if derived["phase"] in ("replicating", "syncing", "cutting_over"):  # else the estimate is stale
+            derived["eta"] = iso_time(task.get("estimate_complete_time"))
     merged = dict(record)
     merged.update(derived)
     return merged
@@ -316,24 +323,25 @@ def build_queries(filters):
     if not isinstance(filters, dict):
         raise AnsibleParserError("filters must be a dict of GET /v3/sources query parameters")
     names, choices = [], []
-    for name in sorted(filters):
+    for name in sorted(filters, key=str):
         value = filters[name]
-        if name not in STRING_FILTERS and name not in BOOL_FILTERS:
+        kind = SOURCE_FILTERS.get(name) if isinstance(name, str) else None
+        if kind is None:
             raise AnsibleParserError(
-                "filters: unknown filter %r; GET /v3/sources filters on %s"
-                % (name, ", ".join(sorted(STRING_FILTERS + BOOL_FILTERS))))
+                "filters: unknown filter %r; GET /v3/sources filters on %s" % (name, ", ".join(sorted(SOURCE_FILTERS))))
         values = value if isinstance(value, list) else [value]
         if not values:
             raise AnsibleParserError("filters: %s is an empty list; give at least one value or remove it" % name)
         for item in values:
-            if name in BOOL_FILTERS and not isinstance(item, bool):
-                raise AnsibleParserError("filters: %s must be true or false, got %r" % (name, item))
-            if name in STRING_FILTERS and (isinstance(item, (bool, dict, list)) or item is None):
+            if kind == "bool":
+                if not isinstance(item, bool):
+                    raise AnsibleParserError("filters: %s must be true or false, got %r" % (name, item))
+            elif isinstance(item, (bool, dict, list)) or item is None:
                 raise AnsibleParserError("filters: %s must be a string or a list of strings, got %r" % (name, item))
-            if name in FILTER_CHOICES and item not in FILTER_CHOICES[name]:
-                raise AnsibleParserError("filters: %s must be one of %s, got %r" % (name, ", ".join(FILTER_CHOICES[name]), item))
+            elif isinstance(kind, tuple) and item not in kind:
+                raise AnsibleParserError("filters: %s must be one of %s, got %r" % (name, ", ".join(kind), item))
         names.append(name)
-        choices.append(values if name in BOOL_FILTERS else [str(item) for item in values])
+        choices.append(values if kind == "bool" else [str(item) for item in values])
     return [dict(zip(names, combination)) for combination in itertools.product(*choices)]
 
 
@@ -411,7 +419,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _read_config(self, path):
         config = self._read_config_data(path)
-        unknown = sorted(set(config) - set(self._options))
+        unknown = sorted(set(config) - set(self._options), key=str)
         if unknown:
             hints = []
             for key in unknown:
@@ -477,7 +485,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError("page_workers must be between 1 and 32, got %r" % settings["workers"])
         settings["expressions"] = bool(settings["include"] or settings["exclude"] or settings["compose"] or
                                        settings["groups"] or settings["keyed_groups"] or
-                                       [item for item in settings["hostnames"] if not is_variable_name(item)])
+                                       [item for item in settings["hostnames"]
+                                        if not is_variable_name(item) or item.startswith(prefix)])
         return settings
 
     def _cache_key(self, path, settings):
@@ -496,11 +505,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             client = SmsClient.from_options(self._connection_option)
             answers = []
             for query in settings["queries"]:
-                count, records = client.list_sources(query, workers=settings["workers"])
-                if len(records) != count:
-                    self.display.warning("GET /v3/sources with %s reported %d sources but %d arrived; the fleet changed while it "
-                                         "was being listed" % (json.dumps(query, sort_keys=True), count, len(records)))
-                answers.append(records)
+                # Complete or an error: list_sources checks counts and page overlaps and re-reads on churn.
+                answers.append(client.list_sources(query, workers=settings["workers"])[1])
         except (SmsApiError, SmsClientError) as exc:
             raise AnsibleParserError("hwcloud.sms.sms_sources could not list the source servers: %s" % exc)
         self.display.vvv("hwcloud.sms.sms_sources: %d request(s) sent" % client.request_count)
@@ -625,10 +631,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         include, exclude, strict = settings["include"], settings["exclude"], settings["strict"]
         self._prefixed = {}  # field name -> variable name (False: unusable), built once per distinct field
         self._id_var = settings["prefix"] + "id"
-        selected, unnamed, not_sources, failed_filters, skipped_fields = [], 0, 0, 0, set()
-        for record in records:
-            if not isinstance(record, dict) or record.get("id") in (None, "") or isinstance(record.get("id"), (dict, list)):
-                not_sources += 1
+        selected, unnamed, without_id, failed_filters, skipped_fields = [], 0, 0, 0, set()
+        for record in records:  # objects: the client refuses a listing holding anything else
+            if record.get("id") in (None, "") or isinstance(record.get("id"), (dict, list)):
+                without_id += 1
                 continue
             record = with_migration_phase(record)
             host_vars, variables = self._host_variables(record, settings, skipped_fields)
@@ -648,9 +654,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 unnamed += 1
                 continue
             selected.append((hostname, record, host_vars, variables))
-        if not_sources:
-            self.display.warning("%d record(s) of GET /v3/sources were left out because they are not source servers "
-                                 "(not an object, or no id)" % not_sources)
+        if without_id:
+            self.display.warning("%d record(s) of GET /v3/sources were left out because they have no usable id" % without_id)
         if skipped_fields:
             self.display.warning("API field(s) %s were left out of the host variables: with hostvars_prefix %r they are "
                                  "not valid variable names or would be ansible_* variables"

@@ -1,6 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: hwcloud.sms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module_utils file is PRIVATE to the hwcloud.sms collection: it may change or go away in
+# any release without notice. Use the collection's modules and plugins, never import this file
+# from other collections, roles or scripts.
 
 """What every hwcloud.sms module shares: connection options, the client, error reporting."""
 
@@ -11,31 +15,25 @@ __metaclass__ = type
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
-    CONNECTION_ENV,
+    CONNECTION_OPTIONS,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
-    SECRET_OPTIONS,
     SmsApiError,
     SmsClient,
     SmsClientError,
 )
 
-_OPTION_TYPES = {
-    "validate_certs": dict(type="bool", default=True),
-    "ca_path": dict(type="path"),
-    "timeout": dict(type="int", default=30),
-    "retries": dict(type="int", default=5),
-}
-
 
 def sms_argument_spec():
     """The connection options of every module (documented in the hwcloud.sms.sms fragment)."""
     spec = {}
-    for name, env_names in CONNECTION_ENV.items():
-        option = dict(_OPTION_TYPES.get(name, dict(type="str")))
-        if env_names:
-            option["fallback"] = (env_fallback, list(env_names))
-        if name in SECRET_OPTIONS:
+    for name, facts in CONNECTION_OPTIONS.items():
+        option = dict(type=facts["type"])
+        if "default" in facts:
+            option["default"] = facts["default"]
+        if facts.get("env"):
+            option["fallback"] = (env_fallback, list(facts["env"]))
+        if facts.get("secret"):
             option["no_log"] = True
         elif name == "access_key":
             option["no_log"] = False  # an access key id identifies, it does not authenticate

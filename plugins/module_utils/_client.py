@@ -1,6 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: hwcloud.sms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module_utils file is PRIVATE to the hwcloud.sms collection: it may change or go away in
+# any release without notice. Use the collection's modules and plugins, never import this file
+# from other collections, roles or scripts.
 
 """The one HTTP client for the SMS v3 API, shared by every module and the inventory plugin."""
 
@@ -16,6 +20,7 @@ import re
 import threading
 import time
 import traceback
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 try:
@@ -38,14 +43,14 @@ except ImportError:
 else:
     HAS_REQUESTS = True
 
+# Must equal galaxy.yml's version (tests/unit/module_utils/test_options.py checks it).
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "hwcloud.sms-ansible/%s" % COLLECTION_VERSION
 
 # Documented limits of GET /v3/sources (and /v3/tasks).
 PAGE_SIZE = 200
 MAX_OFFSET = 65535
-# Pages overlap by one record, which proves nothing moved across their boundary between reads.
-_STRIDE = PAGE_SIZE - 1
+# list_all's pages overlap by one record, which proves nothing moved across their boundary between reads.
 LISTING_ATTEMPTS = 3
 
 SOURCE_STATES = (
@@ -63,24 +68,36 @@ _PARTITIONS = (
     ("is_consistency_result_exist", (True, False)),
 )
 
-# Option name -> environment variables, in order of precedence. The docs fragment and the
-# module argument spec are generated from this table so the names cannot drift apart.
-CONNECTION_ENV = {
-    "endpoint": ("HUAWEICLOUD_SMS_ENDPOINT",),
-    "region": ("HUAWEICLOUD_REGION",),
-    "access_key": ("HUAWEICLOUD_ACCESS_KEY", "HUAWEICLOUD_SDK_AK", "CLOUD_SDK_AK"),
-    "secret_key": ("HUAWEICLOUD_SECRET_KEY", "HUAWEICLOUD_SDK_SK", "CLOUD_SDK_SK"),
-    "security_token": ("HUAWEICLOUD_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
-    "project_id": ("HUAWEICLOUD_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"),
-    "iam_endpoint": ("HUAWEICLOUD_IAM_ENDPOINT", "HUAWEICLOUD_SDK_IAM_ENDPOINT"),
-    "auth_token": ("HUAWEICLOUD_AUTH_TOKEN",),
-    "validate_certs": (),
-    "ca_path": (),
-    "timeout": (),
-    "retries": (),
+# The connection options of every module and of the inventory plugin, once: Ansible type,
+# default, environment variables (in order of precedence) and whether the value is a secret.
+# The module argument spec (_base.sms_argument_spec) and from_options() are built from it; the
+# docs fragment (plugins/doc_fragments/sms.py) must repeat it as text, and a unit test
+# (tests/unit/module_utils/test_options.py) fails when the two differ.
+CONNECTION_OPTIONS = {
+    "endpoint": dict(type="str", env=("HUAWEICLOUD_SMS_ENDPOINT",)),
+    "region": dict(type="str", env=("HUAWEICLOUD_REGION",)),
+    "access_key": dict(type="str", env=("HUAWEICLOUD_ACCESS_KEY", "HUAWEICLOUD_SDK_AK", "CLOUD_SDK_AK")),
+    "secret_key": dict(type="str", secret=True, env=("HUAWEICLOUD_SECRET_KEY", "HUAWEICLOUD_SDK_SK", "CLOUD_SDK_SK")),
+    "security_token": dict(type="str", secret=True, env=("HUAWEICLOUD_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN")),
+    "project_id": dict(type="str", env=("HUAWEICLOUD_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID")),
+    "iam_endpoint": dict(type="str", env=("HUAWEICLOUD_IAM_ENDPOINT", "HUAWEICLOUD_SDK_IAM_ENDPOINT")),
+    "auth_token": dict(type="str", secret=True, env=("HUAWEICLOUD_AUTH_TOKEN",)),
+    "validate_certs": dict(type="bool", default=True),
+    "ca_path": dict(type="path"),
+    "timeout": dict(type="int", default=30),
+    "retries": dict(type="int", default=5),
 }
-CONNECTION_OPTIONS = tuple(CONNECTION_ENV)
-SECRET_OPTIONS = ("secret_key", "security_token", "auth_token")
+CONNECTION_ENV = dict((name, option.get("env", ())) for name, option in CONNECTION_OPTIONS.items())
+SECRET_OPTIONS = tuple(name for name, option in CONNECTION_OPTIONS.items() if option.get("secret"))
+
+# Query parameters of GET /v3/sources a caller may filter on (limit/offset belong to paging):
+# name -> "str", "bool" or the tuple of allowed values. Used by sms_source_info's argument
+# spec, list_sources() and the sms_sources inventory plugin.
+SOURCE_FILTERS = {
+    "id": "str", "name": "str", "ip": "str", "ipv6": "str", "vm_id": "str", "migproject": "str",
+    "enterprise_project_id": "str", "state": SOURCE_STATES, "migration_cycle": MIGRATION_CYCLES,
+    "connected": "bool", "is_consistency_result_exist": "bool",
+}
 
 # The SDK's region table has one endpoint that does not follow the sms.<region> pattern.
 _ENDPOINT_EXCEPTIONS = {"ru-moscow-1": "https://sms-api.ru-moscow-1.myhuaweicloud.com"}
@@ -124,25 +141,23 @@ class SmsApiError(Exception):
 
     @classmethod
     def from_answer(cls, method, url, status, headers, content, error_msg=None):  # pylint: disable=too-many-arguments
-        """The error for an answer (``content``: its bytes, already capped at MAX_ANSWER_BYTES);
-        what is echoed of a body that is not a JSON object is cut to MAX_ECHO_CHARS."""
-        body = _json_or_none(content)
-        if not isinstance(body, dict):
-            body = _echo(content)
-        code, message = _find_error_fields(body) if isinstance(body, dict) else (None, None)
-        request_id = headers.get("X-Request-Id")
-        if not request_id and isinstance(body, dict):
-            request_id = body.get("request_id")
+        """The error for an answer (``content``: its bytes, already capped at MAX_ANSWER_BYTES).
+        Every text taken from it is cut to MAX_ECHO_CHARS, and a JSON body is kept as a dict only
+        when it is small, so a huge error page never becomes a huge failure."""
+        parsed = _json_or_none(content)
+        fields = parsed if isinstance(parsed, dict) else {}
+        code, message = _find_error_fields(fields) if fields else (None, None)
+        body = fields if fields and len(content) <= 4 * MAX_ECHO_CHARS else _echo(content)
         if error_msg is None:
-            error_msg = message if message is not None else body  # body: already cut to MAX_ECHO_CHARS
-        elif isinstance(error_msg, str):
-            error_msg = _echo(error_msg)
+            error_msg = message if message is not None else content
+        request_id = headers.get("X-Request-Id") or fields.get("request_id")
         return cls(
             method, url, status,
-            error_code=code or (str(status) if status >= 300 else None),
-            error_msg=error_msg,
-            request_id=request_id,
-            encoded_authorization_message=body.get("encoded_authorization_message") if isinstance(body, dict) else None,
+            error_code=_echo(code) if code else (str(status) if status >= 300 else None),
+            error_msg=_echo(error_msg) if isinstance(error_msg, (str, bytes)) else error_msg,
+            request_id=_echo(request_id) if isinstance(request_id, str) else request_id,
+            encoded_authorization_message=_echo(fields["encoded_authorization_message"])
+            if isinstance(fields.get("encoded_authorization_message"), str) else None,
             body=body,
         )
 
@@ -301,6 +316,9 @@ class SmsClient:
         self.timeout = timeout
         self.retries = retries
         self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
+        if self.verify is True:
+            # What requests takes from the environment with trust_env (which stays off, see below).
+            self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.request_count = 0
         self._count_lock = threading.Lock()
         self._secrets = sorted((v for v in (secret_key, security_token, auth_token) if v), key=len, reverse=True)
@@ -314,13 +332,10 @@ class SmsClient:
     @classmethod
     def from_options(cls, get_option):
         """Build a client from options: ``get_option`` is module.params.get or plugin.get_option."""
-        values = dict((name, get_option(name)) for name in CONNECTION_OPTIONS)
-        if values["validate_certs"] is None:
-            values["validate_certs"] = True
-        if values["timeout"] is None:
-            values["timeout"] = 30
-        if values["retries"] is None:
-            values["retries"] = 5
+        values = {}
+        for name, option in CONNECTION_OPTIONS.items():
+            value = get_option(name)
+            values[name] = option.get("default") if value is None else value
         return cls(**values)
 
     def _mount_adapter(self, size):
@@ -522,7 +537,7 @@ class SmsClient:
             raise SmsClientError("%s: the answer holds %d records, more than the limit" % (where, len(records)))
         return count, records
 
-    def list_all(self, path, items_key, query=None, workers=1, partitions=()):
+    def list_all(self, path, items_key, query=None, workers=1, partitions=(), page_size=PAGE_SIZE):
         """(count, records) of every record of a paged SMS listing (GET ``path`` with limit and
         offset), pages 2..N fetched by up to ``workers`` threads.
 
@@ -531,7 +546,10 @@ class SmsClient:
         record that matched during the whole listing cannot have been skipped by offsets that
         moved under it. A fleet that changes while it is read is read again, up to
         LISTING_ATTEMPTS times. ``partitions`` ((filter name, values or a callable giving
-        them), ...) split listings longer than the API's offsets reach (MAX_OFFSET)."""
+        them), ...) split listings longer than the API's offsets reach (MAX_OFFSET); ``page_size``
+        is the limit of each request (at least 2: pages overlap by one)."""
+        if page_size < 2:
+            raise SmsClientError("page_size must be at least 2, got %r" % page_size)
         query = dict((k, v) for k, v in (query or {}).items() if v is not None)
         workers = max(1, workers)
         if workers > self._pool_size:
@@ -541,7 +559,7 @@ class SmsClient:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for _attempt in range(LISTING_ATTEMPTS):
                 try:
-                    return self._list_complete(path, items_key, query, pool, workers, partitions)
+                    return self._list_complete(path, items_key, query, (pool, workers, page_size), partitions)
                 except _ListingChanged as exc:
                     reason = str(exc)
         raise SmsClientError(
@@ -551,6 +569,10 @@ class SmsClient:
     def list_sources(self, query=None, limit=None, offset=None, workers=1):
         """(count, records) of GET /v3/sources. With limit/offset: that one page. Without:
         every matching record (see list_all)."""
+        unknown = sorted(set(query or {}) - set(SOURCE_FILTERS))
+        if unknown:
+            raise SmsClientError("GET /v3/sources has no filter %s; it filters on %s"
+                                 % (", ".join(unknown), ", ".join(sorted(SOURCE_FILTERS))))
         if limit is not None or offset is not None:
             return self.list_page("/v3/sources", "source_servers", query,
                                   limit if limit is not None else PAGE_SIZE, offset or 0)
@@ -563,19 +585,20 @@ class SmsClient:
         overview = self.request("GET", "/v3/sources/overview", expect="object")
         return [state for state in SOURCE_STATES if not _is_zero(overview.get(state))]
 
-    def _list_complete(self, path, items_key, query, pool, workers, partitions):
-        count, first_page = self.list_page(path, items_key, query, PAGE_SIZE, 0)
-        if len(first_page) != min(count, PAGE_SIZE):
+    def _list_complete(self, path, items_key, query, how, partitions):
+        pool, _workers, page_size = how
+        count, first_page = self.list_page(path, items_key, query, page_size, 0)
+        if len(first_page) != min(count, page_size):
             raise _ListingChanged("the first page holds %d records of %d" % (len(first_page), count))
-        offsets = list(range(_STRIDE, count - 1, _STRIDE))
+        offsets = list(range(page_size - 1, count - 1, page_size - 1))
         if offsets and offsets[-1] > MAX_OFFSET:
-            return count, self._list_partitioned(path, items_key, query, count, pool, workers, partitions)
+            return count, self._list_partitioned(path, items_key, query, count, how, partitions)
         pages = [first_page]
-        answers = pool.map(lambda offset: (offset, self.list_page(path, items_key, query, PAGE_SIZE, offset)), offsets)
+        answers = pool.map(lambda offset: (offset, self.list_page(path, items_key, query, page_size, offset)), offsets)
         for offset, (page_count, page) in answers:
             if page_count != count:
                 raise _ListingChanged("count went from %d to %d between pages" % (count, page_count))
-            if len(page) != min(PAGE_SIZE, count - offset):
+            if len(page) != min(page_size, count - offset):
                 raise _ListingChanged("the page at offset %d holds %d records" % (offset, len(page)))
             if page[0].get("id") != pages[-1][-1].get("id"):
                 raise _ListingChanged("records moved across the page boundary at offset %d" % offset)
@@ -585,7 +608,7 @@ class SmsClient:
             raise _ListingChanged("%d distinct records for a count of %d" % (len(records), count))
         return count, records
 
-    def _list_partitioned(self, path, items_key, query, count, pool, workers, partitions):
+    def _list_partitioned(self, path, items_key, query, count, how, partitions):
         # Offsets stop at MAX_OFFSET, so a larger listing is split by a filter the caller did not
         # set, parts fetched concurrently; the parts must add up to the total, hold no record
         # twice, and the total must still be the same afterwards.
@@ -595,8 +618,8 @@ class SmsClient:
             values = values() if callable(values) else values
             queries = [dict(query, **{name: value}) for value in values]
             inner = [(n, v) for n, v in partitions if n != name]
-            with ThreadPoolExecutor(max_workers=max(1, min(len(queries), workers))) as parts:
-                answers = list(parts.map(lambda q: self._list_complete(path, items_key, q, pool, workers, inner), queries))
+            with ThreadPoolExecutor(max_workers=max(1, min(len(queries), how[1]))) as parts:
+                answers = list(parts.map(lambda q: self._list_complete(path, items_key, q, how, inner), queries))
             covered = sum(part_count for part_count, _records in answers)
             if covered != count:
                 raise _ListingChanged("splitting by %s covers %d of %d records" % (name, covered, count))
@@ -652,8 +675,11 @@ def _read_capped(response, deadline, timeout):
     length = response.headers.get("Content-Length")
     expected = int(length) if length and length.isdigit() else None
     if expected is not None and expected > MAX_ANSWER_BYTES:
-        raise _BodyError("the answer (%d bytes) is more than the %d bytes read at most" % (expected, MAX_ANSWER_BYTES),
-                        final=True)
+        raise _BodyError("the answer (%d bytes) is more than the %d bytes read at most"
+                         % (expected, MAX_ANSWER_BYTES), final=True)
+    if getattr(response, "_content_consumed", False):
+        # requests already read a redirect's body (to prepare the redirect it does not follow).
+        return response.content[:MAX_ANSWER_BYTES]
     raw = response.raw
     reader = getattr(raw, "_fp", None)  # http.client's response: read1 returns what has arrived
     if reader is None or not hasattr(reader, "read1"):
@@ -682,7 +708,24 @@ def _read_capped(response, deadline, timeout):
         raise _BodyError("the connection broke while the answer was read (%s after %d bytes)" % (_describe(exc), size))
     if expected is not None and size != expected:
         raise _BodyError("the answer ended after %d of %d bytes" % (size, expected))
-    return b"".join(chunks)
+    return _decoded(b"".join(chunks), response.headers.get("Content-Encoding"))
+
+
+def _decoded(content, encoding):
+    """The body without a gzip/deflate encoding a server applied although identity was asked for."""
+    encoding = (encoding or "identity").strip().lower()
+    if encoding == "identity" or not content:
+        return content
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise _BodyError("the answer has Content-Encoding %s, which cannot be read" % encoding, final=True)
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
+    try:
+        text = decoder.decompress(content, MAX_ANSWER_BYTES + 1)
+    except zlib.error as exc:
+        raise _BodyError("the %s answer cannot be decoded (%s)" % (encoding, exc), final=True)
+    if len(text) > MAX_ANSWER_BYTES:
+        raise _BodyError("the answer is more than the %d bytes read at most" % MAX_ANSWER_BYTES, final=True)
+    return text
 
 
 def _json_body(body):

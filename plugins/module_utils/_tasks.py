@@ -235,8 +235,10 @@ def describe(task, now=None):
     described = dict(task)
     phase_name = task_phase(task)
     remain = _number(task.get("remain_seconds"))
-    eta = iso_time(task.get("estimate_complete_time"))
-    if eta is None and remain is not None and phase_name in ("replicating", "syncing"):
+    # An estimate is about work in progress; a finished, failed or stopped task keeps a stale one.
+    in_progress = phase_name in ("replicating", "syncing", "cutting_over")
+    eta = iso_time(task.get("estimate_complete_time")) if in_progress else None
+    if eta is None and remain is not None and in_progress:
         now = datetime.now(timezone.utc) if now is None else now
         eta = _iso(now + timedelta(seconds=remain))
     described.update(

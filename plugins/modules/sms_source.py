@@ -13,7 +13,7 @@ short_description: Rename, regroup, adjust the disks of, or delete a Huawei Clou
 version_added: 0.1.0
 description:
   - Changes a source server registered with Huawei Cloud Server Migration Service (SMS)
-    (C(PUT /v3/sources/{id})): its name, its migration project, and which disks, volume groups and
+    (C(PUT /v3/sources/{id})), that is its name, its migration project, and which disks, volume groups and
     volumes are migrated at which size.
   - Deletes the source server's record with O(state=absent) (C(DELETE /v3/sources/{id})). Its agent
     registers it again only after the agent is restarted on the source machine.
@@ -170,7 +170,7 @@ import copy
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    matches, resolve_migproject, resolve_source, without_none)
+    matches, resolve_migproject, without_none)
 
 _VOLUME = dict(id=dict(type="str", required=True), need_migration=dict(type="bool"), adjust_size=dict(type="int"))
 RESTART_WARNING = ("Source server %s was deleted. Its agent registers it again only after the agent is restarted "

@@ -13,10 +13,20 @@ short_description: List the source servers registered with Huawei Cloud SMS
 version_added: 0.1.0
 description:
   - Lists source servers registered with Huawei Cloud Server Migration Service (C(GET /v3/sources)).
-  - Without O(limit) and O(offset) it returns every matching source server, paging through
-    the API 200 at a time (and splitting the query by state when a listing is larger than
-    the API's offsets reach).
+  - Without O(limit) and O(offset) it returns every matching source server, 200 per request,
+    up to O(page_workers) requests at a time. A listing larger than the API's offsets reach
+    (65,535) is split by state (only states that C(GET /v3/sources/overview) does not count as
+    empty), then by other filters not set, and the parts are fetched concurrently.
+  - "The listing is complete or the module fails: every source server that matched the filters
+    during the whole listing is returned. Pages overlap by one record, and the shared record,
+    every page's count and the number of distinct ids must agree, so sources leaving or
+    entering the filters between two pages cannot make another one fall between them; a
+    listing that changed while it was read is read again, up to three times in all, then the
+    module fails. Sources that enter or leave the filters during the listing may or may not
+    be in the result."
   - Every filter is applied by the service.
+  - With O(query) only the value of a JMESPath expression over the records is returned, so a
+    large fleet does not travel through Ansible as a whole.
 author:
   - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
@@ -71,6 +81,14 @@ options:
     description:
       - Filter on whether a consistency check result exists for the source server.
     type: bool
+  ipv6:
+    description:
+      - IPv6 address of the source server to filter on. At most 255 characters.
+    type: str
+  vm_id:
+    description:
+      - ID of the target server (of the clone server, C(current_task.clone_server.vm_id)) to filter on.
+    type: str
   limit:
     description:
       - Return one page of at most this many source servers (1 to 200) instead of all of them.
@@ -79,6 +97,38 @@ options:
     description:
       - Return one page starting at this offset (0 to 65535) instead of all source servers.
     type: int
+  page_workers:
+    description:
+      - How many requests of the listing are sent at the same time (1 to 32). V(1) pages sequentially.
+    type: int
+    default: 8
+  query:
+    description:
+      - A JMESPath expression evaluated over the list of matching source records (the list
+        RV(source_servers) would hold). The module then returns its value as RV(query_result)
+        and no RV(source_servers).
+      - For example V([].id), V([?connected].ip) or V(length([?state=='error'])).
+    type: str
+  detail:
+    description:
+      - Add to each source server what C(GET /v3/sources/{id}) shows beyond the listing (disks with
+        their partitions, networks, volume groups, firmware, agent version). One request per source
+        server, O(page_workers) at a time; combine it with filters for a large fleet.
+    type: bool
+    default: false
+  overview:
+    description:
+      - Also return RV(overview), the number of source servers per state (C(GET /v3/sources/overview)).
+    type: bool
+    default: false
+  errors:
+    description:
+      - Also return RV(migration_errors), the source servers whose migration failed with the error
+        SMS recorded (C(GET /v3/errors), every page; filtered by O(enterprise_project_id) when set).
+    type: bool
+    default: false
+requirements:
+  - jmespath (for O(query))
 """
 
 EXAMPLES = r"""
@@ -110,6 +160,12 @@ EXAMPLES = r"""
         state: unavailable
       register: unavailable
 
+- name: Only the ids of 10,000 waiting source servers (not their 24 MB of records)
+  hwcloud.sms.sms_source_info:
+    state: waiting
+    query: "[].id"
+  register: waiting_ids
+
 - name: Print how many source servers are in each state
   ansible.builtin.debug:
     msg: "{{ item.0 }}: {{ item.1 | length }}"
@@ -119,6 +175,18 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+overview:
+  description: Number of source servers per state, as C(GET /v3/sources/overview) gives it.
+  returned: with O(overview=true)
+  type: dict
+  sample: {"waiting": 12, "replicate": 3, "finished": 40, "unconfigured": 5}
+migration_errors:
+  description: Source servers whose migration failed (C(GET /v3/errors)).
+  returned: with O(errors=true)
+  type: list
+  elements: dict
+  sample: [{"source_id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "name": "db-01", "host_name": "db-01",
+            "source_ip": "10.0.0.7", "target_ip": null, "error_json": "{\"error_code\": \"SMS.1901\"}"}]
 count:
   description:
     - Number of source servers that match the filters, as counted by SMS (not limited by
@@ -126,10 +194,16 @@ count:
   returned: success
   type: int
   sample: 2
+query_result:
+  description:
+    - The value of O(query) over the list of matching source records.
+  returned: when O(query) is set
+  type: raw
+  sample: ["f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "2c0689c8-60ad-4728-a497-c91ec0844384"]
 source_servers:
   description:
     - The matching source servers, as the API returns them (C(SourceServersResponseBody)).
-  returned: success
+  returned: success, when O(query) is not set
   type: list
   elements: dict
   contains:
@@ -208,43 +282,97 @@ source_servers:
       type: int
 """
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import MAX_OFFSET, MIGRATION_CYCLES, PAGE_SIZE, SOURCE_STATES
+import traceback
+from concurrent.futures import ThreadPoolExecutor
 
-_STRING_FILTERS = ("id", "name", "ip", "migproject", "enterprise_project_id")
-_FILTERS = _STRING_FILTERS + ("state", "migration_cycle", "connected", "is_consistency_result_exist")
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
+    MAX_OFFSET, PAGE_SIZE, SOURCE_FILTERS, SmsApiError, SmsClientError)
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
+
+JMESPATH_IMPORT_ERROR = None
+try:
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+except ImportError:
+    JMESPATH_IMPORT_ERROR = traceback.format_exc()
+
+
+def _show(client, source_id):
+    """GET /v3/sources/{id}, or the error (reported from the main thread, which alone may end the module)."""
+    try:
+        return client.get_source(source_id)
+    except (SmsApiError, SmsClientError) as exc:
+        return exc
+
+
+def argument_spec():
+    spec = {}
+    for name, kind in SOURCE_FILTERS.items():
+        if isinstance(kind, tuple):
+            spec[name] = dict(type="str", choices=list(kind))
+        else:
+            spec[name] = dict(type=kind)
+    spec.update(
+        limit=dict(type="int"),
+        offset=dict(type="int"),
+        page_workers=dict(type="int", default=8),
+        query=dict(type="str"),
+        detail=dict(type="bool", default=False),
+        overview=dict(type="bool", default=False),
+        errors=dict(type="bool", default=False),
+    )
+    return spec
 
 
 def main():
-    module = SmsModule(
-        argument_spec=dict(
-            id=dict(type="str"),
-            name=dict(type="str"),
-            ip=dict(type="str"),
-            state=dict(type="str", choices=list(SOURCE_STATES)),
-            migration_cycle=dict(type="str", choices=list(MIGRATION_CYCLES)),
-            migproject=dict(type="str"),
-            connected=dict(type="bool"),
-            enterprise_project_id=dict(type="str"),
-            is_consistency_result_exist=dict(type="bool"),
-            limit=dict(type="int"),
-            offset=dict(type="int"),
-        ),
-        supports_check_mode=True,
-    )
+    module = SmsModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
-    for name in _STRING_FILTERS:
-        if params[name] is not None and len(params[name]) > 255:
+    for name, kind in SOURCE_FILTERS.items():
+        if kind == "str" and params[name] is not None and len(params[name]) > 255:
             module.fail_json(msg="%s must be at most 255 characters, got %d" % (name, len(params[name])))
     if params["limit"] is not None and not 1 <= params["limit"] <= PAGE_SIZE:
         module.fail_json(msg="limit must be between 1 and %d, got %d" % (PAGE_SIZE, params["limit"]))
     if params["offset"] is not None and not 0 <= params["offset"] <= MAX_OFFSET:
         module.fail_json(msg="offset must be between 0 and %d, got %d" % (MAX_OFFSET, params["offset"]))
+    if not 1 <= params["page_workers"] <= 32:
+        module.fail_json(msg="page_workers must be between 1 and 32, got %d" % params["page_workers"])
+    expression = None
+    if params["query"] is not None:
+        if JMESPATH_IMPORT_ERROR:
+            module.fail_json(msg=missing_required_lib("jmespath"), exception=JMESPATH_IMPORT_ERROR)
+        try:
+            expression = jmespath.compile(params["query"])
+        except JMESPathError as exc:
+            module.fail_json(msg="query is not a valid JMESPath expression: %s" % exc)
 
-    query = dict((name, params[name]) for name in _FILTERS)
-    count, records = module.call("Listing source servers failed", module.client.list_sources,
-                                 query, limit=params["limit"], offset=params["offset"])
-    module.exit_json(changed=False, count=count, source_servers=records)
+    client = module.client
+    query = dict((name, params[name]) for name in SOURCE_FILTERS)
+    count, records = module.call("Listing source servers failed", client.list_sources, query,
+                                 limit=params["limit"], offset=params["offset"], workers=params["page_workers"])
+    extra = {}
+    if params["detail"] and records:
+        with ThreadPoolExecutor(max_workers=min(params["page_workers"], len(records))) as pool:
+            shown = list(pool.map(lambda record: _show(client, record["id"]), records))
+        for record, details in zip(records, shown):
+            if isinstance(details, Exception):
+                module.fail_json_sms(details, "Reading source server %s failed" % record["id"])
+        records = [dict(record, **(details if isinstance(details, dict) else {})) for record, details in zip(records, shown)]
+    if params["overview"]:
+        extra["overview"] = module.call("Reading the source server overview failed", client.request, "GET",
+                                        "/v3/sources/overview")
+    if params["errors"]:
+        extra["migration_errors"] = module.call("Listing migration errors failed", list_every, client, "/v3/errors",
+                                                "migration_errors", {"enterprise_project_id": params["enterprise_project_id"]})
+    if expression is None:
+        module.exit_json(changed=False, count=count, source_servers=records, **extra)
+    try:
+        result = expression.search(records)
+    except JMESPathError as exc:
+        module.fail_json(msg="query failed on the source records: %s" % exc, count=count)
+    module.exit_json(changed=False, count=count, query_result=result, **extra)
 
 
 if __name__ == "__main__":

@@ -144,6 +144,29 @@ options:
         C(disk_id) (the EVS disk of an existing target) and C(physical_volumes).
     type: list
     elements: dict
+  migproject:
+    description:
+      - ID or name of a migration project whose settings fill the options not set for a task that is
+        created (O(type), O(syncing), O(use_public_ip), O(start_target_server), O(speed_limit),
+        O(start_network_check)); SMS's create-task request has no project field.
+      - Existing tasks are not compared with the project.
+    type: str
+  speed_windows:
+    description:
+      - Time windows with their own speed limit (C(POST /v3/tasks/{id}/speed-limit)), compared with
+        the task's windows (C(GET)) and replaced as a whole when they differ; V([]) removes them.
+      - Each item needs C(start) and C(end) (V(HH:MM), start before end, windows must not overlap)
+        and C(speed) (Mbit/s, 0 to 1000); C(over_speed_threshold) (percent) is optional.
+    type: list
+    elements: dict
+  configurations:
+    description:
+      - Advanced settings of the task (C(POST /v3/tasks/{id}/configuration-setting)) by key, for
+        example C(MIGRATE_EXCLUDE_DIR), C(SYNC_EXCLUDE_DIR), C(ONLY_SYNC_DIR), C(LINUX_CPU_LIMIT),
+        C(LINUX_MEM_LIMIT), C(LINUX_IO_LIMIT), C(NUM_PROCESS_MIGRATE), C(NUM_PROCESS_SYNC). A list
+        value is sent comma-separated, a number as text.
+      - Only the keys given are compared with the task's settings (C(GET)) and sent when they differ.
+    type: dict
   require_connected:
     description:
       - Refuse to create a task for a source server whose agent is not connected or whose
@@ -191,6 +214,16 @@ EXAMPLES = r"""
       - {source_name: web-02, template_id: "{{ web_template }}", priority: high}
       - {source_ip: 10.0.3.7, target_server_id: "{{ ecs_id }}", target_server_name: db-01, migration_ip: 192.168.0.9}
 
+- name: Slow it down in office hours and skip scratch directories
+  hwcloud.sms.sms_task:
+    source_name: app-01
+    template_id: 0f3b5e1c-8c4a-4f55-9d7a-6a1c2b3d4e5f
+    speed_windows:
+      - {start: "08:00", end: "18:00", speed: 100}
+    configurations:
+      MIGRATE_EXCLUDE_DIR: [/tmp, /var/cache]
+      LINUX_CPU_LIMIT: 50
+
 - name: Remove a task, stopping it first if it runs
   hwcloud.sms.sms_task:
     source_name: app-01
@@ -212,10 +245,20 @@ phase:
   type: str
   sample: ready
 outcome:
-  description: V(created), V(started), V(unchanged), V(deleted) or V(absent) (nothing to delete).
+  description:
+    - V(created), V(started), V(updated) (only O(speed_windows) or O(configurations) changed),
+      V(unchanged), V(deleted) or V(absent) (nothing to delete).
   returned: when O(tasks) is not used
   type: str
   sample: created
+settings_requests:
+  description:
+    - The speed-limit and configuration requests (method, path, body) sent or, in check mode, that
+      would be sent, because O(speed_windows) or O(configurations) differ from the task's.
+  returned: when O(tasks) is not used
+  type: list
+  elements: dict
+  sample: [{"method": "POST", "path": "/v3/tasks/2c06/speed-limit", "body": {"speed_limit": [{"start": "08:00", "end": "18:00", "speed": 100}]}}]
 request:
   description: The creation request (method, path, body) sent or, in check mode, that would be sent.
   returned: when a task is or would be created
@@ -239,6 +282,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import (
+    check_settings,
+    fill_from_project,
+    plan_settings,
+    send_settings,
+)
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     TaskReader,
     describe,
@@ -280,6 +329,9 @@ TASK_OPTIONS = dict(
     clonevm_template_id=dict(type="str"),
     start=dict(type="bool"),
     target_disks=dict(type="list", elements="dict"),
+    migproject=dict(type="str"),
+    speed_windows=dict(type="list", elements="dict"),
+    configurations=dict(type="dict"),
 )
 _SOURCE_KEYS = ("source_id", "source_name", "source_ip")
 # Option -> how the task record shows it; none of these can change after creation.
@@ -346,7 +398,7 @@ def _check_row_values(row, state, problems):
         problems.append("%s: exactly one of source_id, source_name, source_ip is required, got %s"
                         % (row.label, ", ".join(given) or "none"))
     for key in ("source_id", "source_name", "source_ip", "name", "template_id", "target_server_id",
-                "target_server_name", "migration_ip", "clonevm_template_id"):
+                "target_server_name", "migration_ip", "clonevm_template_id", "migproject"):
         value = options.get(key)
         if value is not None and (not isinstance(value, str) or value != value.strip() or not value or len(value) > 255):
             problems.append("%s: %s must be a string of 1 to 255 characters without surrounding white space" % (row.label, key))
@@ -381,6 +433,7 @@ def _check_row_values(row, state, problems):
             options["speed_limit"] = -1
         if not 0 <= options["speed_limit"] <= 10000:
             problems.append("%s: speed_limit must be 0 to 10000 Mbit/s, got %r" % (row.label, speed))
+    problems.extend("%s: %s" % (row.label, problem) for problem in check_settings(options))
     for disk in options.get("target_disks") or ():
         if not isinstance(disk, dict) or not disk.get("name"):
             problems.append("%s: every target_disks item needs a name" % row.label)
@@ -598,6 +651,8 @@ def main():
             continue
         row.task = found.get(row.source["id"])
         if state == "present" and row.task is None:
+            if row.options.get("migproject"):
+                fill_from_project(module, client, row.options, problems, row.label)
             _check_creation(row, params["require_connected"], problems)
         elif state == "present":
             before, after = _immutable_diff(row)
@@ -618,6 +673,7 @@ def main():
                                  "(or HUAWEICLOUD_REGION), which is not set")
         for row in rows:
             _plan_present(row, region, client.project_id, module.check_mode)
+            module.call("Reading the speed limits and configurations of %s failed" % row.label, plan_settings, client, row)
     else:
         for row in rows:
             _plan_absent(row, params["force"])
@@ -643,7 +699,7 @@ def main():
         result.pop("index", None)
         diff = result.pop("diff", None)
         if errors:
-            module.fail_json(msg=result["msg"], **result)
+            module.fail_json(**result)  # result holds msg
         module.exit_json(diff=diff or {}, **result)
     summary = {}
     for item in outcome:
@@ -700,7 +756,9 @@ def _apply(client, row, stop_timeout):
             result["task_id"] = answer.get("id") if isinstance(answer, dict) else None
         elif result.get("outcome") == "started":
             send_action(client, row.task["id"], result["request"]["body"])
-        elif result.get("outcome") == "deleted":
+        if result.get("settings_plan") and result.get("task_id"):
+            send_settings(client, result["task_id"], result["settings_plan"])
+        if result.get("outcome") == "deleted":
             if result.get("stop_first"):
                 _stop_and_wait(client, row.task, stop_timeout)
             client.request("DELETE", client.path("/v3/tasks/{0}", row.task["id"]))
@@ -744,6 +802,7 @@ def _row_result(row, check_mode):
         outcome=result.get("outcome"),
         changed=bool(result.get("changed")) and not result.get("error"),
         request=result.get("request"),
+        settings_requests=result.get("settings_requests") or [],
         diff=result.get("diff"),
     )
     if result.get("error"):

@@ -61,6 +61,14 @@ options:
     description:
       - Enterprise project ID to filter on.
     type: str
+  include:
+    description:
+      - Add to every task returned its C(speed_windows) (C(GET /v3/tasks/{id}/speed-limit), V([]) when it
+        has none), C(configurations) (C(GET .../configuration-setting)) and/or C(consistency_results)
+        (C(GET .../consistency-result)). Each adds one request per task, after any wait.
+    type: list
+    elements: str
+    choices: [speed_windows, configurations, consistency_results]
   wait_for:
     description:
       - Phases (or task states in upper case, like V(SYNC_SUCCESS)) to wait for, for example
@@ -129,12 +137,29 @@ tasks:
       description: Name of the sub-task in progress, for example V(MIGRATE_LINUX_FILE).
       type: str
       sample: MIGRATE_LINUX_FILE
+    speed_windows:
+      description: Time-window speed limits (C(start), C(end), C(speed), C(over_speed_threshold)).
+      type: list
+      elements: dict
+      returned: with O(include) V(speed_windows)
+    configurations:
+      description: Advanced settings (C(config_key), C(config_value), C(config_status)).
+      type: list
+      elements: dict
+      returned: with O(include) V(configurations)
+    consistency_results:
+      description: Consistency check results as SMS gives them (C(result_list)).
+      type: list
+      elements: raw
+      returned: with O(include) V(consistency_results)
     remain_seconds:
       description: Seconds SMS expects the task still needs.
       type: int
       sample: 3600
     eta:
-      description: Expected completion as ISO 8601 UTC, from C(estimate_complete_time) or C(remain_seconds).
+      description:
+        - Expected completion as ISO 8601 UTC, from C(estimate_complete_time) or C(remain_seconds).
+        - Only for tasks in progress (replicating, syncing, cutting_over); V(null) otherwise.
       type: str
       sample: "2026-11-24T03:15:00Z"
     speed_mbps:
@@ -193,6 +218,7 @@ waited_seconds:
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import INCLUDES, task_extras
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     TaskReader,
     WaitFailed,
@@ -226,6 +252,7 @@ def main():
         source_id=dict(type="str"),
         enterprise_project_id=dict(type="str"),
         wait_for=dict(type="list", elements="str"),
+        include=dict(type="list", elements="str", choices=list(INCLUDES)),
     )
     spec.update(wait_argument_spec())
     module = SmsModule(argument_spec=spec, mutually_exclusive=[("task_id", "task_ids")], supports_check_mode=True)
@@ -281,6 +308,9 @@ def main():
         stats = wait_stats
     else:
         progress(described, stats)
+    for task in described if params["include"] else ():
+        task.update(module.call("Reading the settings of task %s failed" % task["id"], task_extras, client,
+                                task["id"], params["include"]))
     module.exit_json(changed=False, tasks=described, summary=summary_of(described), count=len(described),
                      missing_task_ids=missing, polls=stats["polls"], requests_per_poll=stats["requests_per_poll"],
                      waited_seconds=stats["waited_seconds"])

@@ -13,7 +13,7 @@ short_description: Create, update and delete Huawei Cloud SMS server templates
 version_added: 0.1.0
 description:
   - Manages a server template of Huawei Cloud Server Migration Service (SMS), the definition of the
-    target server SMS creates for a migration task (C(/v3/vm/templates)): availability zone, flavor,
+    target server SMS creates for a migration task (C(/v3/vm/templates)), with availability zone, flavor,
     disk types, image, VPC, subnets, security groups, public IP and disks.
   - Templates are found by O(name), which must be unique. The module creates the template when there
     is none, updates the fields that differ from the options when there is one (C(PUT)), and deletes
@@ -365,12 +365,18 @@ def wanted_fields(module, creating):
     return wanted
 
 
+def _disk_order(disk):
+    # SMS may leave out an index: such disks sort last instead of breaking the comparison.
+    index = disk.get("index") if isinstance(disk, dict) else None
+    return (not isinstance(index, int), index if isinstance(index, int) else 0)
+
+
 def comparable(template):
     """A template from SMS in request form: booleans as booleans, disks by index, no password."""
     current = dict((key, copy.deepcopy(template.get(key))) for key in TEMPLATE_FIELDS if key != "target_password")
     current["is_template"] = as_bool(current["is_template"])
     if isinstance(current.get("disk"), list):
-        current["disk"] = sorted(current["disk"], key=lambda disk: disk.get("index") if isinstance(disk, dict) else 0)
+        current["disk"] = sorted(current["disk"], key=_disk_order)
     return current
 
 

@@ -226,9 +226,9 @@ def test_secret_key_stays_out_of_job_output_and_events(tmp_path, emulator_factor
     assert runner.rc == 0, runner.stdout.read()[-4000:]
     (listed,) = task_results(events, "List the fleet")
     assert listed["count"] == 5
-    # -vvvv shows the module arguments; the secret is masked there.
-    assert listed["invocation"]["module_args"]["secret_key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
-    assert secret not in json.dumps(events)
+    # -vvvv shows module arguments where the core still returns them (2.21 leaves `invocation` out):
+    # whatever the events carry, the key is not in them.
+    assert secret not in json.dumps(events) and secret not in runner.stdout.read()
     # Stdout, job events, status, rc and facts are clean. The one file with the key is the
     # runner's own record of the process environment (artifacts/<ident>/command, mode 0600),
     # which holds every injected variable by design, as it does in AWX's private data dir.

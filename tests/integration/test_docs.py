@@ -15,7 +15,8 @@ import yaml
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN_DIR = os.path.dirname(sys.executable)
 COLLECTIONS_PATH = os.path.join(REPO_ROOT, ".build", "collections")
-GUIDES = [os.path.join(REPO_ROOT, "docs", "user_guide.md"), os.path.join(REPO_ROOT, "docs", "awx", "README.md")]
+GUIDES = [os.path.join(REPO_ROOT, "docs", "user_guide.md"), os.path.join(REPO_ROOT, "docs", "awx", "README.md"),
+          os.path.join(REPO_ROOT, "docs", "templates_and_projects.md")]
 
 
 def _plugins():

@@ -282,3 +282,23 @@ def test_a_single_server_error_on_get_is_retried_transparently(emulator_factory)
     assert not result.get("failed"), result
     assert [e["status"] for e in emu.request_log()] == [503, 200]
     assert result["polls"] == 1  # retries are the client's business, not extra polls
+
+
+def test_an_answer_that_is_not_json_fails_at_once_instead_of_waiting(emulator_factory):
+    emu = emulator_factory(sources=1)
+    source_id = emu.store.list_sources()[0]["id"]
+    emu.set_faults(bad_body_next=["html"])
+    result = run_module("sms_command", {"server_id": source_id, "wait": True, "wait_timeout": 60}, env=emulator_env(emu))
+    assert result["failed"] and "the answer is not JSON" in result["msg"], result
+    assert len(emu.request_log()) == 1
+
+
+def test_timeout_bounds_an_answer_that_trickles_in(emulator_factory):
+    emu = emulator_factory(sources=1, states="waiting=1")
+    source_id = _waiting_source(emu)
+    emu.store.task_action(_new_task(emu, source_id), "start")  # START pending: an answer of about 80 bytes
+    emu.set_faults(trickle_bytes_per_s=4)
+    started = time.monotonic()
+    result = run_module("sms_command", {"server_id": source_id, "timeout": 1, "retries": 0}, env=emulator_env(emu))
+    assert result["failed"] and "did not arrive within timeout (1 s)" in result["msg"], result
+    assert time.monotonic() - started < 10  # the answer alone would take about 20 s

@@ -238,3 +238,37 @@ def test_agent_loop_and_secret_key_never_in_vvvv_output(emulator_factory):
     assert [(r["command_name"], r["result_detail"]) for r in stored] == [("START", {"task_id": task_id}),
                                                                          ("STOP", {"task_id": task_id})]
     assert emu.store.get_source_record(source_id)["state"] == "stopped"
+
+
+def test_a_report_answered_503_after_sms_recorded_it_is_not_recorded_twice(emulator_factory):
+    """A gateway's 503 after SMS applied the report: the retry meets SMS.2009, the command is no
+    longer pending, so the first report counts and the module succeeds."""
+    emu = emulator_factory(sources=2, states="waiting=1")
+    source_id, _task_id = _source_with_pending(emu)
+    emu.set_faults(fail_next_after_acting=[503], methods=["POST"], fault_path_prefix="/v3/sources/")
+    result = run_module("sms_command_result", {"server_id": source_id, "command_name": "START", "result": "success"},
+                        env=emulator_env(emu))
+    assert not result.get("failed"), result
+    assert [r["command_name"] for r in emu.store.command_results(source_id)] == ["START"]
+    assert [(e["method"], e["status"]) for e in emu.request_log()] == [("POST", 503), ("POST", 400), ("GET", 200)]
+
+
+def test_a_redirect_is_a_failure_and_not_a_change(emulator_factory):
+    emu = emulator_factory(sources=2, states="waiting=1")
+    source_id, _task_id = _source_with_pending(emu)
+    emu.set_faults(redirect_next=1)
+    result = run_module("sms_command_result", {"server_id": source_id, "command_name": "START", "result": "success"},
+                        env=emulator_env(emu))
+    assert result["failed"] and not result["changed"], result
+    assert result.get("status") == 302 and "https://login.example.invalid/sso" in result["msg"], result
+    assert emu.store.command_results(source_id) == []
+
+
+def test_a_login_page_answer_is_a_failure(emulator_factory):
+    emu = emulator_factory(sources=2, states="waiting=1")
+    source_id, _task_id = _source_with_pending(emu)
+    emu.set_faults(bad_body_next=["html"])
+    result = run_module("sms_command_result", {"server_id": source_id, "command_name": "START", "result": "success"},
+                        env=emulator_env(emu))
+    assert result["failed"] and "the answer is not JSON (Content-Type application/json;charset=utf-8, text/html)" in result["msg"]
+    assert result["request_id"] == emu.request_log()[-1]["request_id"]

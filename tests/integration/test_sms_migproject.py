@@ -118,3 +118,24 @@ def test_deletion_rules_and_validation(emulator_factory):
     # nothing but reads before the one deletion: validation and the pre-checks send no change
     changes = [(e["method"], e["path"]) for e in emu.request_log() if e["method"] != "GET"]
     assert changes == [("DELETE", "/v3/migprojects/%s" % run.result("empty")["migproject"]["id"])]
+
+
+def test_api_errors_carry_status_code_message_and_request_id(emulator_factory):
+    emu = emulator_factory(sources=2, states="waiting=1")
+    emu.add_user("DENIEDAK", "DeniedSecretKey00000000000000000000000",
+                 denied_actions=["sms:migproject:create", "sms:server:createTemplate", "sms:server:update"])
+    env = emulator_env(emu, HUAWEICLOUD_REGION=emu.region, HUAWEICLOUD_ACCESS_KEY="DENIEDAK",
+                       HUAWEICLOUD_SECRET_KEY="DeniedSecretKey00000000000000000000000")
+    source = emu.store.list_sources()[0]
+    run = _play(emu, [
+        _task("project", {"name": "wave-9", "type": "MIGRATE_FILE"}),
+        {"name": "template", "hwcloud.sms.sms_template": {"name": "wave-9"}},
+        {"name": "source", "hwcloud.sms.sms_source": {"id": source["id"], "name": "renamed"}},
+    ], env=env)
+    for name, path in (("project", "/v3/migprojects"), ("template", "/v3/vm/templates"),
+                       ("source", "/v3/sources/%s" % source["id"])):
+        result = run.result(name)
+        assert result["failed"] and result["status"] == 403 and result["error_code"] == "SMS.9004", result
+        assert result["error_msg"] and result["request_id"] and path in result["url"]
+    assert [p["name"] for p in emu.store.list_projects({})[1]] == ["default"]
+    assert emu.store.list_templates({})[0] == 0 and emu.store.get_source(source["id"])["name"] == source["name"]

@@ -145,3 +145,92 @@ def test_secret_key_never_appears_even_at_vvvv(emulator_factory):
                         env=emulator_env(emu), verbosity=4)
     assert result["count"] == 2
     assert emu.credentials["secret_key"] not in result["_run"].output
+
+
+def test_query_returns_only_its_value(sms_emulator):
+    result = run_module("sms_source_info", {"state": "waiting", "query": "[].id"}, env=emulator_env(sms_emulator))
+    assert not result.get("failed"), result
+    assert "source_servers" not in result
+    assert sorted(result["query_result"]) == _ids(sms_emulator.store.list_sources(state="waiting"))
+    assert result["count"] == len(result["query_result"])
+
+
+@pytest.mark.parametrize("args,message", [
+    ({"query": "[?state=="}, "query is not a valid JMESPath expression"),
+    ({"page_workers": 0}, "page_workers must be between 1 and 32, got 0"),
+    ({"page_workers": 33}, "page_workers must be between 1 and 32, got 33"),
+])
+def test_bad_query_or_workers_fail_before_any_request(emulator_factory, args, message):
+    emu = emulator_factory(sources=3)
+    result = run_module("sms_source_info", args, env=emulator_env(emu))
+    assert result["failed"] and message in result["msg"], result
+    assert emu.request_log() == []
+
+
+def test_pages_are_fetched_concurrently(emulator_factory):
+    emu = emulator_factory(sources=1000, seed=4, latency_ms=300)
+    result = run_module("sms_source_info", {"page_workers": 8, "query": "length(@)"}, env=emulator_env(emu))
+    assert result["query_result"] == 1000
+    later_pages = [e["time"] for e in emu.request_log() if e["path"] == "/v3/sources" and "offset=0" not in e["query"]]
+    assert len(later_pages) == 5 and max(later_pages) - min(later_pages) < 0.25  # sequential: >= 1.2 s apart
+
+
+def test_ipv6_and_vm_id_are_sent_as_filters(emulator_factory):
+    emu = emulator_factory(sources=3)
+    result = run_module("sms_source_info", {"ipv6": "fd00::1", "vm_id": "vm-1"}, env=emulator_env(emu))
+    assert result["count"] == 0 and result["source_servers"] == []
+    assert [e["query"] for e in emu.request_log()] == ["ipv6=fd00%3A%3A1&limit=200&offset=0&vm_id=vm-1"]
+
+
+def test_a_source_that_stayed_waiting_is_never_lost_while_others_move(emulator_factory):
+    """Between two pages one waiting source leaves the state and another enters: the count is
+    the same, but offsets shift. The listing is read again and is complete."""
+    emu = emulator_factory(sources=600, seed=5, states="waiting=0.6,finished=0.4")
+    before = set(_ids(emu.store.list_sources(state="waiting")))
+    emu.set_faults(churn_pages=1)
+    result = run_module("sms_source_info", {"state": "waiting", "page_workers": 1}, env=emulator_env(emu))
+    assert not result.get("failed"), result
+    after = set(_ids(emu.store.list_sources(state="waiting")))
+    assert before != after and before & after <= set(_ids(result["source_servers"]))
+    assert set(_ids(result["source_servers"])) == after
+    assert any(e["fault"] and e["fault"].startswith("churn") for e in emu.request_log())
+
+
+def test_a_fleet_that_keeps_changing_fails_instead_of_a_partial_listing(emulator_factory):
+    emu = emulator_factory(sources=600, seed=5, states="waiting=0.6,finished=0.4")
+    emu.set_faults(churn_pages=100)
+    result = run_module("sms_source_info", {"state": "waiting", "page_workers": 1}, env=emulator_env(emu))
+    assert result["failed"] and "changed while it was read, 3 times in a row" in result["msg"], result
+
+
+@pytest.mark.parametrize("variant,message", [
+    ("html", "the answer is not JSON (Content-Type application/json;charset=utf-8, text/html)"),
+    ("truncated", "the answer is not JSON"),
+    ("array", "the answer is a JSON array, not a JSON object"),
+    ("record_not_object", "every element of source_servers must be an object"),
+    ("count_not_int", "count must be a non-negative integer, got str"),
+    ("no_count", "count must be a non-negative integer, got nothing"),
+    ("no_items", "source_servers must be a list, got nothing"),
+])
+def test_a_listing_answer_that_is_not_the_documented_object_fails_cleanly(emulator_factory, variant, message):
+    emu = emulator_factory(sources=5)
+    emu.set_faults(bad_body_next=[variant])
+    result = run_module("sms_source_info", {}, env=emulator_env(emu))
+    assert result["failed"] and message in result["msg"], result
+    assert "Traceback" not in result.get("module_stderr", "") and "source_servers" not in result
+
+
+def test_a_count_that_changes_between_pages_fails(emulator_factory):
+    emu = emulator_factory(sources=450)
+    emu.set_faults(bad_body_next=[None, "count_plus_one"] * 10)
+    result = run_module("sms_source_info", {"page_workers": 1}, env=emulator_env(emu))
+    assert result["failed"] and "changed while it was read" in result["msg"] and "count went from" in result["msg"], result
+
+
+def test_a_page_cut_off_mid_body_is_read_again(emulator_factory):
+    emu = emulator_factory(sources=250)
+    emu.set_faults(reset_mid_body_next=1)
+    result = run_module("sms_source_info", {"query": "length(@)"}, env=emulator_env(emu))
+    assert result["query_result"] == 250, result
+    first_pages = [e for e in emu.request_log() if "offset=0" in e["query"]]
+    assert [e["fault"] for e in first_pages] == ["reset_mid_body", None]

@@ -82,7 +82,8 @@ def test_creates_one_task_per_source_and_a_second_run_changes_nothing(emu, env):
     assert task["type"] == "MIGRATE_FILE"  # Linux default
     # Disks copied from the source's recommended target layout.
     assert task["target_server"]["disks"] == [
-        dict((k, d[k]) for k in ("name", "size", "device_use")) for d in source["init_target_server"]["disks"]]
+        dict((k, d[k]) for k in ("name", "size", "device_use", "physical_volumes") if k in d)
+        for d in source["init_target_server"]["disks"]]
     posts = _task_posts(emu)
     assert len(posts) == 1
     _assert_sdk_fields(first["request"]["body"])
@@ -109,8 +110,10 @@ def test_windows_defaults_to_block_and_disk_overrides_apply_by_name(emu, env):
     _assert_sdk_fields(body)
     assert body["type"] == "MIGRATE_BLOCK" and body["exist_server"] is True
     assert body["target_server"]["vm_id"] == "ecs-123" and body["target_server"]["name"] == "win-new"
-    device_use = source["init_target_server"]["disks"][0]["device_use"]
-    assert body["target_server"]["disks"][0] == dict(name=boot, size=120 * 1024 ** 3, disk_id="evs-1", device_use=device_use)
+    source_disk = source["init_target_server"]["disks"][0]
+    assert body["target_server"]["disks"][0] == dict(name=boot, size=120 * 1024 ** 3, disk_id="evs-1",
+                                                     device_use=source_disk["device_use"],
+                                                     physical_volumes=source_disk["physical_volumes"])
     task = emu.store.get_task(result["task"]["id"])
     assert task["target_server"]["disks"][0]["size"] == 120 * 1024 ** 3
 

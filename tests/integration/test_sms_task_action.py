@@ -167,7 +167,7 @@ def test_cutover_and_sync_follow_the_source_state(emu, env):
     # replicating: a cutover is refused before anything is sent
     refused = run_module("sms_task_action", {"task_id": task_id, "operation": "cutover"}, env=env)
     assert refused.get("failed") and "phase replicating" in refused["msg"] and "allowed from: syncing, replicated" in refused["msg"]
-    emu.store.task_action(task_id, "cutover")  # launched (the emulator jumps to finished)
+    emu.advance(86400)  # the emulator's clock: the full copy ends and the target is launched (syncing=false)
     done = run_module("sms_task_action", {"task_id": task_id, "operation": "cutover"}, env=env)
     assert done["changed"] is False and done["results"][0]["outcome"] == "already"
     assert done["results"][0]["phase"] == "finished"
@@ -175,8 +175,12 @@ def test_cutover_and_sync_follow_the_source_state(emu, env):
     # An incremental sync of the launched target, waited on until SYNC_SUCCESS.
     agent = Agent(emu, [source_id], "START")
     emu.clear_request_log()
-    synced = run_module("sms_task_action", {"task_id": task_id, "operation": "sync", "wait": True,
-                                            "poll_interval": 0.2, "wait_timeout": 30}, env=env)
+    emu.set_speedup(2000)  # the sync runs on the emulator's clock: seconds instead of minutes
+    try:
+        synced = run_module("sms_task_action", {"task_id": task_id, "operation": "sync", "wait": True,
+                                                "poll_interval": 0.2, "wait_timeout": 30}, env=env)
+    finally:
+        emu.set_speedup(1)
     agent.join()
     assert not synced.get("failed"), synced.get("msg")
     assert [json.loads(e["body"]) for e in _actions(emu)] == [{"operation": "sync"}]

@@ -57,11 +57,23 @@ LINUX_BODY = {"name": "reg-01", "hostname": "reg-01", "ip": "192.168.0.10", "os_
               "btrfs_list": [], "volume_groups": [], "has_rsync": True, "has_tc": True, "boot_loader": "GRUB"}
 
 
-def new_task(emu, client):
-    """Register LINUX_BODY's source and create a READY task for it; return (source_id, task_id)."""
-    source_id = client.request("POST", "/v3/sources", body=LINUX_BODY)[1]["id"]
-    status, body, _headers = client.request("POST", "/v3/tasks", body={
-        "name": "t1", "type": "MIGRATE_FILE", "os_type": "LINUX", "source_server": {"id": source_id},
-        "target_server": {"vm_id": "vm", "name": "target"}, "region_id": emu.region, "project_id": emu.project_id})
-    assert status == 200
-    return source_id, body["id"]
+def task_body(emu, source_id, **changes):
+    """A complete PostTask body for a source, disks copied from its init_target_server (as sms_task does)."""
+    record = emu.store.get_source_record(source_id)
+    disks = [{key: disk[key] for key in ("name", "size", "device_use", "used_size", "physical_volumes") if key in disk}
+             for disk in record["init_target_server"]["disks"]]
+    body = {"name": "task-" + record["name"], "type": "MIGRATE_FILE" if record["os_type"] == "LINUX" else "MIGRATE_BLOCK",
+            "os_type": record["os_type"], "source_server": {"id": source_id},
+            "target_server": {"vm_id": "", "name": record["name"], "disks": disks}, "vm_template_id": "tmpl-1",
+            "region_name": emu.region, "region_id": emu.region, "project_name": emu.region, "project_id": emu.project_id}
+    body.update(changes)
+    return body
+
+
+def new_task(emu, client, body=None, **changes):
+    """Register a source (LINUX_BODY, or ``body``) and create a READY task for it over HTTP;
+    return (source_id, task_id)."""
+    source_id = client.request("POST", "/v3/sources", body=body or LINUX_BODY)[1]["id"]
+    status, answer, _headers = client.request("POST", "/v3/tasks", body=task_body(emu, source_id, **changes))
+    assert status == 200, answer
+    return source_id, answer["id"]

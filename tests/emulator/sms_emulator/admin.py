@@ -54,6 +54,43 @@ def credentials(emulator, query, body):
     return emulator.credentials
 
 
+def show_clock(emulator, query, body):
+    return {"now_ms": emulator.clock.now_ms(), "speedup": emulator.speedup, "auto_agent": emulator.store.auto_agent,
+            "agent_delay": emulator.store.agent_delay, "replication_mbps": emulator.store.replication_mbps}
+
+
+def set_clock(emulator, query, body):
+    """{"speedup": x, "advance": seconds, "auto_agent": bool, "agent_delay": seconds} (each optional)."""
+    payload = _payload(body)
+    unknown = set(payload) - {"speedup", "advance", "auto_agent", "agent_delay"}
+    if unknown:
+        raise ValueError("unknown clock options: %s" % ", ".join(sorted(unknown)))
+    if "speedup" in payload:
+        emulator.set_speedup(payload["speedup"])
+    if "advance" in payload:
+        emulator.advance(float(payload["advance"]))
+    emulator.set_agent(payload.get("auto_agent"), payload.get("agent_delay"))
+    return show_clock(emulator, query, body)
+
+
+def set_task_fault(emulator, query, body):
+    """{"task_id" or "source_id": ..., "fail_at" | "disconnect_at" | "raw_state": ..., ...}."""
+    payload = _payload(body)
+    key = payload.pop("task_id", None) or payload.pop("source_id", None)
+    if not key:
+        raise ValueError("task_id or source_id is required")
+    emulator.set_task_fault(key, **payload)
+    return {"key": key}
+
+
+def clear_task_fault(emulator, query, body):
+    key = query.get("task_id") or query.get("source_id")
+    if not key:
+        raise ValueError("task_id or source_id is required")
+    emulator.clear_task_fault(key)
+    return {"key": key}
+
+
 # (method, path under /_emulator/) -> handler(emulator, query, body) returning the JSON answer
 ADMIN_ROUTES = {
     ("GET", "requests"): requests_log,
@@ -64,6 +101,10 @@ ADMIN_ROUTES = {
     ("POST", "users"): add_user,
     ("POST", "sources"): add_sources,
     ("GET", "credentials"): credentials,
+    ("GET", "clock"): show_clock,
+    ("POST", "clock"): set_clock,
+    ("POST", "task_faults"): set_task_fault,
+    ("DELETE", "task_faults"): clear_task_fault,
 }
 
 

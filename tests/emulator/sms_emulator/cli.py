@@ -27,6 +27,13 @@ def build_parser():
     parser.add_argument("--random-credentials", action="store_true", help="random AK/SK/token instead of the fixed fake ones")
     parser.add_argument("--command-generation", choices=("new", "old"), default="new",
                         help="agent command names: new (START/STOP/SKIP/PREMIGRATE) or old (adds SYNC/DELETE)")
+    lifecycle = parser.add_argument_group("migration lifecycle")
+    lifecycle.add_argument("--speedup", type=float, default=1.0,
+                           help="run the emulator's clock this many times faster (replication, launches, agent)")
+    lifecycle.add_argument("--auto-agent", action="store_true",
+                           help="connected sources answer their agent commands themselves (success)")
+    lifecycle.add_argument("--agent-delay", type=float, default=5.0, help="seconds (emulator clock) before the auto agent answers")
+    lifecycle.add_argument("--replication-mbps", type=float, default=100.0, help="copy speed of a task without speed_limit")
     fleet = parser.add_argument_group("fleet")
     fleet.add_argument("--sources", type=int, default=0, help="number of generated source servers")
     fleet.add_argument("--seed", type=int, default=0)
@@ -64,6 +71,8 @@ def main(argv=None):
         region=args.region, project_id=args.project_id, random_credentials=args.random_credentials,
         os_mix=args.os_mix, states=args.states, enterprise_projects=args.enterprise_projects,
         duplicate_names=args.duplicate_names, command_generation=args.command_generation,
+        speedup=args.speedup, auto_agent=args.auto_agent, agent_delay=args.agent_delay,
+        replication_mbps=args.replication_mbps,
         fault_seed=args.fault_seed, latency_ms=args.latency_ms, rate_429=args.rate_429,
         retry_after=args.retry_after, rate_5xx=args.rate_5xx, status_5xx=status_5xx, drop=args.drop,
         fail_after_acting_5xx=args.fail_after_acting_5xx)

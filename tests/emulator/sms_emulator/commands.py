@@ -18,9 +18,9 @@ def apply_result(record, task, name, purpose, success):
     if name == "RSET_LOG_ACL":
         return
     if purpose == "sync" or name == "SYNC":
-        if success:
-            set_state(record, "finished", "cutovered")
-            task["state"] = "SYNC_SUCCESS"
+        if success:  # the agent syncs now; the sync run ends it with SYNC_SUCCESS (tasks.py)
+            set_state(record, "syncing", "syncing")
+            task["state"] = "SYNCING"
         else:
             set_state(record, "error")
             task["state"] = "SYNC_FAIL"
@@ -67,18 +67,25 @@ class Commands:
                  "result_detail": json.loads(row[3]), "received_at": row[4]}
                 for row in self._conn().execute(sql + " ORDER BY seq", args)]
 
-    @staticmethod
-    def _enqueue(conn, source_id, command_name, param, purpose):
+    def _enqueue(self, conn, source_id, command_name, param, purpose):
         """Queue ``command_name`` for the source's agent (a newer command replaces a pending one)."""
+        issued = self.clock.now_ms()
         conn.execute("INSERT OR REPLACE INTO commands VALUES (?,?,?,?,?)",
-                     (source_id, command_name, dumps(param), purpose, now_ms()))
+                     (source_id, command_name, dumps(param), purpose, issued))
+        self._command_queued(issued)
 
     def poll_command(self, source_id):
         """GET /v3/sources/{id}/command: the pending command or {}; marks the agent connected."""
-        def change(record):
+        self.tick()
+        with self._write() as conn:
+            loaded = self._load_source(source_id, conn)
+            if loaded is None:
+                raise not_found("source server", source_id)
+            record, extra, migproject, mac = loaded
             record["connected"] = True
             record["last_visit_time"] = now_ms()
-        self.update_source(source_id, change)
+            self._agent_seen(conn, record)
+            self._save_source(conn, record, migproject, mac, extra)
         pending = self.pending_command(source_id)
         if pending is None:
             return {}
@@ -91,27 +98,35 @@ class Commands:
         name, result, detail = body.get("command_name"), body.get("result"), body.get("result_detail")
         if result not in ("success", "fail") or not isinstance(detail, dict) or not isinstance(name, str):
             raise ApiError(400, "SMS.6022", "Incorrect result format")
+        self.tick()
         with self._write() as conn:
-            loaded = self._load_source(source_id, conn)
-            if loaded is None:
-                raise not_found("source server", source_id)
-            record, extra, migproject, mac = loaded
-            pending = self.pending_command(source_id)
-            if pending is None or pending["command_name"] != name:
-                raise ApiError(400, "SMS.2009", "The command sent by the client is inconsistent with that on the SMS service")
-            conn.execute("INSERT INTO command_results (source_id, command_name, result, result_detail, received_at) "
-                         "VALUES (?,?,?,?,?)", (source_id, name, result, dumps(detail), now_ms()))
-            conn.execute("DELETE FROM commands WHERE source_id = ?", (source_id,))
-            task_id = pending["command_param"].get("task_id")
-            task = self._load_task(task_id, conn) if task_id else None
-            apply_result(record, task, name, pending["purpose"], result == "success")
-            record["connected"] = True
-            record["last_visit_time"] = now_ms()
-            if task is not None and name == "DELETE" and result == "success":
-                conn.execute("DELETE FROM tasks WHERE id = ?", (task["id"],))
-                record["current_task"] = None
-            elif task is not None:
-                self._save_task(conn, task)
-                if record["current_task"] and record["current_task"]["id"] == task["id"]:
-                    record["current_task"] = task_summary(task)
-            self._save_source(conn, record, migproject, mac, extra)
+            self._apply_command_result(conn, source_id, name, result, detail)
+
+    def _apply_command_result(self, conn, source_id, name, result, detail, at=None):
+        """Record a result and move source and task; ``at``: when it arrived on the clock (default now)."""
+        loaded = self._load_source(source_id, conn)
+        if loaded is None:
+            raise not_found("source server", source_id)
+        record, extra, migproject, mac = loaded
+        pending = self.pending_command(source_id)
+        if pending is None or pending["command_name"] != name:
+            raise ApiError(400, "SMS.2009", "The command sent by the client is inconsistent with that on the SMS service")
+        conn.execute("INSERT INTO command_results (source_id, command_name, result, result_detail, received_at) "
+                     "VALUES (?,?,?,?,?)", (source_id, name, result, dumps(detail), now_ms()))
+        conn.execute("DELETE FROM commands WHERE source_id = ?", (source_id,))
+        task_id = pending["command_param"].get("task_id")
+        task = self._load_task(task_id, conn) if task_id else None
+        success = result == "success"
+        apply_result(record, task, name, pending["purpose"], success)
+        record["connected"] = True
+        record["last_visit_time"] = now_ms()
+        if task is not None and name == "DELETE" and success:
+            conn.execute("DELETE FROM tasks WHERE id = ?", (task["id"],))
+            self._drop_run(conn, task["id"])
+            record["current_task"] = None
+        elif task is not None:
+            self._result_moves_run(conn, record, task, name, pending["purpose"], success, at)
+            self._save_task(conn, task)
+            if record["current_task"] and record["current_task"]["id"] == task["id"]:
+                record["current_task"] = task_summary(task)
+        self._save_source(conn, record, migproject, mac, extra)

@@ -37,6 +37,11 @@ CREATE TABLE IF NOT EXISTS command_results (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, source_id TEXT, command_name TEXT, result TEXT,
     result_detail TEXT, received_at INTEGER);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+    task_id TEXT PRIMARY KEY, source_id TEXT, next_event REAL, run TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ix_runs_source ON runs(source_id);
+CREATE INDEX IF NOT EXISTS ix_runs_next ON runs(next_event);
+CREATE TABLE IF NOT EXISTS task_faults (key TEXT PRIMARY KEY, spec TEXT NOT NULL);
 """
 
 
@@ -109,6 +114,10 @@ class Database:
     def _write(self):
         return _WriteTransaction(self)
 
+    def _writing(self):
+        """Whether this thread is inside a write transaction."""
+        return getattr(self._local, "writing", False)
+
     def close(self, remove=None):
         with self._connections_lock:
             for conn in self._connections:
@@ -173,9 +182,11 @@ class _WriteTransaction:
         self.database._write_lock.acquire()  # pylint: disable=protected-access
         self.conn = self.database._conn()  # pylint: disable=protected-access
         self.conn.execute("BEGIN IMMEDIATE")
+        self.database._local.writing = True  # pylint: disable=protected-access
         return self.conn
 
     def __exit__(self, exc_type, exc, traceback):
+        self.database._local.writing = False  # pylint: disable=protected-access
         try:
             self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
         finally:

@@ -120,7 +120,21 @@ def _check_block(linux, bad_check, bad_result):
     return _CHECK_BLOCKS[key]
 
 
-_DISK_TEMPLATE = '{"name": "%s", "size": %d, "device_use": "%s"}'
+_DISK_TEMPLATE = ('{"name": "%s", "size": %d, "device_use": "%s", "used_size": %d, "physical_volumes": [{'
+                  '"name": "%s", "size": %d, "used_size": %d, "device_use": "NORMAL", "file_system": "%s", '
+                  '"mount_point": "%s", "index": 0, "uuid": "%s", "inode_size": %d}]}')
+
+
+def _disk(linux, number, size, index):
+    """One init_target_server disk (DiskIntargetServer) with one partition (PhysicalVolumes)."""
+    used = size * (20 + (index * 7 + number * 13) % 50) // 100
+    if linux:
+        name = "/dev/vd" + "ab"[number]
+        return _DISK_TEMPLATE % (name, size, "BOOT" if number == 0 else "NORMAL", used, name + "1", size - 1048576,
+                                 used, "ext4", "/" if number == 0 else "/data", "%08x-0000-4000-8000-%012x" % (index, number), 256)
+    letter = "CD"[number]
+    return _DISK_TEMPLATE % ("Disk %d" % number, size, "OS" if number == 0 else "NORMAL", used, letter + ":",
+                             size - 1048576, used, "NTFS", letter + ":", "%08x-0000-4000-8000-%012x" % (index, number), 0)
 
 
 def _q(text):
@@ -176,10 +190,10 @@ def generate(count, seed=0, start_index=0, os_mix=None, states=None, enterprise_
         checks = _check_block(linux, bad_check, bad_result) % tuple(range(check_id, check_id + 12))
         check_id += 12
         disk_sizes = [rng.choice((40, 40, 50, 100)) * GIB]
-        disks = [_DISK_TEMPLATE % ("/dev/vda" if linux else "Disk 0", disk_sizes[0], "BOOT" if linux else "OS")]
+        disks = [_disk(linux, 0, disk_sizes[0], index)]
         if random_() < 0.4:
             disk_sizes.append(rng.choice((20, 100, 500)) * GIB)
-            disks.append(_DISK_TEMPLATE % ("/dev/vdb" if linux else "Disk 1", disk_sizes[1], "NORMAL"))
+            disks.append(_disk(linux, 1, disk_sizes[1], index))
         connected = random_() < (0.5 if state == "unavailable" else 0.92)
         source_id = _uuid(rng)
         eps = eps_ids[index % len(eps_ids)]

@@ -7,9 +7,9 @@ Requests matching no row: 404 APIGW.0101, as the API gateway answers.
 
 import json
 
-from . import errors, migprojects, source_updates, sources, tasks, templates
+from . import errors, migprojects, source_updates, sources, task_settings, tasks, templates
 from .auth import authorize
-from .errors import ApiError, invalid_parameter, not_found
+from .errors import ApiError, not_found
 
 
 class Call:
@@ -88,7 +88,7 @@ def change_state(call):
 
 
 def create_task(call):
-    return 200, {"id": call.store.create_task(call.json())}
+    return 200, {"id": call.store.create_task(call.json(), fill_defaults=False)}
 
 
 def list_tasks(call):
@@ -110,10 +110,8 @@ def delete_task(call):
 
 def task_action(call):
     request = call.json()
-    operation = request.get("operation")
-    if not isinstance(operation, str):
-        raise invalid_parameter("operation", "required string")
-    call.store.task_action(call.params["task_id"], operation, request)
+    tasks.validate_action_body(request)
+    call.store.task_action(call.params["task_id"], request["operation"], request)
     return 200, {}
 
 
@@ -133,7 +131,7 @@ ROUTES = (
     ("GET", "/v3/tasks/{task_id}", "sms:task:get", "task_id", show_task),
     ("DELETE", "/v3/tasks/{task_id}", "sms:task:delete", "task_id", delete_task),
     ("POST", "/v3/tasks/{task_id}/action", "sms:task:updateStatus", "task_id", task_action),
-) + templates.ROUTES + migprojects.ROUTES + source_updates.ROUTES
+) + templates.ROUTES + migprojects.ROUTES + source_updates.ROUTES + task_settings.ROUTES
 
 
 class RouteTable:

@@ -17,6 +17,8 @@ from .auth import DEFAULT_ACCESS_KEY, DEFAULT_AUTH_TOKEN, DEFAULT_SECRET_KEY, Us
 from .errors import ApiError
 from .faults import Dropped, Exchange, FaultInjector, Response
 from .routes import dispatch
+from .clock import Clock
+from .replication import DEFAULT_SPEED_MBPS
 from .store import Store
 
 DEFAULT_REGION = "ap-southeast-3"
@@ -119,6 +121,7 @@ class Emulator:
     def __init__(self, sources=0, seed=0, db_path=None, host="127.0.0.1", port=0, region=DEFAULT_REGION,
                  project_id=None, access_key=None, secret_key=None, auth_token=None, random_credentials=False,
                  os_mix=None, states=None, enterprise_projects=1, duplicate_names=0, command_generation="new",
+                 speedup=1.0, auto_agent=False, agent_delay=5.0, replication_mbps=DEFAULT_SPEED_MBPS,
                  fault_seed=None, **faults):
         self.fault_injector = FaultInjector(seed if fault_seed is None else fault_seed)
         unknown = set(faults) - set(self.fault_injector.defaults)
@@ -139,7 +142,10 @@ class Emulator:
         self.auth_token = auth_token or DEFAULT_AUTH_TOKEN
         self.users = Users()
         self.add_user(self.access_key, self.secret_key, auth_token=self.auth_token)
-        self.store = Store(db_path, region=region, project_id=self.project_id, command_generation=command_generation)
+        self.clock = Clock(speedup)
+        self.store = Store(db_path, region=region, project_id=self.project_id, command_generation=command_generation,
+                           clock=self.clock, auto_agent=auto_agent, agent_delay=agent_delay,
+                           replication_mbps=replication_mbps)
         self.fleet_options = {"os_mix": os_mix, "states": states, "enterprise_projects": enterprise_projects,
                               "duplicate_names": duplicate_names}
         self.fleet_seconds = 0.0
@@ -213,6 +219,41 @@ class Emulator:
                 "HUAWEICLOUD_SECRET_KEY": self.secret_key, "HUAWEICLOUD_PROJECT_ID": self.project_id,
                 "HUAWEICLOUD_REGION": self.region, "HUAWEICLOUD_IAM_ENDPOINT": self.url}
 
+    # ----------------------------------------------------------------- the migration lifecycle
+    @property
+    def speedup(self):
+        return self.clock.speedup
+
+    def set_speedup(self, speedup):
+        """Run the emulator's clock ``speedup`` times faster than the wall clock from now on."""
+        self.clock.set_speedup(speedup)
+        self.store.wake()
+
+    def advance(self, seconds):
+        """Move the emulator's clock forward (replication, launches and agent answers catch up)."""
+        self.clock.advance(seconds)
+        self.store.wake()
+
+    def set_agent(self, auto_agent=None, agent_delay=None):
+        """Switch the auto-answering agent on/off and set its delay (clock seconds)."""
+        if auto_agent is not None:
+            self.store.auto_agent = bool(auto_agent)
+        if agent_delay is not None:
+            if float(agent_delay) < 0:
+                raise ValueError("agent_delay must not be negative")
+            self.store.agent_delay = float(agent_delay)
+        self.store.wake()
+
+    def set_task_fault(self, key, **spec):
+        """A fault for one task; ``key`` is its id, or a source id (for the source's task, even a future one).
+
+        ``fail_at=SUBTASK`` (+ ``error_code``, default SMS.1901, ``error_msg``), ``disconnect_at=SUBTASK``,
+        or ``raw_state=STATE`` (at once, or ``at=SUBTASK``).  One-shot: it fires once, then is gone."""
+        self.store.set_task_fault(key, **spec)
+
+    def clear_task_fault(self, key):
+        self.store.clear_task_fault(key)
+
     # ----------------------------------------------------------------- users, faults, log
     def add_user(self, access_key, secret_key, security_token=None, denied_actions=(), auth_token=None):
         return self.users.add(access_key, secret_key, security_token, denied_actions, auth_token)
@@ -257,6 +298,7 @@ class Emulator:
         if segments and segments[0] == "_emulator":
             status, payload, extra = handle_admin(self, method, segments[1:], query, body, entry["request_id"])
             return Response(status, extra, _encode(payload))
+        self.store.tick()
         exchange = Exchange(method, raw_path, query, entry, self)
         plan = self.fault_injector.plan(exchange)
         try:

@@ -114,11 +114,26 @@ def environment_checks(body, first_check_id):
     return [check(first_check_id + offset, name, failures.get(name, "OK")) for offset, name in enumerate(names)]
 
 
+# PhysicalVolumes fields (SDK) an init_target_server partition keeps from the registered disk.
+_VOLUME_FIELDS = ("name", "size", "used_size", "device_use", "file_system", "mount_point", "index", "uuid",
+                  "inode_size")
+
+
+def _target_disk(disk, index):
+    """init_target_server disk (DiskIntargetServer) from a registered disk (INFERENCE: copied as reported)."""
+    size = int(disk.get("size") or 0)
+    return {"name": disk.get("name", "disk%d" % index), "size": size, "device_use": disk.get("device_use", "NORMAL"),
+            "used_size": int(disk.get("used_size") or 0),
+            "physical_volumes": [{key: volume[key] for key in _VOLUME_FIELDS if key in volume}
+                                 for volume in disk.get("physical_volumes") or [] if isinstance(volume, dict)]}
+
+
 def _default_show_fields(record, mac):
     """ShowServer fields a generated source has no stored value for."""
     linux = record["os_type"] == "LINUX"
     disks = [{"name": disk["name"], "partition_style": "MBR", "device_use": disk.get("device_use", "NORMAL"),
-              "size": disk["size"], "used_size": disk["size"] // 4, "physical_volumes": [],
+              "size": disk["size"], "used_size": disk.get("used_size", disk["size"] // 4),
+              "physical_volumes": disk.get("physical_volumes", []),
               "os_disk": disk.get("device_use") in ("BOOT", "OS"), "relation_name": disk["name"]}
              for disk in record["init_target_server"].get("disks", [])]
     return {"hostname": record["name"], "firmware": "BIOS", "disks": disks, "volume_groups": [],
@@ -166,45 +181,60 @@ class Sources:
         return [row[1] for row in source_rows]
 
     # page the small index rows first, then fetch only the JSON texts of that page
-    _PAGE_SQL = ("SELECT d.record FROM (SELECT seq, add_date, id FROM sources%s ORDER BY add_date DESC, id "
-                 "LIMIT ? OFFSET ?) AS page JOIN source_docs AS d ON d.seq = page.seq ORDER BY page.add_date DESC, page.id")
+    _PAGE_SQL = ("SELECT d.record, page.id IN (SELECT source_id FROM runs) FROM (SELECT seq, add_date, id FROM sources%s "
+                 "ORDER BY add_date DESC, id LIMIT ? OFFSET ?) AS page JOIN source_docs AS d ON d.seq = page.seq "
+                 "ORDER BY page.add_date DESC, page.id")
+
+    def _page(self, where, args, limit, offset):
+        """JSON texts of a page of sources; those with a running task get its live progress."""
+        texts = []
+        for text, running in self._conn().execute(self._PAGE_SQL % where, args + [limit, offset]).fetchall():
+            if running:
+                text = json.dumps(self._live_source_records([json.loads(text)])[0])
+            texts.append(text)
+        return texts
 
     def query_sources_json(self, filters, limit, offset):
         """(count, JSON text of the ListServers body) for validated filters."""
+        self.tick()
         where, args = _where(filters)
-        conn = self._conn()
-        count = conn.execute("SELECT COUNT(*) FROM sources" + where, args).fetchone()[0]
-        rows = conn.execute(self._PAGE_SQL % where, args + [limit, offset]).fetchall()
-        return count, '{"count": %d, "source_servers": [%s]}' % (count, ", ".join(row[0] for row in rows))
+        count = self._conn().execute("SELECT COUNT(*) FROM sources" + where, args).fetchone()[0]
+        texts = self._page(where, args, limit, offset)
+        return count, '{"count": %d, "source_servers": [%s]}' % (count, ", ".join(texts))
 
     def list_sources(self, limit=-1, offset=0, **filters):
         """Every matching source record (ListServers shape), in API order."""
+        self.tick()
         where, args = _where(filters)
-        rows = self._conn().execute(self._PAGE_SQL % where, args + [limit, offset]).fetchall()
-        return [json.loads(row[0]) for row in rows]
+        return [json.loads(text) for text in self._page(where, args, limit, offset)]
 
     def count_sources(self, **filters):
+        self.tick()
         where, args = _where(filters)
         return self._conn().execute("SELECT COUNT(*) FROM sources" + where, args).fetchone()[0]
 
     def get_source(self, source_id):
         """ShowServer shape of one source, or None."""
+        self.tick()
         loaded = self._load_source(source_id)
         if loaded is None:
             return None
         record, extra, _migproject, mac = loaded
-        show = dict(record)
+        show = dict(self._live_source_records([record])[0])
         show.update(_default_show_fields(record, mac))
         if extra:
             show.update(extra)
         return show
 
     def get_source_record(self, source_id):
+        """ListServers shape of one source, or None."""
+        self.tick()
         loaded = self._load_source(source_id)
-        return loaded[0] if loaded else None
+        return self._live_source_records([loaded[0]])[0] if loaded else None
 
     def update_source(self, source_id, change):
         """Apply ``change(record)`` to a stored source under the write lock; return the record."""
+        self.tick()
         with self._write() as conn:
             loaded = self._load_source(source_id, conn)
             if loaded is None:
@@ -222,9 +252,11 @@ class Sources:
             conn.execute("DELETE FROM sources WHERE seq = ?", found)
             conn.execute("DELETE FROM source_docs WHERE seq = ?", found)
             conn.execute("DELETE FROM commands WHERE source_id = ?", (source_id,))
+            conn.execute("DELETE FROM runs WHERE source_id = ?", (source_id,))
 
     def overview(self):
         """GET /v3/sources/overview: sources per state; unconfigured = waiting without a task."""
+        self.tick()
         counts = dict.fromkeys(OVERVIEW_KEYS, 0)
         for state, number in self._conn().execute("SELECT state, COUNT(*) FROM sources GROUP BY state"):
             if state in counts:
@@ -255,6 +287,7 @@ class Sources:
         Returns (source_id, created).
         """
         validate_registration(body)
+        self.tick()
         mac = body["networks"][0]["mac"].strip().lower()
         when = now_ms()
         with self._write() as conn:
@@ -274,9 +307,8 @@ class Sources:
             first_check = (conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] + 1) * 12 + 900000000
             checks = environment_checks(body, first_check)
             failed = any(item["result"] == "ERROR" for item in checks)
-            disks = [{"name": disk.get("name", "disk%d" % index), "size": int(disk.get("size") or 0),
-                      "device_use": disk.get("device_use", "NORMAL")}
-                     for index, disk in enumerate(body.get("disks") or []) if isinstance(disk, dict)]
+            disks = [_target_disk(disk, index) for index, disk in enumerate(body.get("disks") or [])
+                     if isinstance(disk, dict)]
             memory_mb = body.get("memory") if isinstance(body.get("memory"), int) else 0
             record = source_record(
                 id=self._new_id(), ip=body.get("ip") or body["networks"][0].get("ip") or "", name=body["name"],

@@ -7,7 +7,7 @@ from huaweicloudsdkcore.exceptions import exceptions
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdksms.v3 import (CommandBody, CreateTaskRequest, ListServersRequest, NetWork, PostSourceServerBody,
                                   PostTask, RegisterServerRequest, ShowCommandRequest, ShowServerRequest,
-                                  SmsClient, SourceServerByTask, TargetServerByTask, UpdateCommandResultRequest,
+                                  SmsClient, SourceServerByTask, TargetDisks, TargetServerByTask, UpdateCommandResultRequest,
                                   UpdateTaskStatusReq, UpdateTaskStatusRequest)
 
 
@@ -73,7 +73,12 @@ def test_register_command_and_result_flow(emulator):
 
     task = PostTask(name="sdk-task", type="MIGRATE_FILE", os_type="LINUX", source_server=SourceServerByTask(id=source_id),
                     target_server=TargetServerByTask(vm_id="vm-1", name="sdk-target"), region_name=emulator.region,
-                    region_id=emulator.region, project_name=emulator.region, project_id=emulator.project_id)
+                    region_id=emulator.region, project_name=emulator.region, project_id=emulator.project_id,
+                    exist_server=True)
+    with pytest.raises(exceptions.ClientRequestException) as caught:
+        client.create_task(CreateTaskRequest(body=task))
+    assert (caught.value.status_code, caught.value.error_code) == (400, "SMS.0515")
+    task.target_server.disks = [TargetDisks(name="/dev/vda", size=42949672960, device_use="BOOT", disk_id="evs-1")]
     task_id = client.create_task(CreateTaskRequest(body=task)).id
     assert emulator.store.get_task(task_id)["state"] == "READY"
     client.update_task_status(UpdateTaskStatusRequest(task_id=task_id, body=UpdateTaskStatusReq(operation="start")))

@@ -11,8 +11,6 @@ from support.emulator_client import LINUX_BODY
     ({"name": "n" * 256}, "name"), ({"connected": "yes"}, "connected"), ({"connected": "True"}, "connected"),
     ({"is_consistency_result_exist": "1"}, "is_consistency_result_exist"), ({"state": "bogus"}, "state"),
     ({"migration_cycle": "flying"}, "migration_cycle"), ({"ip": "1" * 256}, "ip")])
-
-
 def test_limits_are_enforced(client, params, name):
     status, body, _headers = client.request("GET", "/v3/sources", params)
     assert status == 400
@@ -108,8 +106,6 @@ def test_registration_dedup_and_environment_check(emu, client):
     ({"name": ""}, "name"), ({"os_type": "BSD"}, "os_type"), ({"os_version": None}, "os_version"),
     ({"agent_version": 5}, "agent_version"), ({"networks": []}, "networks"), ({"networks": [{"mac": ""}]}, "networks"),
     ({"ip": "999.1.1.1"}, "ip")])
-
-
 def test_bad_registration_is_400(emu, client, change, name):
     status, body, _headers = client.request("POST", "/v3/sources", body=dict(LINUX_BODY, **change))
     assert status == 400 and body["error_msg"].startswith("Invalid parameter %s" % name)

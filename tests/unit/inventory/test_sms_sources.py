@@ -136,6 +136,12 @@ def test_hostname_expression_over_host_variables():
     assert list(inventory.hosts) == ["web-1.waiting"]
 
 
+def test_hostname_variable_of_a_field_outside_hostvar_fields():
+    inventory, _w = populate({"hostnames": [trusted("sms_add_date")]}, [record("id1", "web-1", add_date=1234)])
+    assert list(inventory.hosts) == ["1234"]
+    assert "sms_add_date" not in inventory.hosts["1234"].vars
+
+
 def test_empty_expression_result_falls_through_to_next_item():
     inventory, _w = populate({"hostnames": [trusted("''"), "id"]}, [record("id1", "web-1")])
     assert list(inventory.hosts) == ["id1"]
@@ -306,11 +312,13 @@ def test_a_name_like_another_sources_suffixed_name_does_not_fail_the_inventory()
 
 
 def test_odd_records_are_left_out_without_failing_the_others():
-    records = [["not", "a", "record"], {"name": "no-id"}, record("id-1", {"a": "dict"}, ip="10.0.0.5"),
-               record("id-2", "good"), record("id-3", True, ip=None)]
+    # A record that is not an object never gets here: the client refuses that listing
+    # (tests/unit/module_utils/test_listing.py).
+    records = [{"name": "no-id"}, {"id": "", "name": "empty-id"}, {"id": {"x": 1}, "name": "odd-id"},
+               record("id-1", {"a": "dict"}, ip="10.0.0.5"), record("id-2", "good"), record("id-3", True, ip=None)]
     inventory, warnings = populate({}, records)
     assert sorted(inventory.hosts) == ["10.0.0.5", "good", "id-3"]
-    assert any("2 record(s)" in w for w in warnings)
+    assert "3 record(s) of GET /v3/sources were left out because they have no usable id" in warnings
 
 
 # --- variables (issue 11 case 5; issue 12 hostvar_fields) ----------------------------------

@@ -153,6 +153,14 @@ def test_proxies_from_the_environment_are_still_used(server, monkeypatch):
     assert server.requests[0]["path"] == "http://sms.example.invalid/v3/sources/a"
 
 
+def test_a_ca_bundle_from_the_environment_is_still_used(monkeypatch, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not used here")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    assert _client_for("https://sms.example.com").verify == str(bundle)
+    assert _client_for("https://sms.example.com", validate_certs=False).verify is False
+
+
 # --- 7, 8: answers that are not what the API promises ------------------------------------------
 
 def test_a_redirect_is_an_error_with_status_and_location(server):
@@ -185,7 +193,7 @@ def test_a_login_page_is_not_a_successful_command_result(server):
 def test_the_documented_empty_or_message_answers_of_a_report_are_success(server):
     server.script = [(200, {}, b""), (200, {"Content-Type": "text/plain"}, b"success"), (200, {}, {})]
     client = _client_for(server.url)
-    assert [client.report_command_result("s", "START", "success", {}) for _ in range(3)] == [{}, "success", {}]
+    assert [client.report_command_result("s", "START", "success", {}) for _attempt in range(3)] == [{}, "success", {}]
 
 
 # --- 11: resets, malformed settings, IAM answers -----------------------------------------------
@@ -241,7 +249,7 @@ def test_an_iam_answer_without_a_usable_project_id_is_a_clean_error(server, monk
 def test_timeout_bounds_a_trickled_body(raw_server):
     def handle(conn, _number):
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
-        for _ in range(100):
+        for _byte in range(100):
             conn.sendall(b" ")
             time.sleep(0.1)
     srv = raw_server(handle)
@@ -268,6 +276,26 @@ def test_a_huge_answer_is_refused(server, monkeypatch):
     server.script = [(200, {}, {"id": "a", "blob": "x" * 200000})]
     with pytest.raises(SmsClientError, match="more than the 100000 bytes read at most"):
         _client_for(server.url, retries=0).get_source("a")
+
+
+def test_a_gzip_answer_sent_despite_identity_is_read_and_a_gzip_bomb_refused(server, monkeypatch):
+    import gzip
+    monkeypatch.setattr(_client, "MAX_ANSWER_BYTES", 100000)
+    server.script = [(200, {"Content-Encoding": "gzip"}, gzip.compress(b'{"id": "a"}')),
+                     (200, {"Content-Encoding": "gzip"}, gzip.compress(b'{"x": "' + b"y" * 500000 + b'"}'))]
+    client = _client_for(server.url, retries=0)
+    assert client.get_source("a") == {"id": "a"}
+    assert server.requests[0]["headers"]["Accept-Encoding"] == "identity"
+    with pytest.raises(SmsClientError, match="more than the 100000 bytes read at most"):
+        client.get_source("a")
+
+
+def test_a_huge_json_error_is_echoed_short(server):
+    server.script = [(500, {}, {"error_code": "SMS.2007", "error_msg": "e" * 3000000, "details": ["d" * 1000000]})]
+    with pytest.raises(SmsApiError) as info:
+        _client_for(server.url, retries=0).get_source("a")
+    assert info.value.error_code == "SMS.2007" and info.value.error_msg.endswith("(3000000 characters in all)")
+    assert len(str(info.value)) < 5000 and len(json.dumps(info.value.to_dict())) < 10000
 
 
 def test_a_huge_error_page_is_echoed_short(server):

@@ -184,3 +184,10 @@ def test_listings_just_past_the_offset_cap_are_split_by_non_empty_states(fleet_s
     if size > 65671:  # past what 200-record pages overlapping by one reach: split by state
         # Only states the overview counts as non-empty are listed ("error" is 0 there).
         assert "error" not in {q.get("state") for q in asked} and {"waiting", "finished"} <= {q.get("state") for q in asked}
+
+
+def test_smaller_pages_for_listings_documented_with_them(fleet_server):
+    srv = fleet_server(items_key="templates", size=120)
+    count, records = _client(srv.url).list_all("/v3/vm/templates", "templates", page_size=50, workers=2)
+    assert count == 120 and [r["id"] for r in records] == srv.fleet
+    assert sorted(int(q["offset"]) for _p, q in srv.queries) == [0, 49, 98] and {q["limit"] for _p, q in srv.queries} == {"50"}

@@ -153,3 +153,11 @@ def test_progress_table_has_a_row_per_task_sorted_by_phase():
     assert lines[0].split() == ["server", "phase", "%", "eta", "state"]
     assert lines[1].split()[:2] == ["web-1", "ready"]
     assert lines[2].split()[:3] == ["web-2", "replicating", "25.0"]
+
+
+def test_eta_only_for_work_in_progress():
+    done = describe({"id": "t", "state": "MIGRATE_SUCCESS", "estimate_complete_time": 1700000000000,
+                     "source_server": {"state": "finished"}})
+    assert done["phase"] == "finished" and done["eta"] is None
+    syncing = describe({"id": "t", "state": "SYNCING", "estimate_complete_time": 1700000000000})
+    assert syncing["eta"] == "2023-11-14T22:13:20Z"

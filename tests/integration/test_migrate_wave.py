@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+"""hwcloud.sms.migrate_wave end to end on a small fleet of the accelerated emulator, whose
+agents answer their own commands: prepare, replicate, the cut-over gate, cutover, report."""
+
+import json
+import os
+
+import pytest
+
+from sms_emulator import Emulator
+from support.ansible import REPO_ROOT, emulator_env, run_playbook
+
+PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "migrate_wave.yml")
+WAIT_TASK = "Wait until every server has copied its data (progress in %s)"
+
+
+@pytest.fixture(scope="module")
+def emu():
+    emulator = Emulator(sources=24, seed=21, states="waiting=1", speedup=20000, auto_agent=True, agent_delay=1).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+_taken = set()
+
+
+def _eligible(emu, count):
+    picked = []
+    for source in emu.store.list_sources(state="waiting"):
+        record = emu.store.get_source_record(source["id"])
+        if source["id"] in _taken or not record["connected"] or record["current_task"]:
+            continue
+        if any(check["result"] == "ERROR" for check in record["checks"]):
+            continue
+        picked.append(record)
+        _taken.add(source["id"])
+        if len(picked) == count:
+            return picked
+    raise AssertionError("not enough eligible sources")
+
+
+def _write_plan(path, lines):
+    path.write_text("source,template_id,syncing,priority,ok_to_cutover\n" + "".join(
+        "%s,%s,%s,%s,%s\n" % line for line in lines))
+    return str(path)
+
+
+def _run(emu, plan, phase, report_dir, **extra):
+    extra_vars = {"wave_plan": plan, "wave_phase": phase, "wave_report_dir": str(report_dir),
+                  "wave_poll_interval": 0.2, "wave_timeout": 120, "wave_cutover_timeout": 120}
+    extra_vars.update(extra)
+    return run_playbook(PLAYBOOK, env=emulator_env(emu, HUAWEICLOUD_REGION=emu.region), extra_vars=extra_vars)
+
+
+def _tasks_of(emu, sources):
+    tasks = {}
+    for source in sources:
+        current = emu.store.get_source_record(source["id"])["current_task"]
+        tasks[source["name"]] = emu.store.get_task(current["id"]) if current else None
+    return tasks
+
+
+def _playbook_task_count():
+    import yaml
+    with open(PLAYBOOK) as handle:
+        return len(yaml.safe_load(handle)[0]["tasks"])
+
+
+def test_a_wave_from_plan_to_report(emu, tmp_path):
+    sources = _eligible(emu, 6)
+    # Sources named by name, IP and ID; four in continuous sync, three of them approved.
+    lines = [(sources[0]["name"], "tmpl-a", "true", "high", "yes"),
+             (sources[1]["ip"], "tmpl-a", "true", "standard", "yes"),
+             (sources[2]["id"], "tmpl-a", "true", "low", "yes"),
+             (sources[3]["name"], "tmpl-a", "true", "", ""),
+             (sources[4]["name"], "tmpl-b", "false", "", ""),
+             (sources[5]["name"], "tmpl-b", "false", "", "no")]
+    plan = _write_plan(tmp_path / "wave7.csv", lines)
+    reports = tmp_path / "reports"
+
+    prepared = _run(emu, plan, "prepare", reports)
+    assert prepared.rc == 0, prepared
+    tasks = _tasks_of(emu, sources)
+    assert all(task is not None and task["state"] == "READY" for task in tasks.values()), tasks
+    assert [tasks[s["name"]]["syncing"] for s in sources] == [True, True, True, True, False, False]
+    assert tasks[sources[0]["name"]]["priority"] == 2 and tasks[sources[2]["name"]]["priority"] == 0
+    again = _run(emu, plan, "prepare", reports)
+    assert again.rc == 0 and again.result("Check the whole plan and create the missing tasks")["changed"] is False
+    assert len(again.results) == _playbook_task_count()  # one result per task, whatever the size of the wave
+
+    replicated = _run(emu, plan, "replicate", reports)
+    assert replicated.rc == 0, replicated
+    wait = replicated.result(WAIT_TASK % (reports / "wave7-progress.txt"))
+    phases = dict((t["source_server"]["name"], t["phase"]) for t in wait["tasks"])
+    assert [phases[s["name"]] for s in sources[:4]] == ["syncing"] * 4
+    assert {phases[s["name"]] for s in sources[4:]} <= {"replicated", "cutting_over", "finished"}
+    # One listing per poll for the whole wave (six tasks fit one page).
+    assert set(wait["requests_per_poll"]) == {1}, wait["requests_per_poll"]
+    table = replicated.result("Replication progress")["msg"]
+    assert table[1].split()[:2] == ["server", "phase"] and len(table) == 2 + 6
+    assert (reports / "wave7-progress.txt").is_file()
+
+    # No approval, no terminal: the gate stops the cut-over before anything is sent.
+    emu.clear_request_log()
+    refused = _run(emu, plan, "cutover", reports)
+    assert refused.rc != 0
+    assert "was not approved" in refused.result("The cut-over needs approval")["msg"]
+    assert not [e for e in emu.request_log() if e["method"] == "POST"]
+
+    approved = _run(emu, plan, "cutover", reports, wave_cutover_approved=True)
+    assert approved.rc == 0, approved
+    tasks = _tasks_of(emu, sources)
+    for source in sources[:3]:
+        record = emu.store.get_source_record(source["id"])
+        assert record["state"] == "finished" and record["migration_cycle"] == "cutovered", record["state"]
+    assert tasks[sources[3]["name"]]["state"] == "SYNCING"  # not approved in the plan: untouched
+    cut = [json.loads(e["body"]) for e in emu.request_log() if e["method"] == "POST" and e["path"].endswith("/action")]
+    assert cut == [{"operation": "cutover"}] * 3
+
+    reported = _run(emu, plan, "report", reports)
+    assert reported.rc == 0, reported
+    data = json.loads((reports / "wave7-report.json").read_text())
+    assert data["wave"] == "wave7" and len(data["servers"]) == 6
+    by_name = dict((s["server"], s) for s in data["servers"])
+    assert by_name[sources[0]["name"]]["phase"] == "finished"
+    assert by_name[sources[3]["name"]]["phase"] == "syncing"
+    assert by_name[sources[0]["name"]]["total_bytes"] > 0 and by_name[sources[0]["name"]]["started"]
+    markdown = (reports / "wave7-report.md").read_text()
+    assert all(s["name"] in markdown for s in sources)
+    assert "| syncing | 1 |" in markdown
+
+
+def test_prepare_reports_every_problem_of_the_plan_at_once(emu, tmp_path):
+    good, twin = _eligible(emu, 2)
+    plan = _write_plan(tmp_path / "bad.csv", [
+        (good["name"], "t", "true", "", ""),
+        ("nobody-here", "t", "true", "", ""),
+        (good["ip"], "t", "true", "", ""),
+        (twin["name"], "", "true", "", ""),
+        (twin["id"], "t", "maybe", "urgent", ""),
+    ])
+    emu.clear_request_log()
+    run = _run(emu, plan, "prepare", tmp_path / "r")
+    assert run.rc != 0
+    text = run.output
+    assert "row 5" in text and "syncing must be a boolean" in text and "priority must be one of" in text
+    assert not [e for e in emu.request_log() if e["method"] != "GET"]
+    plan = _write_plan(tmp_path / "bad2.csv", [
+        (good["name"], "t", "true", "", ""),
+        ("nobody-here", "t", "true", "", ""),
+        (good["ip"], "t", "true", "", ""),
+        (twin["name"], "", "true", "", ""),
+    ])
+    run = _run(emu, plan, "prepare", tmp_path / "r")
+    assert run.rc != 0
+    result = run.result("Check the whole plan and create the missing tasks")
+    problems = "\n".join(result["problems"])
+    assert "row 2" in problems and "nobody-here" in problems
+    assert "row 3" in problems and "already planned in row 1" in problems
+    assert "row 4" in problems and "needs a target" in problems
+    assert len(result["problems"]) == 3
+    assert not [e for e in emu.request_log() if e["method"] != "GET"]
+    assert emu.store.get_source_record(good["id"])["current_task"] is None
+
+
+def test_replicate_stops_at_a_failed_server_with_its_sms_error(emu, tmp_path):
+    sources = _eligible(emu, 3)
+    plan = _write_plan(tmp_path / "wave-f.csv", [(s["name"], "t", "true", "", "") for s in sources])
+    reports = tmp_path / "reports"
+    emu.set_task_fault(sources[1]["id"], fail_at="MIGRATE_LINUX_FILE" if sources[1]["os_type"] == "LINUX"
+                       else "MIGRATE_WINDOWS_BLOCK", error_code="SMS.1106", error_msg="target disk too small")
+    assert _run(emu, plan, "prepare", reports).rc == 0
+    run = _run(emu, plan, "replicate", reports)
+    assert run.rc != 0
+    assert "reached failed" in run.output and sources[1]["name"] in run.output and "SMS.1106" in run.output
+    wait = run.result(WAIT_TASK % (reports / "wave-f-progress.txt"))
+    failed = wait["failed_tasks"]
+    assert [t["source_server"]["name"] for t in failed] == [sources[1]["name"]]
+    assert failed[0]["error"]["error_code"] == "SMS.1106"
+    assert "failed=1" in (reports / "wave-f-progress.txt").read_text()

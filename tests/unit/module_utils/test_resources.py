@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+"""_resources: comparing what a user asks for with what SMS holds, exact-name lookups, and the
+page-by-page reading of small listings (against the emulator over HTTP)."""
+
+from urllib.parse import parse_qsl
+
+import pytest
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
+    as_bool, changed_fields, list_every, matches, one_named, without_none)
+from ansible_collections.hwcloud.sms.plugins.modules.sms_template import comparable
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    """Only fail_json, which ends the module: enough for the helpers that report a user error."""
+
+    def fail_json(self, **kwargs):
+        raise Failed(kwargs["msg"])
+
+
+def test_matches_compares_only_what_is_asked_for():
+    current = {"vpc": {"id": "v-1", "name": "vpc", "cidr": "10.0.0.0/8"}, "nics": [{"id": "s", "name": "n", "cidr": "c", "ip": None}]}
+    assert matches(current, {"vpc": {"id": "v-1"}})
+    assert not matches(current, {"vpc": {"id": "v-2"}})
+    assert matches(current, {"nics": [{"id": "s", "cidr": "c"}]})
+    assert not matches(current, {"nics": [{"id": "s"}, {"id": "t"}]})  # another length
+    assert not matches({"vpc": None}, {"vpc": {"id": "v-1"}})
+    assert not matches({"disk": "x"}, {"disk": [{"index": 0}]})
+    assert matches({"flavor": "s6"}, {})
+    assert not matches({"is_template": "true"}, {"is_template": True})  # callers normalise first (as_bool)
+
+
+def test_changed_fields_are_sorted_names_of_differences():
+    current = {"flavor": "s6.large.2", "publicip": {"type": "5_bgp", "bandwidth_size": 10}, "image_id": None}
+    wanted = {"flavor": "s6.xlarge.2", "publicip": {"bandwidth_size": 10}, "image_id": "img", "name": "x"}
+    assert changed_fields(dict(current, name="x"), wanted) == ["flavor", "image_id"]
+    assert changed_fields(current, {}) == []
+
+
+def test_without_none_drops_unset_keys_recursively():
+    assert without_none({"a": None, "b": {"c": None, "d": 1}, "e": [{"f": None, "g": 2}]}) == {"b": {"d": 1}, "e": [{"g": 2}]}
+
+
+@pytest.mark.parametrize("value, expected", [("true", True), ("False", False), (" TRUE ", True), (True, True),
+                                             ("maybe", "maybe"), (None, None)])
+def test_as_bool(value, expected):
+    assert as_bool(value) == expected
+
+
+def test_one_named_is_exact_and_refuses_duplicates():
+    records = [{"id": "1", "name": "web"}, {"id": "2", "name": "web-2"}, {"id": "3", "name": "db"}, {"id": "4", "name": "db"}]
+    assert one_named(FakeModule(), records, "web", "server template")["id"] == "1"
+    assert one_named(FakeModule(), records, "we", "server template") is None
+    with pytest.raises(Failed, match=r"2 migration projects are named 'db' \(ids 3, 4\)"):
+        one_named(FakeModule(), records, "db", "migration project")
+
+
+def test_list_every_reads_every_page_in_order(emulator_factory):
+    emu = emulator_factory(sources=1)
+    ids = [emu.store.create_template({"template": {"name": "t%03d" % number}}) for number in range(23)]
+    client = SmsClient(endpoint=emu.url, access_key=emu.access_key, secret_key=emu.secret_key, project_id=emu.project_id)
+    emu.clear_request_log()
+    records = list_every(client, "/v3/vm/templates", "templates", {"name": "t0"}, page_size=10)
+    assert [r["id"] for r in records] == ids
+    offsets = [dict(parse_qsl(e["query"]))["offset"] for e in emu.request_log()]
+    assert offsets == ["0", "10", "20"]
+    assert list_every(client, "/v3/vm/templates", "templates", {"name": "nothing"}) == []
+
+
+def test_template_disks_without_index_sort_last():
+    template = {"is_template": "false", "disk": [{"name": "b"}, {"index": 1, "name": "c"}, {"index": 0, "name": "a"}, "odd"]}
+    current = comparable(template)
+    assert current["is_template"] is False
+    assert current["disk"][:2] == [{"index": 0, "name": "a"}, {"index": 1, "name": "c"}]
+    assert "target_password" not in comparable(dict(template, target_password="x"))
