@@ -229,11 +229,11 @@ def _retry_after_seconds(headers):
         return None  # HTTP-date form: fall back to our own backoff
 
 
-def unique_by_id(records):
-    """Each source once, the first copy winning: pages can overlap while the fleet changes."""
+def unique_by_id(records, id_key="id"):
+    """Each record once (by its ``id_key`` field), the first copy winning: pages overlap."""
     unique = {}
     for record in records:
-        unique.setdefault(record.get("id"), record)
+        unique.setdefault(record.get(id_key), record)
     return list(unique.values())
 
 
@@ -537,7 +537,7 @@ class SmsClient:
             raise SmsClientError("%s: the answer holds %d records, more than the limit" % (where, len(records)))
         return count, records
 
-    def list_all(self, path, items_key, query=None, workers=1, partitions=(), page_size=PAGE_SIZE):
+    def list_all(self, path, items_key, query=None, workers=1, partitions=(), page_size=PAGE_SIZE, id_key="id"):  # pylint: disable=too-many-arguments
         """(count, records) of every record of a paged SMS listing (GET ``path`` with limit and
         offset), pages 2..N fetched by up to ``workers`` threads.
 
@@ -547,7 +547,8 @@ class SmsClient:
         moved under it. A fleet that changes while it is read is read again, up to
         LISTING_ATTEMPTS times. ``partitions`` ((filter name, values or a callable giving
         them), ...) split listings longer than the API's offsets reach (MAX_OFFSET); ``page_size``
-        is the limit of each request (at least 2: pages overlap by one)."""
+        is the limit of each request (at least 2: pages overlap by one); ``id_key`` names the
+        field that identifies a record (``source_id`` in GET /v3/errors)."""
         if page_size < 2:
             raise SmsClientError("page_size must be at least 2, got %r" % page_size)
         query = dict((k, v) for k, v in (query or {}).items() if v is not None)
@@ -559,7 +560,7 @@ class SmsClient:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for _attempt in range(LISTING_ATTEMPTS):
                 try:
-                    return self._list_complete(path, items_key, query, (pool, workers, page_size), partitions)
+                    return self._list_complete(path, items_key, query, (pool, workers, page_size, id_key), partitions)
                 except _ListingChanged as exc:
                     reason = str(exc)
         raise SmsClientError(
@@ -586,7 +587,7 @@ class SmsClient:
         return [state for state in SOURCE_STATES if not _is_zero(overview.get(state))]
 
     def _list_complete(self, path, items_key, query, how, partitions):
-        pool, _workers, page_size = how
+        pool, _workers, page_size, id_key = how
         count, first_page = self.list_page(path, items_key, query, page_size, 0)
         if len(first_page) != min(count, page_size):
             raise _ListingChanged("the first page holds %d records of %d" % (len(first_page), count))
@@ -600,10 +601,10 @@ class SmsClient:
                 raise _ListingChanged("count went from %d to %d between pages" % (count, page_count))
             if len(page) != min(page_size, count - offset):
                 raise _ListingChanged("the page at offset %d holds %d records" % (offset, len(page)))
-            if page[0].get("id") != pages[-1][-1].get("id"):
+            if page[0].get(id_key) != pages[-1][-1].get(id_key):
                 raise _ListingChanged("records moved across the page boundary at offset %d" % offset)
             pages.append(page)
-        records = unique_by_id(itertools.chain.from_iterable(pages))
+        records = unique_by_id(itertools.chain.from_iterable(pages), id_key)
         if len(records) != count:
             raise _ListingChanged("%d distinct records for a count of %d" % (len(records), count))
         return count, records
@@ -623,7 +624,7 @@ class SmsClient:
             covered = sum(part_count for part_count, _records in answers)
             if covered != count:
                 raise _ListingChanged("splitting by %s covers %d of %d records" % (name, covered, count))
-            records = unique_by_id(itertools.chain.from_iterable(part for _count, part in answers))
+            records = unique_by_id(itertools.chain.from_iterable(part for _count, part in answers), how[3])
             if len(records) != count:
                 raise _ListingChanged("%d distinct records for a count of %d" % (len(records), count))
             if self.list_page(path, items_key, query, 1, 0)[0] != count:

@@ -1,6 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: hwcloud.sms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module_utils file is PRIVATE to the hwcloud.sms collection: it may change or go away in
+# any release without notice. Use the collection's modules and plugins, never import this file
+# from other collections, roles or scripts.
 
 """What sms_template, sms_migproject and sms_source share: small listings read whole, lookup by
 exact name, and the comparison of what a user asked for with what SMS holds."""
@@ -18,16 +22,10 @@ SMALL_PAGE = 50
 NAME_RE = re.compile(u"^[A-Za-z0-9_\\-\u4e00-\u9fa5]{1,255}$")
 
 
-def list_every(client, path, items_key, query=None, page_size=SMALL_PAGE):
-    """Every record of a small paged listing, read page by page until ``count`` is reached."""
-    records = []
-    offset = 0
-    while True:
-        count, page = client.list_page(path, items_key, query, page_size, offset)
-        records.extend(page)
-        offset += len(page)
-        if not page or offset >= count:
-            return records
+def list_every(client, path, items_key, query=None, page_size=SMALL_PAGE, id_key="id"):
+    """Every record of a small paged listing, complete or an error (the client's list_all:
+    overlapping pages, counts checked, read again when it changed while it was read)."""
+    return client.list_all(path, items_key, query, page_size=page_size, id_key=id_key)[1]
 
 
 def check_resource_name(module, option="name", what="name"):

@@ -1,6 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: hwcloud.sms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module_utils file is PRIVATE to the hwcloud.sms collection: it may change or go away in
+# any release without notice. Use the collection's modules and plugins, never import this file
+# from other collections, roles or scripts.
 
 """A task's time-window speed limits and advanced configurations (sms_task's speed_windows and
 configurations): checked before any request, compared with what SMS holds, sent when they differ."""

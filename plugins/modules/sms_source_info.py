@@ -365,7 +365,8 @@ def main():
                                         "/v3/sources/overview")
     if params["errors"]:
         extra["migration_errors"] = module.call("Listing migration errors failed", list_every, client, "/v3/errors",
-                                                "migration_errors", {"enterprise_project_id": params["enterprise_project_id"]})
+                                                "migration_errors", {"enterprise_project_id": params["enterprise_project_id"]},
+                                                id_key="source_id")
     if expression is None:
         module.exit_json(changed=False, count=count, source_servers=records, **extra)
     try:

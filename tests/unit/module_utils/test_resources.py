@@ -67,9 +67,20 @@ def test_list_every_reads_every_page_in_order(emulator_factory):
     emu.clear_request_log()
     records = list_every(client, "/v3/vm/templates", "templates", {"name": "t0"}, page_size=10)
     assert [r["id"] for r in records] == ids
-    offsets = [dict(parse_qsl(e["query"]))["offset"] for e in emu.request_log()]
-    assert offsets == ["0", "10", "20"]
+    # The client's list_all: pages overlap by one record, so each boundary is checked.
+    pages = [dict(parse_qsl(e["query"])) for e in emu.request_log()]
+    assert [(page["offset"], page["limit"], page["name"]) for page in pages] == [
+        ("0", "10", "t0"), ("9", "10", "t0"), ("18", "10", "t0")]
     assert list_every(client, "/v3/vm/templates", "templates", {"name": "nothing"}) == []
+
+
+def test_list_every_of_records_named_by_another_field(emulator_factory):
+    """GET /v3/errors records carry source_id, not id: every one of them is listed."""
+    emu = emulator_factory(sources=7, seed=4, states="error=1")
+    client = SmsClient(endpoint=emu.url, access_key=emu.access_key, secret_key=emu.secret_key, project_id=emu.project_id)
+    errors = list_every(client, "/v3/errors", "migration_errors", page_size=3, id_key="source_id")
+    in_error = emu.store.list_sources(state="error")
+    assert len(in_error) == 7 and sorted(e["source_id"] for e in errors) == sorted(s["id"] for s in in_error)
 
 
 def test_template_disks_without_index_sort_last():
