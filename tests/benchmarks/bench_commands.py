@@ -197,7 +197,7 @@ class Bench:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--sources", type=int, default=2000)
     parser.add_argument("--commands", type=int, default=200)
     parser.add_argument("--baseline-sources", type=int, default=40)
