@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 import sys
+import threading
+import time
 import urllib.parse
 
 import pytest
@@ -100,10 +102,10 @@ class Site:
         if stub:
             self.env["PATH"] = stub + os.pathsep + os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
 
-    def run(self, limit, extra_vars=None, check=False, verbosity=0):
+    def run(self, limit, extra_vars=None, check=False, verbosity=0, env=None):
         args = ["--limit", ",".join(limit) if isinstance(limit, (list, tuple)) else limit,
                 "--forks", str(len(self.hosts))]
-        return run_playbook(ROLE_PLAYBOOK, env=self.env, check=check, inventory=self.inventory,
+        return run_playbook(ROLE_PLAYBOOK, env=dict(self.env, **(env or {})), check=check, inventory=self.inventory,
                             verbosity=verbosity, extra_args=args, extra_vars=extra_vars, timeout=300)
 
     def agent_dir(self, host):
@@ -154,7 +156,25 @@ def failures(site):
     return site.run(sorted(FAILURES), verbosity=4)
 
 
-def test_install_registers_every_host_sets_facts_and_is_idempotent(site, installed):
+@pytest.fixture(scope="module")
+def second_pass(site, installed):
+    """One more run on hosts that must come out unchanged or restarted: src-a..c untouched, "boot"
+    after a reboot (its agent killed and started by the unit's ExecStart, as systemd would), "stop"
+    with its agent killed."""
+    state = {"pids": dict((host, site.pids(host)) for host in ("src-a", "src-b", "src-c")),
+             "boot_source_id": site.registered("boot")[0]["id"]}
+    helpers.kill_agents(site.agent_dir("boot"))           # the "reboot"
+    assert helpers.wait_for(lambda: not site.pids("boot"), timeout=10)
+    state["boot"] = helpers.run_unit_exec_start(site.unit_path("boot"))
+    state["boot_pids"] = site.pids("boot")
+    state["boot_sources"] = [s["id"] for s in site.registered("boot")]
+    helpers.kill_agents(site.agent_dir("stop"))
+    assert helpers.wait_for(lambda: not site.pids("stop"), timeout=10)
+    state["run"] = site.run(["src-a", "src-b", "src-c", "boot", "stop"])
+    return state
+
+
+def test_install_registers_every_host_sets_facts_and_is_idempotent(site, installed, second_pass):
     stats = helpers.play_stats(installed)
     for host in INSTALLED:
         assert stats[host]["failures"] == 0 and stats[host]["changed"] > 0
@@ -183,15 +203,13 @@ def test_install_registers_every_host_sets_facts_and_is_idempotent(site, install
     assert site.files_with_secret(site.emulator.secret_key) == []
     assert site.files_with_secret(site.emulator.access_key) == []
 
-    idle = ["src-a", "src-b", "src-c"]
-    for host in idle:
-        assert len(site.pids(host)) == 1
-    pids = dict((host, site.pids(host)) for host in idle)
-    second = site.run(idle)
+    second = second_pass["run"]
     assert second.rc == 0, helpers.failures(second)
-    for host, host_stats in helpers.play_stats(second).items():
-        assert host_stats["changed"] == 0, (host, second)
-        assert site.pids(host) == pids[host]
+    stats = helpers.play_stats(second)
+    for host in ("src-a", "src-b", "src-c"):
+        assert len(second_pass["pids"][host]) == 1
+        assert stats[host]["changed"] == 0, (host, second)
+        assert site.pids(host) == second_pass["pids"][host]
         assert second.result("Show the facts", host=host)["msg"]["sms_source_id"] == site.registered(host)[0]["id"]
 
 
@@ -214,9 +232,37 @@ def test_marker_holds_no_key_and_a_new_secret_key_is_applied(site, installed):
 
     new_secret = "R0tatedSecretKey" + old_secret[16:]
     site.emulator.add_user(site.emulator.access_key, new_secret)  # the account's SK was rotated
+    remote_tmp = site.env["ANSIBLE_REMOTE_TMP"]
+    seen = {"files": set(), "with_secret": set()}
+    done = threading.Event()
+
+    def watch():
+        # Without pipelining Ansible writes each task's module with its arguments under the remote
+        # tmp dir; the role's secret task must still never be there, even while it runs.
+        while not done.is_set():
+            for directory, _dirs, names in os.walk(remote_tmp):
+                for name in names:
+                    path = os.path.join(directory, name)
+                    seen["files"].add(path)
+                    try:
+                        with open(path, "rb") as handle:
+                            if new_secret.encode() in handle.read():
+                                seen["with_secret"].add(path)
+                    except OSError:
+                        pass
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
     try:
-        rotated = site.run(host, extra_vars={"agent_secret_key": new_secret})
+        try:
+            rotated = site.run(host, extra_vars={"agent_secret_key": new_secret}, env={"ANSIBLE_PIPELINING": "False"})
+        finally:
+            done.set()
+            watcher.join()
         assert rotated.rc == 0, helpers.failures(rotated)
+        assert seen["files"], "the watcher saw no module file at all"
+        assert seen["with_secret"] == set()
         assert helpers.task_result(rotated, "Run startup.sh with the answers on its standard input", host)["changed"] is True
         assert site.pids(host) != before and len(site.pids(host)) == 1
         new_marker = site.marker(host)
@@ -279,29 +325,22 @@ def test_absent_removes_process_directory_and_unit(site, installed):
     assert all(host_stats["changed"] == 0 for host_stats in helpers.play_stats(again).values())
 
 
-def test_unit_start_after_reboot_needs_no_secret(site, installed):
-    host = "boot"
-    directory = site.agent_dir(host)
-    source_id = site.registered(host)[0]["id"]
-    helpers.kill_agents(directory)           # the "reboot"
-    assert helpers.wait_for(lambda: not site.pids(host), timeout=10)
-    boot = helpers.run_unit_exec_start(site.unit_path(host))
+def test_unit_start_after_reboot_needs_no_secret(site, second_pass):
+    boot = second_pass["boot"]
     assert boot.returncode == 0, boot.stdout + boot.stderr
     assert site.emulator.secret_key not in boot.stdout + boot.stderr
-    assert len(site.pids(host)) == 1
-    assert [s["id"] for s in site.registered(host)] == [source_id]
-    rerun = site.run(host)
-    assert helpers.play_stats(rerun)[host]["changed"] == 0, helpers.failures(rerun)
+    assert len(second_pass["boot_pids"]) == 1
+    assert second_pass["boot_sources"] == [second_pass["boot_source_id"]]
+    rerun = second_pass["run"]
+    assert helpers.play_stats(rerun)["boot"]["changed"] == 0, helpers.failures(rerun)
+    assert site.pids("boot") == second_pass["boot_pids"]
 
 
-def test_role_restarts_a_stopped_agent_without_startup_secrets(site, installed):
-    host = "stop"
-    helpers.kill_agents(site.agent_dir(host))
-    assert helpers.wait_for(lambda: not site.pids(host), timeout=10)
-    run = site.run(host)
+def test_role_restarts_a_stopped_agent_without_startup_secrets(site, second_pass):
+    run = second_pass["run"]
     assert run.rc == 0, helpers.failures(run)
-    assert helpers.task_result(run, "Start the agent with startup.sh and the unattended answers", host)["changed"] is True
-    assert len(site.pids(host)) == 1
+    assert helpers.task_result(run, "Start the agent with startup.sh and the unattended answers", "stop")["changed"] is True
+    assert len(site.pids("stop")) == 1
 
 
 def test_wrong_secret_key_fails_clearly_without_leaking_any_form_of_the_keys(site, failures):
