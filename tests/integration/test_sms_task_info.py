@@ -3,7 +3,7 @@
 
 import pytest
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import _STRIDE
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import PAGE_SIZE
 from sms_emulator import Emulator
 from support.ansible import emulator_env, run_module
 
@@ -37,8 +37,9 @@ def test_lists_every_page_with_phases_and_summary(emu, env):
     assert not result.get("failed"), result.get("msg")
     assert result["count"] == total == len(result["tasks"])
     assert len({t["id"] for t in result["tasks"]}) == total
-    # The client's complete listing: pages overlap by one record (stride _STRIDE).
-    assert len(_list_gets(emu)) == 1 + len(range(_STRIDE, total - 1, _STRIDE))
+    # The client's complete listing: consecutive pages overlap by one record.
+    stride = PAGE_SIZE - 1
+    assert len(_list_gets(emu)) == 1 + len(range(stride, total - 1, stride))
     assert sum(result["summary"].values()) == total
     by_state = {}
     for task in result["tasks"]:

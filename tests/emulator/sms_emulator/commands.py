@@ -1,5 +1,6 @@
 """Agent commands: the pending command per source (GET .../command), the agent's results
-(POST .../command_result) and how a result moves the source and its task (sms_api.md G.2)."""
+(POST .../command_result) and how a result moves the source and its task (INFERENCE from the SMS
+API reference's ShowCommand/UpdateCommandResult and the user guide; summed up in tests/emulator/README.md)."""
 
 import json
 

@@ -1,4 +1,6 @@
-"""The error answers of the emulator (bodies as in sms_api.md E.1)."""
+"""The error answers of the emulator: bodies as the SMS API reference documents them (``error_code``
+and ``error_msg``; a 403 adds ``encoded_authorization_message``, ``error_param`` and ``details``; an
+API-gateway error such as APIGW.0301 adds ``request_id``)."""
 
 import secrets
 
@@ -22,8 +24,8 @@ class ApiError(Exception):
         return body
 
 
-# INFERENCE: the current v3 error table has no published "invalid parameter" / "not found"
-# codes (sms_api.md H.8); these are the emulator's choices, documented in the README.
+# INFERENCE: the v3 error code table of the SMS API reference publishes no "invalid parameter" /
+# "not found" codes; these are the emulator's choices, documented in the README.
 INVALID_PARAMETER = "SMS.6101"
 NOT_FOUND = "SMS.0404"
 

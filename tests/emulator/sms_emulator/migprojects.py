@@ -1,5 +1,5 @@
 """Migration projects: POST/GET /v3/migprojects, GET/PUT/DELETE /v3/migprojects/{id} and
-PUT /v3/migprojects/{id}/default (sms_api.md B.11). A fresh store holds one default project named
+PUT /v3/migprojects/{id}/default (the SMS API reference's CreateMigproject ... UpdateDefaultMigproject). A fresh store holds one default project named
 ``default``; exactly one project is the default; a project with source servers, or the default
 one, cannot be deleted."""
 

@@ -5,7 +5,8 @@ A *run* is a JSON-able dict kept per active task (table ``runs``): which stretch
 durations, the bytes to copy and the speed.  ``snapshot(run, now)`` is a pure function of the run
 and the clock, so every read derives the same state without a background thread.
 
-Kinds (sms_api.md G.1, migration_lifecycle.md 1.1 and 4.5; durations are INFERENCE):
+Kinds (sub-task names of the SMS API reference's task model, SubTask in huaweicloudsdksms; the
+order follows the SMS user guide's migration flow; durations are INFERENCE):
 - ``full``: the full copy after START.  Sub-tasks CREATE_CLOUD_SERVER (not for an existing
   server), SSL_CONFIG, ATTACH_AGENT_IMAGE, FORMAT_DISK_*, MIGRATE_* and, without continuous sync,
   CONFIGURE_* and DETTACH_AGENT_IMAGE.

@@ -1,9 +1,10 @@
 """Server-side verification of Huawei Cloud ``SDK-HMAC-SHA256`` request signatures.
 
 Written independently of the collection's signer (plugins/module_utils/_signer.py) so
-that the two implementations cross-check each other.  The algorithm is the one in
-sms_api.md C.1/C.3: the canonical request is rebuilt from the *raw* request line as
-the server received it.
+that the two implementations cross-check each other.  The algorithm is the one of Huawei
+Cloud's "API Request Signing Guide" as the official SDK implements it
+(huaweicloudsdkcore/signer/signer.py): the canonical request is rebuilt from the *raw*
+request line as the server received it.
 """
 
 import datetime

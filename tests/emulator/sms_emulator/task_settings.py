@@ -1,4 +1,4 @@
-"""Settings a user adds to a task after creating it (migration_lifecycle.md 1.5): time-window speed
+"""Settings a user adds to a task after creating it: time-window speed
 limits (POST/GET /v3/tasks/{id}/speed-limit), advanced configurations (POST/GET
 /v3/tasks/{id}/configuration-setting) and the consistency results (GET .../consistency-result)."""
 

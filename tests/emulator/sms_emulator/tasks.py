@@ -57,7 +57,7 @@ ACTIONS = {
 }
 ACTIONS["test"] = ACTIONS["cutover"]
 NO_OP_ACTIONS = ("clone_test", "network_check", "clear", "error_for_overspeed", "sync_failed_rollback")
-# Injected failures: default messages per error code (codes from migration_lifecycle.md 2.2).
+# Injected failures: default messages per error code (codes of the SMS API reference's error code table).
 FAULT_MESSAGES = {"SMS.1901": "Failed to connect to the target server: check ports 22, 8899 and 8900",
                   "SMS.1106": "The target disk is smaller than the source disk",
                   "SMS.0515": "Missing or invalid disk information",
@@ -364,7 +364,7 @@ class Tasks:
             record, extra, migproject, mac = loaded
             launched = record["state"] in LAUNCHED_SOURCE_STATES or record["migration_cycle"] == "cutovered"
             if operation == "start" and task["state"] in ("MIGRATE_SUCCESS", "SYNC_SUCCESS", "SYNC_FAIL") and launched:
-                # INFERENCE (migration_lifecycle.md 1.3): no documented sync value; start on a finished task syncs
+                # INFERENCE: the SMS API reference has no sync operation value; start on a finished task syncs
                 operation = "sync"
             allowed, error, task_state, source_state, cycle, command, purpose = ACTIONS[operation]
             refused = allowed is not None and task["state"] not in allowed
@@ -539,7 +539,7 @@ class Tasks:
         self._save_source(conn, record, migproject, mac, extra)
 
     def _complete(self, conn, task, record, run):
-        """The run reached its end (sms_api.md G.1 9a/9b/11/12)."""
+        """The run reached its end: launched, continuous sync, cut over or synced (as tests/emulator/README.md describes)."""
         end = run["t0"] + sum(step[1] for step in run["plan"])
         when = int(end * 1000)
         kind = run["kind"]

@@ -1,5 +1,5 @@
 """Server templates: POST/GET /v3/vm/templates, GET/PUT/DELETE /v3/vm/templates/{id}, batch delete
-and the target password (migration_lifecycle.md 1.4), with the field rules practitioners report:
+and the target password (the SMS API reference's template APIs), with the field rules practitioners report:
 VPC without id or cidr SMS.0007, NIC or security group without id/name(/cidr) SMS.6102, public IP
 without type or bandwidth SMS.6562, deleting a template a task uses SMS.7111, unknown template
 SMS.7101. A task's non-generic template (``is_template`` false) is deleted with the task."""

@@ -1,4 +1,6 @@
-"""Server-side signature verification against the SDK test vectors (sms_api.md C.5)."""
+"""Server-side signature verification against test vectors: V0 is the example published in Huawei
+Cloud's "API Request Signing Guide", V1-V6 were computed with the official SDK huaweicloudsdkcore
+3.1.219 (huaweicloudsdkcore/signer/signer.py)."""
 
 import datetime
 

@@ -33,7 +33,8 @@ def _ours(method, host, path, query_pairs, headers, body):
     return _signer.authorization(AK, SK, method, path, query_string, all_headers, body or b""), query_string
 
 
-# Vectors computed with huaweicloudsdkcore 3.1.219 (its huaweicloudsdkcore/signer.py, installed in the test venv).
+# Vectors computed with huaweicloudsdkcore 3.1.219 (huaweicloudsdkcore/signer/signer.py, installed in the test venv);
+# V0 is the example of Huawei Cloud's "API Request Signing Guide".
 VECTORS = [
     ("V0", "GET", "service.region.example.com", "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs",
      [("limit", 2), ("marker", "13551d6b-755d-4757-b956-536f674975c0")],
