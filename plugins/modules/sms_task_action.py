@@ -68,11 +68,14 @@ options:
   sync_operation:
     description:
       - The C(operation) value sent for O(operation=sync). Huawei documents the incremental
-        sync as an action but no value for it; V(sync) is what the console's event is named,
-        V(start) (a start of the finished task) is the other reading.
+        sync as an action ("sync task", audit event C(task-sync)) but no C(operation) value for it:
+        the documented values are C(start), C(stop), C(restart) and the test and cleanup ones.
+      - V(start) (the default) starts the finished task again, which is how a value from the
+        documented list can sync it once more. V(sync) sends the console's event name instead,
+        for a service that accepts it.
     type: str
-    choices: [sync, start]
-    default: sync
+    choices: [start, sync]
+    default: start
   template_id:
     description: Server template ID sent with the operation (the clone's template for V(clone_test)).
     type: str
@@ -122,11 +125,10 @@ EXAMPLES = r"""
     task_id: 2c0689c860ad4728a497c91ec0844384
     operation: stop
 
-- name: Incremental sync of launched servers, sent as a start as some SMS versions expect
+- name: Incremental sync of launched servers (sent as operation start, the default sync_operation)
   hwcloud.sms.sms_task_action:
     task_ids: "{{ launched_task_ids }}"
     operation: sync
-    sync_operation: start
     wait: true
 """
 
@@ -219,7 +221,7 @@ def main():
         source_id=dict(type="str"),
         source_ids=dict(type="list", elements="str"),
         operation=dict(type="str", required=True, choices=sorted(OPERATIONS)),
-        sync_operation=dict(type="str", choices=["sync", "start"], default="sync"),
+        sync_operation=dict(type="str", choices=["start", "sync"], default="start"),
         template_id=dict(type="str"),
         switch_hce=dict(type="bool"),
         is_need_consistency_check=dict(type="bool"),

@@ -183,7 +183,8 @@ def test_cutover_and_sync_follow_the_source_state(emu, env):
         emu.set_speedup(1)
     agent.join()
     assert not synced.get("failed"), synced.get("msg")
-    assert [json.loads(e["body"]) for e in _actions(emu)] == [{"operation": "sync"}]
+    # sync_operation defaults to start: a documented operation value, issued on the finished task.
+    assert [json.loads(e["body"]) for e in _actions(emu)] == [{"operation": "start"}]
     assert synced["tasks"][0]["state"] == "SYNC_SUCCESS" and synced["tasks"][0]["phase"] == "finished"
 
 
