@@ -16,7 +16,7 @@ from ansible.errors import AnsibleFilterError
 
 # Columns copied into the sms_task row as they are (empty cells are left out).
 _TASK_COLUMNS = ("name", "template_id", "target_server_id", "target_server_name", "migration_ip", "type",
-                 "syncing", "priority", "speed_limit", "start_target_server", "use_public_ip")
+                 "syncing", "priority", "speed_limit", "start_target_server", "use_public_ip", "migproject")
 _SOURCE_COLUMNS = ("source", "source_name", "source_id", "source_ip")
 _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _ID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -32,8 +32,25 @@ def _source_key(value):
     return "source_name"
 
 
-def wave_plan(text):
-    """[{line, source, task: {sms_task row}, ok_to_cutover, columns: {every cell}}] of a CSV plan."""
+def _resolve_template(task, name, templates, label):
+    """Put the ID of the template called ``name`` into the task; the problem when there is none."""
+    if task.get("template_id"):
+        return "%s: template and template_id are mutually exclusive" % label
+    found = [t for t in templates if t.get("name") == name]
+    # Unresolved names still go into the row, so that sms_task does not add "needs a target" to
+    # the one real problem; the playbook never creates tasks while there are problems.
+    task["template_id"] = name
+    if len(found) != 1:
+        return "%s: template %r matches %s" % (
+            label, name, "no server template" if not found else "%d server templates; use template_id" % len(found))
+    if found[0].get("id"):
+        task["template_id"] = found[0]["id"]
+    return None
+
+
+def wave_plan(text, templates=None):
+    """[{line, source, task: {sms_task row}, ok_to_cutover, template, problems, columns: {every cell}}]
+    of a CSV plan; ``templates`` ([{name, id}]) resolves the ``template`` column to template IDs."""
     if not isinstance(text, str):
         raise AnsibleFilterError("wave_plan expects the CSV text of the plan, got %s" % type(text).__name__)
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
@@ -60,7 +77,19 @@ def wave_plan(text):
             raise AnsibleFilterError("line %d of the wave plan: ok_to_cutover must be yes or no, got %r"
                                      % (number, cells.get("ok_to_cutover")))
         label = next((task[key] for key in ("source_name", "source_id", "source_ip") if task.get(key)), "")
-        rows.append(dict(line=number, source=label, task=task, ok_to_cutover=approval in _TRUE, columns=cells))
+        problems = []
+        template = cells.get("template") or None
+        if template:
+            if templates is None:
+                raise AnsibleFilterError("line %d of the wave plan names template %r: pass templates=[{name, id}] "
+                                         "to wave_plan to resolve it" % (number, template))
+            # Labelled as sms_task labels its rows, so that the problems read as one list.
+            key = next((key for key in ("source_id", "source_name", "source_ip") if task.get(key)), "source")
+            problem = _resolve_template(task, template, templates, "row %d (%s %s)" % (len(rows) + 1, key, task.get(key)))
+            if problem:
+                problems.append(problem)
+        rows.append(dict(line=number, source=label, task=task, ok_to_cutover=approval in _TRUE, template=template,
+                         problems=problems, columns=cells))
     return rows
 
 

@@ -81,7 +81,7 @@ def test_a_wave_from_plan_to_report(emu, tmp_path):
     reports = tmp_path / "reports"
 
     prepared = _run(emu, plan, "prepare", reports)
-    assert prepared.rc == 0, prepared
+    assert prepared.rc == 0, [(r["task"], r["result"].get("msg")) for r in prepared.results if r["result"].get("failed")]
     tasks = _tasks_of(emu, sources)
     assert all(task is not None and task["state"] == "READY" for task in tasks.values()), tasks
     assert [tasks[s["name"]]["syncing"] for s in sources] == [True, True, True, True, False, False]
@@ -180,3 +180,63 @@ def test_replicate_stops_at_a_failed_server_with_its_sms_error(emu, tmp_path):
     assert [t["source_server"]["name"] for t in failed] == [sources[1]["name"]]
     assert failed[0]["error"]["error_code"] == "SMS.1106"
     assert "failed=1" in (reports / "wave-f-progress.txt").read_text()
+
+
+WAVE_TEMPLATE = {"name": "wave9-web", "availability_zone": "ap-southeast-3a", "flavor": "s6.large.2", "volumetype": "SAS",
+                 "vpc": {"id": "autoCreate", "name": "vpc-wave9", "cidr": "192.168.0.0/16"},
+                 "nics": [{"id": "autoCreate", "name": "subnet-wave9", "cidr": "192.168.0.0/24"}],
+                 "security_groups": [{"id": "autoCreate", "name": "sg-wave9"}]}
+WAVE_PROJECT = {"name": "wave9", "type": "MIGRATE_BLOCK", "syncing": True, "speed_limit": 300}
+
+
+def test_prepare_creates_the_templates_and_projects_the_plan_names(emu, tmp_path):
+    sources = _eligible(emu, 3)
+    plan = tmp_path / "wave9.csv"
+    plan.write_text("source,template,template_id,migproject,ok_to_cutover\n"
+                    "%s,wave9-web,,wave9,\n%s,wave9-web,,,\n%s,,tmpl-console,wave9,\n"
+                    % (sources[0]["name"], sources[1]["name"], sources[2]["name"]))
+    reports = tmp_path / "reports"
+    definitions = {"wave_templates": [WAVE_TEMPLATE], "wave_migprojects": [WAVE_PROJECT]}
+
+    # An unknown template name is reported with the other problems of the plan; nothing is created.
+    bad = tmp_path / "wave9-bad.csv"
+    bad.write_text("source,template,ok_to_cutover\n%s,no-such-template,\nnobody-here,wave9-web,\n" % sources[0]["name"])
+    emu.clear_request_log()
+    refused = _run(emu, str(bad), "report", reports, **definitions)  # check mode: the definitions are only read
+    assert refused.rc != 0
+    msg = refused.result("The plan must have no problems")["msg"]
+    assert "2 problem(s)" in msg, msg
+    assert "\n- row 1 (source_name %s): template 'no-such-template' matches no server template" % sources[0]["name"] in msg
+    assert "\n- row 2 (source_name nobody-here): no source server has name 'nobody-here'" in msg
+    assert not [e for e in emu.request_log() if e["method"] != "GET"]
+
+    prepared = _run(emu, str(plan), "prepare", reports, **definitions)
+    assert prepared.rc == 0, [(r["task"], r["result"].get("msg")) for r in prepared.results if r["result"].get("failed")]
+    template_id = prepared.result("Create the server templates of the wave")["results"][0]["template"]["id"]
+    project_id = prepared.result("Create the migration projects of the wave")["results"][0]["migproject"]["id"]
+    assert template_id and project_id
+    tasks = _tasks_of(emu, sources)
+    assert tasks[sources[0]["name"]]["vm_template_id"] == template_id
+    assert tasks[sources[1]["name"]]["vm_template_id"] == template_id
+    assert tasks[sources[2]["name"]]["vm_template_id"] == "tmpl-console"
+    # The project's settings fill what the plan leaves empty: block-level, continuous sync at 300 Mbit/s.
+    first = tasks[sources[0]["name"]]
+    assert first["syncing"] is True and first["speed_limit"] == 300 and first["type"] == "MIGRATE_BLOCK", first
+    assert tasks[sources[1]["name"]]["syncing"] is False
+
+    emu.clear_request_log()
+    again = _run(emu, str(plan), "prepare", reports, **definitions)
+    assert again.rc == 0, again
+    assert again.result("Create the server templates of the wave")["changed"] is False
+    assert again.result("Create the migration projects of the wave")["changed"] is False
+    assert again.result("Check the whole plan and create the missing tasks")["changed"] is False
+    assert not [e for e in emu.request_log() if e["method"] != "GET"]
+
+    reported = _run(emu, str(plan), "report", reports, **definitions)
+    assert reported.rc == 0, reported
+    data = json.loads((reports / "wave9-report.json").read_text())
+    assert [(t["name"], t["id"]) for t in data["templates"]] == [("wave9-web", template_id)]
+    assert [(p["name"], p["id"]) for p in data["migprojects"]] == [("wave9", project_id)]
+    markdown = (reports / "wave9-report.md").read_text()
+    assert "| template | wave9-web | %s |" % template_id in markdown
+    assert "| migration project | wave9 | %s |" % project_id in markdown

@@ -37,3 +37,20 @@ def test_explicit_source_columns_and_bad_values():
         wave_plan("server,template_id\nweb-01,t\n")
     with pytest.raises(AnsibleFilterError, match="empty"):
         wave_plan("# nothing\n\n")
+
+
+def test_template_names_resolve_to_ids_and_unknown_ones_are_problems():
+    templates = [{"name": "web", "id": "t-1"}, {"name": "twin", "id": "t-2"}, {"name": "twin", "id": "t-3"},
+                 {"name": "planned", "id": None}]
+    rows = wave_plan("source,template,template_id,migproject\nweb-01,web,,wave1\nweb-02,nope,,\nweb-03,twin,,\n"
+                     "web-04,planned,,\nweb-05,web,t-9,\nweb-06,,t-7,\n", templates=templates)
+    assert rows[0]["task"] == {"source_name": "web-01", "template_id": "t-1", "migproject": "wave1"}
+    assert rows[0]["template"] == "web" and rows[0]["problems"] == []
+    assert rows[1]["problems"] == ["row 2 (source_name web-02): template 'nope' matches no server template"]
+    assert rows[2]["problems"] == ["row 3 (source_name web-03): template 'twin' matches 2 server templates; use template_id"]
+    # A template that check mode would create has no ID yet: known, its name stands in.
+    assert rows[3]["task"]["template_id"] == "planned" and rows[3]["problems"] == []
+    assert rows[4]["problems"] == ["row 5 (source_name web-05): template and template_id are mutually exclusive"]
+    assert rows[5]["task"]["template_id"] == "t-7" and rows[5]["template"] is None and rows[5]["problems"] == []
+    with pytest.raises(AnsibleFilterError, match="line 2 of the wave plan names template 'web': pass templates"):
+        wave_plan("source,template\nweb-01,web\n")
