@@ -68,7 +68,7 @@ options:
   sync_operation:
     description:
       - The C(operation) value sent for O(operation=sync). Huawei documents the incremental
-        sync as an action ("sync task", audit event C(task-sync)) but no C(operation) value for it:
+        sync as an action ("sync task", audit event C(task-sync)) but no C(operation) value for it;
         the documented values are C(start), C(stop), C(restart) and the test and cleanup ones.
       - V(start) (the default) starts the finished task again, which is how a value from the
         documented list can sync it once more. V(sync) sends the console's event name instead,
