@@ -189,3 +189,14 @@ attributes:
     membership:
       - hwcloud.sms.sms
 """
+
+    # The attributes of a module that only reads.
+    INFO_MODULE = r"""
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads, so it runs the same way in check mode.
+  diff_mode:
+    support: none
+    description: The module changes nothing, so there is no difference to show.
+"""

@@ -21,13 +21,7 @@ author:
 extends_documentation_fragment:
   - hwcloud.sms.sms
   - hwcloud.sms.sms.ACTION_GROUP
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so it runs the same way in check mode.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is no difference to show.
+  - hwcloud.sms.sms.INFO_MODULE
 options:
   name:
     description: Only the template with exactly this name.

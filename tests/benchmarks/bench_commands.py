@@ -18,7 +18,7 @@ shown separately), it runs:
 
 and prints wall time, CPU, CPU per source and per command, and the wave form's figures next to the
 loop's (the loop's per-source cost times the wave's size is the loop's projection to the same wave).
-Targets from issue 12: a wave of 2,000 connected sources with nothing pending in under 60 s; per
+Targets: a wave of 2,000 connected sources with nothing pending in under 60 s; per
 source with a command, under 50 ms of CPU besides the mapped action.
 
 Usage: python tests/benchmarks/bench_commands.py [--sources 2000] [--commands 200]

@@ -321,7 +321,7 @@ def test_odd_records_are_left_out_without_failing_the_others():
     assert "3 record(s) of GET /v3/sources were left out because they have no usable id" in warnings
 
 
-# --- variables (issue 11 case 5; issue 12 hostvar_fields) ----------------------------------
+# --- variables: prefix, names that are not variables, hostvar_fields ------------------------
 
 @pytest.mark.parametrize("prefix", ["ansible_", "Ansible_", "ansible"])
 def test_hostvars_prefix_that_would_make_connection_variables_is_refused(prefix):
@@ -376,7 +376,7 @@ def test_bad_hostvar_fields_are_refused(fields, word):
         plugin._read_settings()
 
 
-# --- client-side filters that cannot be evaluated (issue 11 case 6) -------------------------
+# --- client-side filters that cannot be evaluated never widen the selection -----------------
 
 def test_exclude_filter_that_fails_excludes_even_without_strict():
     records = [record("1", "a"), record("2", "b", state="error")]

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""The client against hostile and broken answers, names and inputs (issue 11): every case fails
+"""The client against hostile and broken answers, names and inputs: every case fails
 clearly, never gives a partial answer, and never shows a secret."""
 
 import json

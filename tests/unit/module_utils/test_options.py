@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Facts kept once (issue 14): the connection option table in _client is the one home of option
+"""Facts kept once: the connection option table in _client is the one home of option
 types, defaults, environment variables and secrecy; every copy that must exist as text (the docs
 fragments, galaxy.yml's version) is compared with it here."""
 
