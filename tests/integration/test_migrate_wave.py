@@ -185,7 +185,7 @@ def test_replicate_stops_at_a_failed_server_with_its_sms_error(emu, tmp_path):
 WAVE_TEMPLATE = {"name": "wave9-web", "availability_zone": "ap-southeast-3a", "flavor": "s6.large.2", "volumetype": "SAS",
                  "vpc": {"id": "autoCreate", "name": "vpc-wave9", "cidr": "192.168.0.0/16"},
                  "nics": [{"id": "autoCreate", "name": "subnet-wave9", "cidr": "192.168.0.0/24"}],
-                 "security_groups": [{"id": "autoCreate", "name": "sg-wave9"}]}
+                 "security_groups": [{"id": "autoCreate", "name": "sg-wave9"}], "target_password": "Wave9-Passw0rd-77"}
 WAVE_PROJECT = {"name": "wave9", "type": "MIGRATE_BLOCK", "syncing": True, "speed_limit": 300}
 
 
@@ -212,6 +212,7 @@ def test_prepare_creates_the_templates_and_projects_the_plan_names(emu, tmp_path
 
     prepared = _run(emu, str(plan), "prepare", reports, **definitions)
     assert prepared.rc == 0, [(r["task"], r["result"].get("msg")) for r in prepared.results if r["result"].get("failed")]
+    assert "Wave9-Passw0rd-77" not in prepared.output  # the json callback shows every result, loop items too
     template_id = prepared.result("Create the server templates of the wave")["results"][0]["template"]["id"]
     project_id = prepared.result("Create the migration projects of the wave")["results"][0]["migproject"]["id"]
     assert template_id and project_id
