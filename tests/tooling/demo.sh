@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: start the local SMS emulator with a generated fleet and show the collection on it:
-# the inventory graph of the fleet (ansible-inventory with hwcloud.sms.sms_sources), then the fleet
-# summary (playbooks/demo_fleet_summary.yml). Stops the emulator on exit.
+# the inventory graph of the fleet (ansible-inventory with hwcloud.sms.sms_sources), the fleet
+# summary (playbooks/demo_fleet_summary.yml), then a migration wave of DEMO_WAVE_SIZE servers from
+# a CSV plan through hwcloud.sms.migrate_wave (template and project created, tasks created, started,
+# waited on, cut over, report). The emulator's clock runs DEMO_SPEEDUP times faster and its agents
+# answer their own commands, so hours of replication take seconds. Stops the emulator on exit.
 #
 # Needs only the runtime requirements: a light virtualenv under .build/demo-venv with ansible-core
 # and requirements.txt (created on the first run, reused after), not the test toolchain. The
@@ -13,7 +16,8 @@
 # Environment: DEMO_VENV (default <repo>/.build/demo-venv), DEMO_PYTHON (python3.11 if present, else
 # python3), DEMO_SOURCES (fleet size, default 200), DEMO_PLAYBOOK (default
 # playbooks/demo_fleet_summary.yml), DEMO_GRAPH_HOSTS (hosts shown per group, default 3),
-# DEMO_START_TIMEOUT (seconds, 60).
+# DEMO_START_TIMEOUT (seconds, 60), DEMO_WAVE_SIZE (servers in the wave, default 6; 0 skips it),
+# DEMO_SPEEDUP (emulator clock factor, default 20000).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -23,6 +27,8 @@ PLAYBOOK="${DEMO_PLAYBOOK:-$REPO_ROOT/playbooks/demo_fleet_summary.yml}"
 SOURCES="${DEMO_SOURCES:-200}"
 GRAPH_HOSTS="${DEMO_GRAPH_HOSTS:-3}"
 START_TIMEOUT="${DEMO_START_TIMEOUT:-60}"
+WAVE_SIZE="${DEMO_WAVE_SIZE:-6}"
+SPEEDUP="${DEMO_SPEEDUP:-20000}"
 if [ -z "${DEMO_PYTHON:-}" ]; then
     if command -v python3.11 >/dev/null 2>&1; then DEMO_PYTHON=python3.11; else DEMO_PYTHON=python3; fi
 fi
@@ -71,7 +77,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "demo: starting the SMS emulator with $SOURCES source servers"
-python "$EMULATOR" --sources "$SOURCES" --env-file "$env_file" --ready-file "$ready_file" \
+python "$EMULATOR" --sources "$SOURCES" --speedup "$SPEEDUP" --auto-agent \
+    --env-file "$env_file" --ready-file "$ready_file" \
     >"$work_dir/emulator.log" 2>&1 &
 emulator_pid=$!
 
@@ -112,3 +119,56 @@ awk -v keep="$GRAPH_HOSTS" '
 echo
 echo "demo: ansible-playbook -i demo.sms_sources.yml $(basename "$PLAYBOOK")"
 ansible-playbook -i "$inventory" "$PLAYBOOK"
+
+if [ "$WAVE_SIZE" -gt 0 ]; then
+    # A plan of connected waiting servers, the template and project the wave needs, then every
+    # phase of hwcloud.sms.migrate_wave in one run (the cut-over approved on the command line).
+    cat >"$work_dir/wave-vars.yml" <<'YAML'
+wave_templates:
+  - name: demo-wave-app
+    availability_zone: ap-southeast-3a
+    flavor: s6.large.2
+    volumetype: SAS
+    vpc: {id: autoCreate, name: vpc-demo, cidr: 192.168.0.0/16}
+    nics: [{id: autoCreate, name: subnet-demo, cidr: 192.168.0.0/24}]
+    security_groups: [{id: autoCreate, name: sg-demo}]
+wave_migprojects:
+  - name: demo-wave
+    type: MIGRATE_BLOCK
+    syncing: true
+YAML
+    cat >"$work_dir/make_plan.yml" <<'YAML'
+- name: Write the demo wave's plan
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Connected source servers waiting for a task
+      hwcloud.sms.sms_source_info:
+        state: waiting
+        connected: true
+        query: "[].name"
+      register: waiting
+
+    - name: One line per server, all approved for the cut-over
+      ansible.builtin.copy:
+        dest: "{{ plan }}"
+        mode: "0644"
+        content: |
+          source,template,migproject,priority,ok_to_cutover
+          {% for name in waiting.query_result[:size | int] %}
+          {{ name }},demo-wave-app,demo-wave,standard,yes
+          {% endfor %}
+YAML
+    echo
+    echo "demo: a wave of $WAVE_SIZE servers: plan, then hwcloud.sms.migrate_wave -e wave_phase=all"
+    ansible-playbook -i "$inventory" "$work_dir/make_plan.yml" -e plan="$work_dir/demo-wave.csv" \
+        -e size="$WAVE_SIZE" >/dev/null
+    cat "$work_dir/demo-wave.csv"
+    ansible-playbook -i "$inventory" hwcloud.sms.migrate_wave -e wave_phase=all -e wave_cutover_approved=true \
+        -e wave_plan="$work_dir/demo-wave.csv" -e "@$work_dir/wave-vars.yml" \
+        -e wave_report_dir="$work_dir/reports" -e wave_poll_interval=1
+    echo
+    echo "demo: the wave's report ($work_dir/reports/demo-wave-report.md, removed on exit)"
+    cat "$work_dir/reports/demo-wave-report.md"
+fi
