@@ -135,14 +135,20 @@ def test_process_commands_needs_explicit_actions_and_sends_nothing_without(emula
     env["PWD"] = str(tmp_path)
     for extra_vars in ({}, {"sms_command_actions": {"START": []}}, {"sms_command_actions": {"START": "true"}},
                        {"sms_command_actions": ["START"]},
-                       {"sms_command_actions": {"START": ["true"]}, "sms_command_journal": os.path.join(PLAYBOOKS, "x.log")}):
-        run = run_playbook(os.path.join(PLAYBOOKS, "process_commands.yml"), env=env, extra_vars=extra_vars)
+                       {"sms_command_actions": {"START": ["true"]}, "sms_command_journal": os.path.join(PLAYBOOKS, "x.log")},
+                       {"sms_command_actions": {"START": ["true"]}, "sms_command_journal": os.path.join(REPO_ROOT, "x.log")},
+                       {"sms_command_actions": {"START": ["true"]}, "PWD": REPO_ROOT}):
+        # The last case: the default journal (sms_commands.log in $PWD) started from the collection's root.
+        run_env = dict(env, PWD=extra_vars.pop("PWD")) if "PWD" in extra_vars else env
+        run = run_playbook(os.path.join(PLAYBOOKS, "process_commands.yml"), env=run_env, extra_vars=extra_vars)
         assert run.rc != 0, extra_vars
         assert "sms_command_actions must be a mapping of command names to non-empty argv lists" in run.result(
             "Check the settings")["msg"]
     assert emulator.request_log() == []
     assert emulator.store.pending_command(source["id"])["command_name"] == "START"
     assert not os.path.exists(os.path.join(PLAYBOOKS, "x.log"))
+    assert not os.path.exists(os.path.join(REPO_ROOT, "x.log"))
+    assert not os.path.exists(os.path.join(REPO_ROOT, "sms_commands.log"))
 
     # An empty mapping shows what is pending and acknowledges nothing; no journal is written
     # into the collection, the default journal lands in the directory the user started from.

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 """playbooks/wave_cleanup.yml against the emulator: a dry run lists what it would remove and changes
 nothing; applied, it clears snapshots, deletes the finished tasks and their template, and removes the
-agents (hwcloud.sms.agent, agent_state=absent) of finished source machines only."""
+agents (hwcloud.sms.agent, agent_state=absent) of finished source machines only; a template that a task
+left alone still uses is kept."""
 
 import json
 import os
@@ -41,11 +42,16 @@ def test_dry_run_then_apply(tmp_path, emulator_factory):
     assert finished and waiting
     template_id = emu.store.create_template({"template": {"name": "wave-web", "is_template": True}})
     kept_template = emu.store.create_template({"template": {"name": "other-wave"}})
+    # Used by a finished task and by the task of a source left alone (not finished): must stay.
+    shared_template = emu.store.create_template({"template": {"name": "wave-shared", "is_template": True}})
+    assert len(finished) >= 2
     with emu.store._write() as conn:  # pylint: disable=protected-access
-        for source in finished:
+        for index, source in enumerate(finished):
             task = emu.store._load_task(source["current_task"]["id"], conn)  # pylint: disable=protected-access
-            task["vm_template_id"] = template_id
+            task["vm_template_id"] = shared_template if index == 0 else template_id
             emu.store._save_task(conn, task)  # pylint: disable=protected-access
+    unfinished_task = emu.store.create_task({"name": "left-alone", "type": "MIGRATE_FILE", "source_server": {"id": waiting[0]["id"]},
+                                             "target_server": {}, "vm_template_id": shared_template})
     inventory = _site(tmp_path, emu)
     env = emulator_env(emu)
     wave = {"wave_name_prefix": "", "wave_migproject": "", "wave_delete_tasks": True, "wave_delete_templates": True}
@@ -72,10 +78,12 @@ def test_dry_run_then_apply(tmp_path, emulator_factory):
     applied = run_playbook(PLAYBOOK, env=env, inventory=inventory,
                            extra_vars=dict(wave, wave_cleanup_apply=True))
     assert applied.rc == 0, [(r["task"], r["host"], r["result"].get("msg")) for r in applied.results if r["result"].get("failed")]
-    clears = [json.loads(e["body"]) for e in emu.request_log() if e["method"] == "POST" and e["path"].endswith("/action")]
-    assert clears and all(body["operation"] == "clear" for body in clears)
+    clears = [(e["path"], json.loads(e["body"])["operation"]) for e in emu.request_log()
+              if e["method"] == "POST" and e["path"].endswith("/action")]
+    assert sorted(clears) == sorted(("/v3/tasks/%s/action" % s["current_task"]["id"], "clear") for s in finished)
     assert all(emu.store.get_task(s["current_task"]["id"]) is None for s in finished)
     assert all(emu.store.get_task(s["current_task"]["id"]) is not None for s in waiting if s["current_task"])
-    assert [t["id"] for t in emu.store.list_templates({})[1]] == [kept_template]
+    assert emu.store.get_task(unfinished_task)["vm_template_id"] == shared_template
+    assert sorted(t["id"] for t in emu.store.list_templates({})[1]) == sorted([kept_template, shared_template])
     assert not any(_agent_dir(tmp_path, s["id"]).exists() for s in finished)
     assert all(_agent_dir(tmp_path, s["id"]).exists() for s in waiting)
