@@ -25,7 +25,8 @@ PYTHON_VERSION ?= 3.11
 # Per-test limit (pytest-timeout) so a hung emulator or subprocess cannot stall CI.
 PYTEST_TIMEOUT ?= 300
 PYTEST_ARGS ?=
-# Integration tests mostly wait on ansible subprocesses and the emulator: workers overlap the waits.
+# Integration tests mostly wait on ansible subprocesses and the emulator: workers overlap the waits;
+# whole files go to one worker, so module-scoped fixtures (emulators, agent sites) are built once.
 PYTEST_WORKERS ?= 3
 UNITS_ARGS ?=
 PYTEST = $(BIN)/python -m pytest -ra -p no:cacheprovider --durations=10 --timeout=$(PYTEST_TIMEOUT) \
@@ -66,7 +67,7 @@ pytest-units: setup
 
 integration: setup
 	@mkdir -p .build/test-results
-	$(PYTEST) -n $(PYTEST_WORKERS) tests/integration
+	$(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile tests/integration
 
 # Each target's venv is built under .build/compat/ on first use (COMPAT_TARGETS="oldest" runs one).
 compat: setup

@@ -2,8 +2,11 @@
 """Test-wide set-up: make the collection importable, expose it to ansible subprocesses,
 and load the SMS emulator's fixtures."""
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS_PATH = os.path.join(REPO_ROOT, ".build", "collections")
@@ -30,6 +33,20 @@ for _path in (COLLECTIONS_PATH, os.path.join(REPO_ROOT, "tests", "emulator"), os
     if _path not in sys.path:
         sys.path.insert(0, _path)
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS_PATH
+
+
+def _private_tempdir():
+    # Everything a test process writes to "the temp dir" (pytest's tmp_path, emulator databases,
+    # ansible's files, subprocesses' TMPDIR) stays in the clone and is this process's own, so two
+    # runs on one machine never meet and nothing is left in the global /tmp.
+    parent = os.path.join(REPO_ROOT, ".build", "tmp")
+    os.makedirs(parent, exist_ok=True)
+    path = tempfile.mkdtemp(prefix="pytest-", dir=parent)
+    atexit.register(shutil.rmtree, path, True)
+    os.environ["TMPDIR"] = tempfile.tempdir = path
+
+
+_private_tempdir()
 os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
 
 pytest_plugins = ("sms_emulator.pytest_fixtures",)

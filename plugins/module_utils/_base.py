@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
+
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
@@ -90,6 +92,15 @@ def check_name(module, name, what, value=None):
         module.fail_json(msg="%s must be at most 255 characters, got %d" % (name, len(value)))
     if value in (".", ".."):
         module.fail_json(msg="%s must not be '.' or '..', which would change the API path" % name)
+    return value
+
+
+def check_seconds(module, name):
+    """Reject a duration option that is not a finite number of seconds greater than 0 (nan and inf
+    would crash time.sleep or wait forever) before any request is sent; returns the value."""
+    value = module.params[name]
+    if not math.isfinite(value) or value <= 0:
+        module.fail_json(msg="%s must be a finite number of seconds greater than 0, got %s" % (name, value))
     return value
 
 

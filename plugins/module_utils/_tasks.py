@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import check_seconds
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import PHASES, matches, phase_summary, task_phase
@@ -401,10 +402,12 @@ def wait_argument_spec():
 
 def check_wait_options(module, params):
     """Reject bad waiting options before any request (shared by sms_task_info and sms_task_action)."""
-    if params["wait_timeout"] <= 0:
-        module.fail_json(msg="wait_timeout must be greater than 0 seconds, got %s" % params["wait_timeout"])
-    if params["poll_interval"] <= 0:
-        module.fail_json(msg="poll_interval must be greater than 0 seconds, got %s" % params["poll_interval"])
+    check_seconds(module, "wait_timeout")
+    check_seconds(module, "poll_interval")
+    path = params.get("progress_file")
+    if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        module.fail_json(msg="progress_file %s cannot be written: its directory %s does not exist"
+                         % (path, os.path.dirname(os.path.abspath(path))))
     for option in ("wait_for", "fail_on"):
         for name in params.get(option) or ():
             if not (name in PHASES or (name and name == name.upper() and name.strip() == name)):
@@ -412,6 +415,19 @@ def check_wait_options(module, params):
                                  % (option, ", ".join(PHASES), name))
     if params.get("wait_for") is not None and not params["wait_for"]:
         module.fail_json(msg="wait_for must list at least one phase or task state")
+
+
+def progress_writer(module, path, **failure):
+    """The progress callback of a wait: rewrite ``path`` after each poll; a write error fails the module
+    with a clear message and ``failure`` (what was already sent) instead of a traceback."""
+    def write(tasks, stats):
+        if not path:
+            return
+        try:
+            write_progress(path, tasks, stats)
+        except (IOError, OSError) as exc:
+            module.fail_json(msg="progress_file %s cannot be written: %s" % (path, exc), **failure)
+    return write
 
 
 def write_progress(path, tasks, stats):

@@ -233,11 +233,10 @@ waited:
   sample: 10.02
 """
 
-import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_server_id
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds, check_server_id
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, command_name_of
 
 
@@ -318,8 +317,7 @@ def main():
             if not name or not name.strip():
                 module.fail_json(msg="wait_for must not contain empty command names")
     for name in ("wait_timeout", "poll_interval"):
-        if not math.isfinite(params[name]) or params[name] <= 0:
-            module.fail_json(msg="%s must be a finite number of seconds greater than 0, got %s" % (name, params[name]))
+        check_seconds(module, name)
     if params["poll_interval"] > params["wait_timeout"]:
         module.fail_json(msg="poll_interval (%s) must not be greater than wait_timeout (%s)"
                          % (params["poll_interval"], params["wait_timeout"]))

@@ -280,7 +280,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import (
     check_settings,
@@ -631,6 +631,7 @@ def main():
     state = params["state"]
     if not 1 <= params["workers"] <= 32:
         module.fail_json(msg="workers must be between 1 and 32, got %d" % params["workers"])
+    check_seconds(module, "stop_timeout")
     if params["tasks"] is not None and not params["tasks"]:
         module.fail_json(msg="tasks must list at least one row")
     rows = _merge_rows(params)
@@ -699,7 +700,10 @@ def main():
         result.pop("index", None)
         diff = result.pop("diff", None)
         if errors:
-            module.fail_json(**result)  # result holds msg
+            error = result.pop("error")
+            error.pop("msg", None)
+            # status, error_code, error_msg and request_id at the top level, as fail_json_sms does
+            module.fail_json(**dict(result, **error))  # result holds msg
         module.exit_json(diff=diff or {}, **result)
     summary = {}
     for item in outcome:

@@ -205,7 +205,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     tasks_of_sources,
     wait_argument_spec,
     wait_for_tasks,
-    write_progress,
+    progress_writer,
 )
 
 
@@ -313,9 +313,7 @@ def main():
     wait_for = OPERATIONS[operation]["wait_for"]
     polls, waited = 0, 0.0
     if params["wait"] and wait_for and not module.check_mode:
-        def progress(current, stats):
-            if params["progress_file"]:
-                write_progress(params["progress_file"], current, stats)
+        progress = progress_writer(module, params["progress_file"], **common)
         try:
             tasks, stats = _wait(client, tasks, wait_for, params, progress)
         except WaitFailed as exc:

@@ -228,7 +228,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     wait_argument_spec,
     summary_of,
     wait_for_tasks,
-    write_progress,
+    progress_writer,
 )
 
 
@@ -279,12 +279,7 @@ def main():
     described = [describe(task) for task in tasks]
     stats = dict(polls=1, requests_per_poll=[client.request_count], waited_seconds=0.0)
 
-    def progress(current, current_stats):
-        if params["progress_file"]:
-            try:
-                write_progress(params["progress_file"], current, current_stats)
-            except (IOError, OSError) as exc:
-                module.fail_json(msg="progress_file %s cannot be written: %s" % (params["progress_file"], exc))
+    progress = progress_writer(module, params["progress_file"])
 
     if params["wait_for"] is not None:
         if missing:

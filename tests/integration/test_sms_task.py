@@ -248,6 +248,15 @@ def test_a_wave_in_one_call_lists_sources_and_tasks_once(emu, env):
     assert len(_task_posts(emu)) == 6
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", 0])
+def test_stop_timeout_must_be_finite_and_positive_before_any_request(emu, env, value):
+    emu.clear_request_log()
+    result = run_module("sms_task", {"source_id": "any", "state": "absent", "force": True, "stop_timeout": value},
+                        env=env)
+    assert result.get("failed") and "stop_timeout must be a finite number of seconds greater than 0" in result["msg"]
+    assert emu.request_log() == []
+
+
 def test_missing_region_is_a_clear_error(emu):
     source = _fresh_sources(emu, 1)[0]
     result = run_module("sms_task", {"source_id": source["id"], "template_id": "t"}, env=emulator_env(emu))

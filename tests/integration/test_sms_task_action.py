@@ -199,3 +199,30 @@ def test_missing_tasks_and_bad_options_fail_before_any_request(emu, env):
     bad = run_module("sms_task_action", {"task_id": "x", "operation": "start", "poll_interval": 0}, env=env)
     assert bad.get("failed") and "poll_interval" in bad["msg"]
     assert len(emu.request_log()) == 1  # only the lookup of nope-1
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"poll_interval": "nan"}, "poll_interval must be a finite number of seconds greater than 0, got nan"),
+    ({"wait_timeout": "nan"}, "wait_timeout must be a finite number of seconds greater than 0, got nan"),
+    ({"wait_timeout": "inf"}, "wait_timeout must be a finite number of seconds greater than 0, got inf"),
+    ({"progress_file": "/nonexistent-sms-dir/progress.txt"}, "its directory /nonexistent-sms-dir does not exist"),
+])
+def test_bad_wait_options_fail_before_any_request(emu, env, options, message):
+    (_source, task_id), = _new_tasks(emu, 1)
+    emu.clear_request_log()
+    options = dict(options, task_id=task_id, operation="start", wait=True)
+    result = run_module("sms_task_action", options, env=env)
+    assert result.get("failed") and message in result["msg"], result
+    assert emu.request_log() == []
+    assert emu.store.get_task(task_id)["state"] == "READY"
+
+
+def test_unwritable_progress_file_keeps_the_results(emu, env, tmp_path):
+    (_source, task_id), = _new_tasks(emu, 1)
+    # The path is a directory: its parent exists, but the file cannot be replaced once operations were sent.
+    result = run_module("sms_task_action", {"task_id": task_id, "operation": "start", "wait": True,
+                                            "poll_interval": 0.2, "wait_timeout": 30,
+                                            "progress_file": str(tmp_path)}, env=env)
+    assert result.get("failed") and "progress_file %s cannot be written" % tmp_path in result["msg"], result
+    assert result["sent"] == 1 and [r["outcome"] for r in result["results"]] == ["sent"]
+    assert "Traceback" not in result.get("module_stderr", "")

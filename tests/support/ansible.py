@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 """Run real ansible / ansible-playbook subprocesses against the collection and parse results."""
 
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,6 +17,21 @@ CALLBACK_PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cal
 
 # Variables a developer's shell may hold that would change what a test sees.
 _SCRUBBED_PREFIXES = ("HUAWEICLOUD_", "CLOUD_SDK_")
+
+_scratch = None
+
+
+def scratch_dir():
+    """This test process's own directory under .build/tmp for everything Ansible writes (its
+    temp files, ~/.ansible, generated playbooks): never the user's home or the global /tmp, and
+    never shared with a concurrent run or another xdist worker."""
+    global _scratch  # pylint: disable=global-statement
+    if _scratch is None:
+        parent = os.path.join(REPO_ROOT, ".build", "tmp")
+        os.makedirs(parent, exist_ok=True)
+        _scratch = tempfile.mkdtemp(prefix="ansible-", dir=parent)
+        atexit.register(shutil.rmtree, _scratch, True)
+    return _scratch
 
 
 class AnsibleRun:
@@ -43,7 +60,12 @@ class AnsibleRun:
 
 def base_env(extra=None):
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES))
+    scratch = scratch_dir()
     env.update({
+        "ANSIBLE_HOME": os.path.join(scratch, "ansible-home"),
+        "ANSIBLE_LOCAL_TEMP": os.path.join(scratch, "local-tmp"),
+        "ANSIBLE_REMOTE_TMP": os.path.join(scratch, "remote-tmp"),
+        "TMPDIR": scratch,
         "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH,
         "ANSIBLE_STDOUT_CALLBACK": "json",
         "ANSIBLE_CALLBACK_PLUGINS": CALLBACK_PLUGINS,
@@ -99,7 +121,7 @@ def run_playbook(playbook, env=None, extra_vars=None, check=False, inventory="lo
     """Run ``playbook`` (a path, or YAML text written to a temp file) and parse the json callback."""
     cleanup = None
     if "\n" in playbook or not os.path.exists(playbook):
-        handle = tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False)
+        handle = tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, dir=scratch_dir())
         handle.write(playbook)
         handle.close()
         playbook = cleanup = handle.name
