@@ -26,6 +26,7 @@ Usage: python tests/benchmarks/bench_wave.py [--sources 2000] [--baseline-source
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -200,8 +201,18 @@ def main():
     parser.add_argument("--poll-interval", type=float, default=2)
     args = parser.parse_args()
     ensure_collection_link()
-    workdir = tempfile.mkdtemp(prefix="bench-wave-")
-    rows = []
+    # Under the repository's .build/ (ignored by git); only the wave's reports go to a temporary
+    # directory outside it, as migrate_wave refuses a wave_report_dir inside the collection. Both removed at the end.
+    workdir = tempfile.mkdtemp(prefix="bench-wave-", dir=os.path.join(REPO, ".build"))
+    reports = tempfile.mkdtemp(prefix="bench-wave-reports-")
+    try:
+        bench(args, workdir, reports)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(reports, ignore_errors=True)
+
+
+def bench(args, workdir, reports):
     print("wave of %d servers (baseline: %d servers, scaled x%.1f); emulator speedup %g, agents answer after 5 s "
           "(emulated), poll interval %g s" % (args.sources, args.baseline_sources, args.sources / args.baseline_sources,
                                               args.speedup, args.poll_interval))
@@ -215,7 +226,6 @@ def main():
             handle.write("source,template_id,syncing,ok_to_cutover\n")
             for source in sources:
                 handle.write("%s,tmpl-bench,true,yes\n" % source["name"])
-        reports = os.path.join(workdir, "reports")
         playbook_tasks = None
         wave = {}
         for phase in PHASES:
