@@ -246,7 +246,7 @@ else:
     wrap_var = isidentifier = None
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import phase as migration_phase
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import iso_time
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import eta_of, progress_percent
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
     HAS_REQUESTS, SOURCE_FILTERS, SmsApiError, SmsClient, SmsClientError, unique_by_id)
 
@@ -260,25 +260,19 @@ _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
 # (group kind, record field) of the default groups: state_<state>, os_<os>, phase_<phase>.
 _DEFAULT_GROUP_FIELDS = (("state", "state"), ("os", "os_type"), ("phase", "phase"))
-_COPIED_PHASES = ("replicated", "cutting_over", "finished")
 
 
 def with_migration_phase(record):
     """The record plus the fields derived from its current task: phase (as the task modules name
-    it), progress_percent (replicatesize/totalsize) and eta (ISO 8601); None without a task."""
+    it), progress_percent and eta (ISO 8601) as sms_task_info gives them; None without a task."""
     task = record.get("current_task") if isinstance(record.get("current_task"), dict) else None
     derived = dict(phase=None, progress_percent=None, eta=None)
     if task is not None:
-        derived["phase"] = migration_phase(task.get("state"), record.get("state"), record.get("migration_cycle"))
-        total, done = record.get("totalsize"), record.get("replicatesize")
-        if isinstance(total, (int, float)) and not isinstance(total, bool) and total > 0 and isinstance(done, (int, float)):
-            derived["progress_percent"] = round(min(100.0, 100.0 * done / total), 1)
-        elif derived["phase"] in _COPIED_PHASES:
-            derived["progress_percent"] = 100.0
-        elif derived["phase"] == "ready":
-            derived["progress_percent"] = 0.0
-        if derived["phase"] in ("replicating", "syncing", "cutting_over"):  # else the estimate is stale
-            derived["eta"] = iso_time(task.get("estimate_complete_time"))
+        phase_name = migration_phase(task.get("state"), record.get("state"), record.get("migration_cycle"))
+        # the copied sizes are the source record's, not its task summary's
+        sized = dict(task, totalsize=record.get("totalsize"), replicatesize=record.get("replicatesize"))
+        derived.update(phase=phase_name, progress_percent=progress_percent(sized, phase_name),
+                       eta=eta_of(task, phase_name))
     merged = dict(record)
     merged.update(derived)
     return merged

@@ -245,14 +245,22 @@ def iam_endpoint_for(region):
     return "https://iam.%s.myhuaweicloud.com" % region
 
 
+def _without_userinfo(url):
+    """``url`` with anything up to an '@' of its authority shown as ***, for error messages: a
+    user:password@ must never be echoed, whatever else is wrong with the URL."""
+    return re.sub(r"[^/?#]*@", "***@", url, count=1)
+
+
 def _check_url(option, value):
     try:
         parts = urlsplit(value)
         port = parts.port  # a port that is not a number raises here
     except ValueError as exc:
-        raise SmsClientError("%s must be an http:// or https:// URL with a host, got %r (%s)" % (option, value, exc))
+        raise SmsClientError("%s must be an http:// or https:// URL with a host, got %r (%s)"
+                             % (option, _without_userinfo(value), exc))
     if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
-        raise SmsClientError("%s must be an http:// or https:// URL with a host, got %r" % (option, value))
+        raise SmsClientError("%s must be an http:// or https:// URL with a host, got %r"
+                             % (option, _without_userinfo(value)))
     if "@" in parts.netloc:
         # requests would turn user:password@ into Basic auth and drop the signed Authorization.
         raise SmsClientError("%s must not hold a user name or password (user:password@host); "

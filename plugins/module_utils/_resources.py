@@ -20,6 +20,8 @@ SMALL_PAGE = 50
 
 # Names of templates and migration projects: Chinese characters, letters, digits, "_" and "-".
 NAME_RE = re.compile(u"^[A-Za-z0-9_\\-\u4e00-\u9fa5]{1,255}$")
+# Every character NAME_RE does not allow (to derive a valid name from another one).
+NAME_BAD_CHARS = re.compile(u"[^A-Za-z0-9_\\-\u4e00-\u9fa5]")
 
 
 def list_every(client, path, items_key, query=None, page_size=SMALL_PAGE, id_key="id"):

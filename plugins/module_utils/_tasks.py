@@ -234,24 +234,31 @@ def progress_percent(task, phase_name):
     return None
 
 
+def eta_of(task, phase_name, now=None):
+    """When the task should be done (ISO 8601): its estimate_complete_time, else now + remain_seconds;
+    None unless in progress, as a finished, failed or stopped task keeps a stale estimate."""
+    if phase_name not in ("replicating", "syncing", "cutting_over"):
+        return None
+    eta = iso_time(task.get("estimate_complete_time"))
+    remain = _number(task.get("remain_seconds"))
+    if eta is None and remain is not None:
+        now = datetime.now(timezone.utc) if now is None else now
+        eta = _iso(now + timedelta(seconds=remain))
+    return eta
+
+
 def describe(task, now=None):
     """The task record plus phase, progress_percent, current_subtask, remain_seconds, eta,
     speed_mbps and error (parsed error_json); the record's own fields are kept as they are."""
     described = dict(task)
     phase_name = task_phase(task)
     remain = _number(task.get("remain_seconds"))
-    # An estimate is about work in progress; a finished, failed or stopped task keeps a stale one.
-    in_progress = phase_name in ("replicating", "syncing", "cutting_over")
-    eta = iso_time(task.get("estimate_complete_time")) if in_progress else None
-    if eta is None and remain is not None and in_progress:
-        now = datetime.now(timezone.utc) if now is None else now
-        eta = _iso(now + timedelta(seconds=remain))
     described.update(
         phase=phase_name,
         progress_percent=progress_percent(task, phase_name),
         current_subtask=current_subtask(task),
         remain_seconds=int(remain) if remain is not None else None,
-        eta=eta,
+        eta=eta_of(task, phase_name, now),
         speed_mbps=_number(task.get("migrate_speed")),
         error=parse_error(task.get("error_json")),
         start_time=iso_time(task.get("start_date")),

@@ -193,7 +193,7 @@ def validate(module):
 
 
 def delete(module, client, project):
-    if project["isdefault"]:
+    if project.get("isdefault"):
         module.fail_json(msg="Migration project %s (%s) is the default project, which SMS does not delete: make "
                              "another project the default first (default: true)" % (project["name"], project["id"]))
     count, remaining = module.call("Listing the source servers of project %s failed" % project["id"],
@@ -233,6 +233,10 @@ def main():
     )
     params = module.params
     validate(module)
+    purging = params["purge_sources"] and params["sources"] is not None and params["state"] == "present"
+    if purging and params["default"]:
+        module.fail_json(msg="purge_sources moves source servers to the default project, so it cannot be used "
+                             "with default: true")
     client = module.client
     name = params["name"]
     projects = module.call("Listing migration projects failed", list_every, client, PROJECTS, "migprojects")
@@ -249,6 +253,22 @@ def main():
         source = module.call("Looking up source server %s failed" % entry, resolve_source, module, client, entry)
         if source["id"] not in source_ids:
             source_ids.append(source["id"])
+    # Members, the servers to purge and where they go, all known before the first write.
+    current = []
+    if params["sources"] is not None and project is not None:
+        current = [s["id"] for s in module.call("Listing the source servers of project %s failed" % name,
+                                                members, client, project["id"])]
+    added = [source_id for source_id in source_ids if source_id not in current]
+    removed = [source_id for source_id in current if source_id not in source_ids] if purging else []
+    default_id = None
+    if purging and project is not None and project.get("isdefault"):
+        module.fail_json(msg="purge_sources moves source servers to the default project, but %s is the default "
+                             "project itself" % name)
+    if removed:
+        default_id = next((p["id"] for p in projects if p.get("isdefault")), None)
+        if default_id is None:
+            module.fail_json(msg="purge_sources moves source servers to the default project, but there is no "
+                                 "default project")
 
     wanted = dict((key, params[key]) for key in SETTINGS if params[key] is not None)
     created = project is None
@@ -289,18 +309,7 @@ def main():
         project = dict(project, **after)
         diff = dict(before=before, after=after)
 
-    added, removed = [], []
     if params["sources"] is not None:
-        current = [] if project["id"] is None else [s["id"] for s in module.call(
-            "Listing the source servers of project %s failed" % name, members, client, project["id"])]
-        added = [source_id for source_id in source_ids if source_id not in current]
-        removed = [source_id for source_id in current if source_id not in source_ids] if params["purge_sources"] else []
-        default_id = None
-        if removed:
-            default_id = next((p["id"] for p in projects if p.get("isdefault") and p["id"] != project["id"]), None)
-            if default_id is None:
-                module.fail_json(msg="purge_sources moves source servers to the default project, but %s is the default "
-                                     "project itself" % name)
         if not module.check_mode:
             for source_id, target in [(s, project["id"]) for s in added] + [(s, default_id) for s in removed]:
                 module.call("Moving source server %s into migration project %s failed" % (source_id, target),

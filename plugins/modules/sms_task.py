@@ -276,12 +276,12 @@ summary:
   sample: {"created": 10, "unchanged": 2}
 """
 
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import NAME_BAD_CHARS, NAME_RE
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import (
     check_settings,
     fill_from_project,
@@ -298,8 +298,6 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
 )
 
 PRIORITIES = {"low": 0, "standard": 1, "high": 2}
-_NAME_RE = re.compile(u"^[A-Za-z0-9_\\-\u4e00-\u9fff]{1,255}$")
-_NAME_BAD_CHARS = re.compile(u"[^A-Za-z0-9_\\-\u4e00-\u9fff]")
 # Source states in which SMS refuses to delete a task (B.9, SMS.2015).
 _RUNNING_SOURCE_STATES = ("initialize", "stopping", "deleting", "cloning", "replicate", "syncing",
                           "cutovering", "skipping", "clearing", "premiging")
@@ -352,7 +350,7 @@ _IMMUTABLE = (
 
 
 def default_task_name(source_name):
-    return _NAME_BAD_CHARS.sub("-", source_name or "")[:255] or "MigrationTask"
+    return NAME_BAD_CHARS.sub("-", source_name or "")[:255] or "MigrationTask"
 
 
 class Row(object):
@@ -408,7 +406,7 @@ def _check_row_values(row, state, problems):
         problems.append("%s: template_id and target_server_id are mutually exclusive" % row.label)
     if options.get("target_server_id") and not options.get("target_server_name"):
         problems.append("%s: target_server_name is required with target_server_id" % row.label)
-    if options.get("name") is not None and not _NAME_RE.match(options["name"]):
+    if options.get("name") is not None and not NAME_RE.match(options["name"]):
         problems.append("%s: name %r may only hold letters, digits, Chinese characters, _ and - (1 to 255)"
                         % (row.label, options["name"]))
     for key, choices in (("type", ("MIGRATE_FILE", "MIGRATE_BLOCK")), ("priority", tuple(PRIORITIES))):

@@ -139,3 +139,29 @@ def test_api_errors_carry_status_code_message_and_request_id(emulator_factory):
         assert result["error_msg"] and result["request_id"] and path in result["url"]
     assert [p["name"] for p in emu.store.list_projects({})[1]] == ["default"]
     assert emu.store.list_templates({})[0] == 0 and emu.store.get_source(source["id"])["name"] == source["name"]
+
+
+def test_purge_sources_into_the_default_project_is_refused_before_any_change(emulator_factory):
+    emu = emulator_factory(sources=3, states="waiting=1")
+    one, two, _three = emu.store.list_sources()
+    wave_id = emu.store.create_project({"name": "wave-2", "region": emu.region, "type": "MIGRATE_FILE", "speed_limit": 50})
+    emu.store.update_source_fields(one["id"], {"migprojectid": wave_id})
+    emu.store.update_source_fields(two["id"], {"migprojectid": wave_id})
+    default_id = [p["id"] for p in emu.store.list_projects({})[1] if p["isdefault"]][0]
+    emu.store.update_source_fields(_three["id"], {"migprojectid": default_id})
+    emu.clear_request_log()
+    run = _play(emu, [
+        # would make wave-2 the default, then send two's removal to the OLD default project
+        _task("becomes default", {"name": "wave-2", "default": True, "speed_limit": 100, "sources": [one["id"]],
+                                  "purge_sources": True}),
+        # the default project itself: the settings must not change when the purge cannot happen
+        _task("is default", {"name": "default", "speed_limit": 100, "sources": [], "purge_sources": True}),
+    ])
+    becomes = run.result("becomes default")
+    assert becomes["failed"] and "purge_sources" in becomes["msg"] and "default: true" in becomes["msg"]
+    is_default = run.result("is default")
+    assert is_default["failed"] and "is the default project itself" in is_default["msg"]
+    assert [(e["method"], e["path"]) for e in emu.request_log() if e["method"] != "GET"] == []
+    assert emu.store.get_project(wave_id)["isdefault"] is False and emu.store.get_project(wave_id)["speed_limit"] == 50
+    assert emu.store.get_project(default_id)["speed_limit"] != 100
+    assert _members(emu, wave_id) == sorted([one["id"], two["id"]])

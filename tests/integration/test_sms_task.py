@@ -257,6 +257,14 @@ def test_stop_timeout_must_be_finite_and_positive_before_any_request(emu, env, v
     assert emu.request_log() == []
 
 
+def test_task_names_follow_the_name_rule_of_templates_and_projects(emu, env):
+    emu.clear_request_log()
+    # U+9FB0 is past U+9FA5, the end of the Chinese characters SMS allows in names (NAME_RE)
+    result = run_module("sms_task", {"source_id": "any", "template_id": "t", "name": u"app-\u9fb0"}, env=env)
+    assert result.get("failed") and "may only hold letters, digits, Chinese characters" in result["msg"], result
+    assert emu.request_log() == []
+
+
 def test_missing_region_is_a_clear_error(emu):
     source = _fresh_sources(emu, 1)[0]
     result = run_module("sms_task", {"source_id": source["id"], "template_id": "t"}, env=emulator_env(emu))

@@ -2,6 +2,7 @@
 """sms_sources: the migration phase, progress and ETA of a source's current task as host
 variables and phase_<phase> groups (the phases of plugins/module_utils/_phases.py)."""
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import describe
 from ansible_collections.hwcloud.sms.tests.unit.inventory.test_sms_sources import populate, record, trusted
 
 
@@ -21,6 +22,9 @@ def test_phase_progress_and_eta_from_the_current_task():
     assert host["sms_phase"] == "replicating" and host["sms_progress_percent"] == 25.0
     assert host["sms_eta"] == "2023-11-14T22:13:20Z"
     assert inventory.hosts["synced"].vars["sms_phase"] == "syncing"
+    # as sms_task_info gives it: the full copy is done once the task syncs
+    assert inventory.hosts["synced"].vars["sms_progress_percent"] == 100.0
+    assert describe({"id": "t2", "state": "SYNCING"})["progress_percent"] == 100.0
     assert inventory.hosts["launched"].vars["sms_phase"] == "finished"
     assert inventory.hosts["launched"].vars["sms_progress_percent"] == 100.0
     assert inventory.hosts["no-task"].vars["sms_phase"] is None and inventory.hosts["no-task"].vars["sms_eta"] is None

@@ -136,6 +136,14 @@ def test_userinfo_in_endpoints_is_refused(option):
     assert "hunter2" not in str(info.value)
 
 
+@pytest.mark.parametrize("value", ["ftp://admin:hunter2@sms.example.com", "https://admin:hunter2@sms.example.com:x",
+                                   "admin:hunter2@sms.example.com", "https://admin:hunter2@"])
+def test_userinfo_is_masked_in_the_error_for_an_otherwise_bad_url(value):
+    with pytest.raises(SmsClientError, match="endpoint must be an http:// or https:// URL") as info:
+        SmsClient(endpoint=value, region="ap-southeast-3", access_key=AK, secret_key=SK)
+    assert "hunter2" not in str(info.value) and "admin" not in str(info.value) and "***@" in str(info.value)
+
+
 def test_netrc_never_replaces_the_signed_authorization(server, tmp_path, monkeypatch):
     netrc = tmp_path / "netrc"
     netrc.write_text("machine 127.0.0.1 login netrc-user password netrc-password\n")
