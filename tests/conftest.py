@@ -37,11 +37,10 @@ os.environ["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS_PATH
 
 def _private_tempdir():
     # Everything a test process writes to "the temp dir" (pytest's tmp_path, emulator databases,
-    # ansible's files, subprocesses' TMPDIR) stays in the clone and is this process's own, so two
-    # runs on one machine never meet and nothing is left in the global /tmp.
-    parent = os.path.join(REPO_ROOT, ".build", "tmp")
-    os.makedirs(parent, exist_ok=True)
-    path = tempfile.mkdtemp(prefix="pytest-", dir=parent)
+    # ansible's files, subprocesses' TMPDIR) goes to a directory of this process's own, removed
+    # at exit, so two runs on one machine never meet. It is outside the clone on purpose: the
+    # playbooks refuse to write reports and journals inside the collection.
+    path = tempfile.mkdtemp(prefix="hwcloud-sms-tests-")
     atexit.register(shutil.rmtree, path, True)
     os.environ["TMPDIR"] = tempfile.tempdir = path
 

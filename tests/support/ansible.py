@@ -22,14 +22,12 @@ _scratch = None
 
 
 def scratch_dir():
-    """This test process's own directory under .build/tmp for everything Ansible writes (its
-    temp files, ~/.ansible, generated playbooks): never the user's home or the global /tmp, and
-    never shared with a concurrent run or another xdist worker."""
+    """This test process's own directory for everything Ansible writes (its temp files, its
+    ~/.ansible, generated playbooks): never the user's home, never shared with a concurrent run or
+    another xdist worker (under pytest it lies in the process's private TMPDIR, see conftest.py)."""
     global _scratch  # pylint: disable=global-statement
     if _scratch is None:
-        parent = os.path.join(REPO_ROOT, ".build", "tmp")
-        os.makedirs(parent, exist_ok=True)
-        _scratch = tempfile.mkdtemp(prefix="ansible-", dir=parent)
+        _scratch = tempfile.mkdtemp(prefix="ansible-")
         atexit.register(shutil.rmtree, _scratch, True)
     return _scratch
 
