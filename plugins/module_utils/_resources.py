@@ -15,6 +15,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import PAGE_SIZE
+
 # Template and migration-project listings are small and documented with smaller pages than sources.
 SMALL_PAGE = 50
 
@@ -83,19 +85,42 @@ def as_bool(value):
     return value
 
 
-def resolve_source(module, client, key):
-    """The source server whose ID, else whose exact name, is ``key``; fails when none or several match."""
-    _count, by_id = client.list_sources({"id": key}, limit=1, offset=0)
-    if by_id:
-        return by_id[0]
-    _count, similar = client.list_sources({"name": key})
-    named = [source for source in similar if source.get("name") == key]
-    if not named:
-        module.fail_json(msg="No source server has the ID or the name %r" % key)
-    if len(named) > 1:
-        module.fail_json(msg="%d source servers are named %r (ids %s); give the ID instead"
-                         % (len(named), key, ", ".join(source["id"] for source in named)))
-    return named[0]
+def resolve_sources(client, keys):
+    """{key: {"source": record} or {"problem": "unknown"} or {"problem": "ambiguous", "ids": [...]}}
+    of the source servers named by ``keys``: (field, value) pairs where field is "id", "name",
+    "ip", or None for the ID, else the exact name. Costs the lower of one complete listing of
+    the fleet and one lookup per key (the rule of _tasks.tasks_of_sources), so 500 names cost a
+    few pages, not 1000 requests. Raises the client's errors."""
+    wanted = list(dict.fromkeys(keys))
+    records = None
+    if len(wanted) > 1:
+        count, page = client.list_sources(None, limit=PAGE_SIZE, offset=0)
+        if len(page) == count:
+            records = page  # the whole fleet fits in one page: that page is the complete listing
+        elif -(-count // PAGE_SIZE) <= len(wanted):
+            records = client.list_sources(None, workers=4)[1]
+    return dict((key, _resolution(_matching(client, key, records))) for key in wanted)
+
+
+def _matching(client, key, records):
+    field, value = key
+    if field in (None, "id"):
+        by_id = ([record for record in records if record.get("id") == value] if records is not None
+                 else client.list_sources({"id": value}, limit=1, offset=0)[1])
+        if by_id or field == "id":
+            return by_id
+        field = "name"
+    if records is None:
+        records = client.list_sources({field: value})[1]
+    return [record for record in records if record.get(field) == value]
+
+
+def _resolution(matches):
+    if not matches:
+        return {"problem": "unknown"}
+    if len(matches) > 1:
+        return {"problem": "ambiguous", "ids": sorted(record.get("id") for record in matches)}
+    return {"source": matches[0]}
 
 
 def resolve_migproject(module, client, key):

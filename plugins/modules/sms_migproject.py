@@ -166,7 +166,7 @@ sources_removed:
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    changed_fields, check_resource_name, list_every, one_named, resolve_source)
+    changed_fields, check_resource_name, list_every, one_named, resolve_sources)
 
 PROJECTS = "/v3/migprojects"
 # PostMigProjectBody fields set from options of the same name.
@@ -248,11 +248,18 @@ def main():
         delete(module, client, project)
 
     # Resolve every source before changing anything, so a typo changes nothing.
+    entries = params["sources"] or []
+    found = module.call("Looking up the source servers failed", resolve_sources, client, [(None, entry) for entry in entries])
     source_ids = []
-    for entry in params["sources"] or []:
-        source = module.call("Looking up source server %s failed" % entry, resolve_source, module, client, entry)
-        if source["id"] not in source_ids:
-            source_ids.append(source["id"])
+    for entry in entries:
+        result = found[(None, entry)]
+        if result.get("problem") == "unknown":
+            module.fail_json(msg="No source server has the ID or the name %r" % entry)
+        if result.get("problem") == "ambiguous":
+            module.fail_json(msg="%d source servers are named %r (ids %s); give the ID instead"
+                             % (len(result["ids"]), entry, ", ".join(result["ids"])))
+        if result["source"]["id"] not in source_ids:
+            source_ids.append(result["source"]["id"])
     # Members, the servers to purge and where they go, all known before the first write.
     current = []
     if params["sources"] is not None and project is not None:

@@ -170,7 +170,7 @@ import copy
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    matches, resolve_migproject, without_none)
+    matches, resolve_migproject, resolve_sources, without_none)
 
 _VOLUME = dict(id=dict(type="str", required=True), need_migration=dict(type="bool"), adjust_size=dict(type="int"))
 RESTART_WARNING = ("Source server %s was deleted. Its agent registers it again only after the agent is restarted "
@@ -242,16 +242,15 @@ def main():
                 module.fail_json_sms(exc, "Reading source server %s failed" % params["id"])
             module.exit_json(changed=False, source=None, changed_fields=[])
     else:
-        count, similar = module.call("Looking up source server %s failed" % key, client.list_sources, {"name": key})
-        named = [source for source in similar if source.get("name") == key]
-        if len(named) > 1:
+        result = module.call("Looking up source server %s failed" % key, resolve_sources, client, [("name", key)])[("name", key)]
+        if result.get("problem") == "ambiguous":
             module.fail_json(msg="%d source servers are named %r (ids %s); give the id instead"
-                             % (len(named), key, ", ".join(source["id"] for source in named)))
-        if not named:
+                             % (len(result["ids"]), key, ", ".join(result["ids"])))
+        if result.get("problem") == "unknown":
             if params["state"] == "absent":
                 module.exit_json(changed=False, source=None, changed_fields=[])
             module.fail_json(msg="No source server is named %r" % key)
-        shown = module.call("Reading source server %s failed" % named[0]["id"], client.get_source, named[0]["id"])
+        shown = module.call("Reading source server %s failed" % result["source"]["id"], client.get_source, result["source"]["id"])
     source_id = shown["id"]
 
     if params["state"] == "absent":

@@ -281,7 +281,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
-from ansible_collections.hwcloud.sms.plugins.module_utils._resources import NAME_BAD_CHARS, NAME_RE
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import NAME_BAD_CHARS, NAME_RE, resolve_sources
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import (
     check_settings,
     fill_from_project,
@@ -444,42 +444,22 @@ def _check_row_values(row, state, problems):
 def _resolve_sources(client, rows, module):
     """Attach each row's source record; problems for unknown and ambiguous ones."""
     problems = []
-    wanted = [row for row in rows if any(row.options.get(k) for k in _SOURCE_KEYS)]
-    if len(wanted) > 3:
-        _count, records = module.call("Listing the source servers failed", client.list_sources, None, None, None, 4)
-        for row in wanted:
-            key = next(k for k in _SOURCE_KEYS if row.options.get(k))
-            field = {"source_id": "id", "source_name": "name", "source_ip": "ip"}[key]
-            matches = [record for record in records if record.get(field) == row.options[key]]
-            _attach(row, key, matches, problems)
-        return problems
-    for row in wanted:
-        key = next(k for k in _SOURCE_KEYS if row.options.get(k))
-        if key == "source_id":
-            try:
-                matches = [client.get_source(row.options[key])]
-            except SmsApiError as exc:
-                if exc.status != 404:
-                    module.fail_json_sms(exc, "Reading source server %s failed" % row.options[key])
-                matches = []
+    wanted = []
+    for row in rows:
+        option = next((k for k in _SOURCE_KEYS if row.options.get(k)), None)
+        if option is not None:
+            wanted.append((row, (option.replace("source_", ""), row.options[option])))
+    found = module.call("Looking up the source servers failed", resolve_sources, client, [key for _row, key in wanted])
+    for row, key in wanted:
+        result = found[key]
+        if result.get("problem") == "unknown":
+            problems.append("%s: no source server has %s %r" % (row.label, key[0], key[1]))
+        elif result.get("problem") == "ambiguous":
+            problems.append("%s: %s %r is ambiguous, it matches %d source servers (%s); use source_id" % (
+                row.label, key[0], key[1], len(result["ids"]), ", ".join(result["ids"])))
         else:
-            field = "name" if key == "source_name" else "ip"
-            _count, found = module.call("Looking up source server %s failed" % row.options[key], client.list_sources,
-                                        {field: row.options[key]})
-            matches = [record for record in found if record.get(field) == row.options[key]]
-        _attach(row, key, matches, problems)
+            row.source = result["source"]
     return problems
-
-
-def _attach(row, key, matches, problems):
-    if not matches:
-        problems.append("%s: no source server has %s %r" % (row.label, key.replace("source_", ""), row.options[key]))
-    elif len(matches) > 1:
-        problems.append("%s: %s %r is ambiguous, it matches %d source servers (%s); use source_id" % (
-            row.label, key.replace("source_", ""), row.options[key], len(matches),
-            ", ".join(sorted(record.get("id") for record in matches))))
-    else:
-        row.source = matches[0]
 
 
 def _check_plan(rows, problems):

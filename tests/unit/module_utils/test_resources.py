@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    as_bool, changed_fields, list_every, matches, one_named, without_none)
+    as_bool, changed_fields, list_every, matches, one_named, resolve_sources, without_none)
 from ansible_collections.hwcloud.sms.plugins.modules.sms_template import comparable
 
 
@@ -81,6 +81,45 @@ def test_list_every_of_records_named_by_another_field(emulator_factory):
     errors = list_every(client, "/v3/errors", "migration_errors", page_size=3, id_key="source_id")
     in_error = emu.store.list_sources(state="error")
     assert len(in_error) == 7 and sorted(e["source_id"] for e in errors) == sorted(s["id"] for s in in_error)
+
+
+def _source_gets(emu):
+    return [dict(parse_qsl(e["query"])) for e in emu.request_log() if e["method"] == "GET" and e["path"] == "/v3/sources"]
+
+
+def test_resolve_sources_by_id_name_or_ip_with_unknown_and_ambiguous(emulator_factory):
+    emu = emulator_factory(sources=5)
+    client = SmsClient(endpoint=emu.url, access_key=emu.access_key, secret_key=emu.secret_key, project_id=emu.project_id)
+    one, two, three = emu.store.list_sources()[:3]
+    emu.store.update_source(three["id"], lambda record: record.update(name=two["name"]))
+    keys = [(None, one["id"]), (None, one["name"]), ("ip", one["ip"]), ("id", one["name"]), ("name", two["name"]),
+            (None, "no-such-server")]
+    for found in (resolve_sources(client, keys), resolve_sources(client, keys[:1]), resolve_sources(client, keys[4:5])):
+        for key, result in found.items():
+            if key in keys[:3]:
+                assert result["source"]["id"] == one["id"]
+            elif key == ("name", two["name"]):
+                assert result == {"problem": "ambiguous", "ids": sorted([two["id"], three["id"]])}
+            else:
+                assert result == {"problem": "unknown"}
+
+
+def test_resolve_sources_lists_the_fleet_once_when_that_is_cheaper(emulator_factory):
+    """250 sources are 2 pages: 3 keys are read from one complete listing, 1 key by its own lookups."""
+    emu = emulator_factory(sources=250)
+    client = SmsClient(endpoint=emu.url, access_key=emu.access_key, secret_key=emu.secret_key, project_id=emu.project_id)
+    sources = emu.store.list_sources()
+    names = [source["name"] for source in sources[:3]]
+    emu.clear_request_log()
+    found = resolve_sources(client, [(None, name) for name in names])
+    assert [found[(None, name)]["source"]["id"] for name in names] == [source["id"] for source in sources[:3]]
+    gets = _source_gets(emu)
+    assert not [query for query in gets if "name" in query or "id" in query], gets
+    assert len(gets) <= 4, gets  # the probe page, then list_all's two overlapping pages (+ overview)
+    emu.clear_request_log()
+    found = resolve_sources(client, [(None, names[0])])
+    assert found[(None, names[0])]["source"]["id"] == sources[0]["id"]
+    assert [sorted(query) for query in _source_gets(emu)] == [["id", "limit", "offset"], ["limit", "name", "offset"]]
 
 
 def test_template_disks_without_index_sort_last():
