@@ -179,6 +179,14 @@ class SmsApiError(Exception):
         }
 
 
+def error_entry(exc):
+    """The ``error`` of one item of a batch result: ``msg`` always, and for an API error every
+    field of SmsApiError.to_dict (status, error_code, error_msg, request_id, ...)."""
+    if isinstance(exc, SmsApiError):
+        return dict(exc.to_dict(), msg=str(exc))
+    return {"msg": str(exc)}
+
+
 def _find_error_fields(body):
     # The SDK's rule: the first known code/message pair at the top level, else in nested dicts.
     for code_key, msg_key in (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message")):

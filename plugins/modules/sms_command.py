@@ -237,7 +237,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds, check_server_id
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, command_name_of
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, command_name_of, error_entry
 
 
 def describe(answer):
@@ -273,10 +273,8 @@ def _read_many(module):
     def read(server_id):
         try:
             return _command_entry(server_id, client.get_command(server_id))
-        except SmsApiError as exc:
-            error = dict(exc.to_dict(), msg=str(exc))
-        except SmsClientError as exc:
-            error = dict(msg=str(exc))
+        except (SmsApiError, SmsClientError) as exc:
+            error = error_entry(exc)
         return dict(_command_entry(server_id, None), error=error)
 
     with ThreadPoolExecutor(max_workers=min(params["workers"], len(server_ids))) as pool:

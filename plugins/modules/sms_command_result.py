@@ -230,7 +230,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_name, check_server_id
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, error_entry
 
 
 # Details are stored by SMS as they are: keep them to what a report needs.
@@ -311,10 +311,8 @@ def _report_many(module):
             entry["response"] = client.report_command_result(entry["server_id"], entry["command_name"],
                                                              body["result"], body["result_detail"])
             entry["sent"] = True
-        except SmsApiError as exc:
-            entry["error"] = dict(exc.to_dict(), msg=str(exc))
-        except SmsClientError as exc:
-            entry["error"] = dict(msg=str(exc))
+        except (SmsApiError, SmsClientError) as exc:
+            entry["error"] = error_entry(exc)
         return entry
 
     with ThreadPoolExecutor(max_workers=min(params["workers"], len(entries))) as pool:

@@ -280,7 +280,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, error_entry
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import NAME_BAD_CHARS, NAME_RE, resolve_sources
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import (
     check_settings,
@@ -745,8 +745,7 @@ def _apply(client, row, stop_timeout):
                 _stop_and_wait(client, row.task, stop_timeout)
             client.request("DELETE", client.path("/v3/tasks/{0}", row.task["id"]))
     except (SmsApiError, SmsClientError) as exc:
-        result.update(error=exc.to_dict() if isinstance(exc, SmsApiError) else dict(error_msg=str(exc)),
-                      msg="%s: %s" % (row.label, exc))
+        result.update(error=error_entry(exc), msg="%s: %s" % (row.label, exc))
 
 
 def _stop_and_wait(client, task, stop_timeout):

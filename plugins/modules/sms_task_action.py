@@ -160,7 +160,9 @@ results:
       description: The request body sent (or that would be sent).
       type: dict
     error:
-      description: For V(error), the API error (status, error_code, error_msg, request_id).
+      description:
+        - For V(error), why the request failed, with C(msg) and, for an API error, C(status),
+          C(error_code), C(error_msg) and C(request_id).
       type: dict
   sample: [{"task_id": "2c0689c860ad4728a497c91ec0844384", "source_name": "app-01", "state": "READY",
             "phase": "ready", "outcome": "sent", "request": {"operation": "start"}}]
@@ -191,7 +193,7 @@ waited_seconds:
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, error_entry
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     OPERATIONS,
     TaskReader,
@@ -293,10 +295,8 @@ def main():
     def send(result):
         try:
             send_action(client, result["task_id"], body)
-        except SmsApiError as exc:
-            result.update(outcome="error", error=exc.to_dict(), msg=str(exc))
-        except SmsClientError as exc:
-            result.update(outcome="error", error=dict(error_msg=str(exc)), msg=str(exc))
+        except (SmsApiError, SmsClientError) as exc:
+            result.update(outcome="error", error=error_entry(exc), msg=str(exc))
 
     if to_send and not module.check_mode:
         with ThreadPoolExecutor(max_workers=min(params["workers"], len(to_send))) as pool:

@@ -113,6 +113,7 @@ def test_not_allowed_fails_before_sending_naming_state_and_allowed_ones(emu, env
     assert outcomes[ready_task]["outcome"] == "error"
     error = outcomes[ready_task]["error"]
     assert error["status"] == 400 and error["error_code"] == "SMS.1038" and error["request_id"]
+    assert "SMS.1038" in error["msg"] and error["msg"] == outcomes[ready_task]["msg"]  # the shape of every batch error
     assert "SMS.1038" in forced["msg"]
     assert emu.store.get_task(running_task)["state"] == "ABORTING"
     assert emu.store.get_source_record(source_a)["current_task"]["state"] == "READY"

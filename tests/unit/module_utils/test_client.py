@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ansible_collections.hwcloud.sms.plugins.module_utils import _client
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClient, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClient, SmsClientError, error_entry
 
 AK, SK = "AKTESTTESTTESTTEST01", "sk-very-secret-value-0123456789"
 
@@ -205,3 +205,11 @@ def test_bad_configuration_is_rejected_before_any_request(options, message):
 def test_region_gives_the_documented_endpoints():
     assert _client_for(None, region="ap-southeast-3").endpoint == "https://sms.ap-southeast-3.myhuaweicloud.com"
     assert _client_for(None, region="ru-moscow-1").endpoint == "https://sms-api.ru-moscow-1.myhuaweicloud.com"
+
+
+def test_error_entry_has_msg_and_the_api_fields():
+    api = SmsApiError("GET", "https://sms.example/v3/sources", 404, "SMS.0205", "not found", request_id="req-1")
+    entry = error_entry(api)
+    assert entry["msg"] == str(api) and "SMS.0205" in entry["msg"]
+    assert (entry["status"], entry["error_code"], entry["error_msg"], entry["request_id"]) == (404, "SMS.0205", "not found", "req-1")
+    assert error_entry(SmsClientError("the answer is not JSON")) == {"msg": "the answer is not JSON"}
