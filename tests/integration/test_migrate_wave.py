@@ -9,6 +9,7 @@ import pytest
 
 from sms_emulator import Emulator
 from support.ansible import REPO_ROOT, emulator_env, run_playbook
+from support.fleet import take_fresh_sources
 
 PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "migrate_wave.yml")
 WAIT_TASK = "Wait until every server has copied its data (progress in %s)"
@@ -16,29 +17,12 @@ WAIT_TASK = "Wait until every server has copied its data (progress in %s)"
 
 @pytest.fixture(scope="module")
 def emu():
-    emulator = Emulator(sources=24, seed=21, states="waiting=1", speedup=20000, auto_agent=True, agent_delay=1).start()
-    try:
+    with Emulator(sources=24, seed=21, states="waiting=1", speedup=20000, auto_agent=True, agent_delay=1) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
-
-
-_taken = set()
 
 
 def _eligible(emu, count):
-    picked = []
-    for source in emu.store.list_sources(state="waiting"):
-        record = emu.store.get_source_record(source["id"])
-        if source["id"] in _taken or not record["connected"] or record["current_task"]:
-            continue
-        if any(check["result"] == "ERROR" for check in record["checks"]):
-            continue
-        picked.append(record)
-        _taken.add(source["id"])
-        if len(picked) == count:
-            return picked
-    raise AssertionError("not enough eligible sources")
+    return take_fresh_sources(emu, count)
 
 
 def _write_plan(path, lines):

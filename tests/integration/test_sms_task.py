@@ -7,17 +7,15 @@ import pytest
 
 from sms_emulator import Emulator
 from support.ansible import emulator_env, run_module, run_playbook
+from support.fleet import take_fresh_sources
 
 huaweicloudsdksms = pytest.importorskip("huaweicloudsdksms.v3.model")
 
 
 @pytest.fixture(scope="module")
 def emu():
-    emulator = Emulator(sources=40, seed=11, states="waiting=1").start()
-    try:
+    with Emulator(sources=40, seed=11, states="waiting=1") as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture
@@ -25,25 +23,7 @@ def env(emu):
     return emulator_env(emu, HUAWEICLOUD_REGION=emu.region)
 
 
-_taken = set()
-
-
-def _fresh_sources(emu, count, os_type=None, connected=True):
-    """Sources no other test of this module used: connected, clean environment checks."""
-    picked = []
-    for source in emu.store.list_sources(state="waiting"):
-        record = emu.store.get_source_record(source["id"])
-        if source["id"] in _taken or record["connected"] != connected or record["current_task"]:
-            continue
-        if os_type and record["os_type"] != os_type:
-            continue
-        if any(check["result"] == "ERROR" for check in record["checks"]):
-            continue
-        picked.append(record)
-        _taken.add(source["id"])
-        if len(picked) == count:
-            return picked
-    raise AssertionError("the fleet has too few fresh sources")
+_fresh_sources = take_fresh_sources
 
 
 def _task_posts(emu):

@@ -15,11 +15,8 @@ ACTION = "/v3/tasks/%s/action"
 
 @pytest.fixture(scope="module")
 def emu():
-    emulator = Emulator(sources=30, seed=5, states="waiting=1").start()
-    try:
+    with Emulator(sources=30, seed=5, states="waiting=1") as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture

@@ -13,11 +13,8 @@ STATES = "replicate=0.3,syncing=0.15,finished=0.3,stopped=0.1,error=0.05,waiting
 
 @pytest.fixture(scope="module")
 def emu():
-    emulator = Emulator(sources=520, seed=2, states=STATES).start()
-    try:
+    with Emulator(sources=520, seed=2, states=STATES) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture

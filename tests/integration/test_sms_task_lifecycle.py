@@ -6,16 +6,14 @@ import pytest
 
 from sms_emulator import Emulator
 from support.ansible import emulator_env, run_module
+from support.fleet import take_fresh_sources
 
 
 @pytest.fixture(scope="module")
 def emu():
     # speedup 1 and a clock the tests move forward: states are exactly where a test puts them.
-    emulator = Emulator(sources=16, seed=31, states="waiting=1", speedup=1, auto_agent=True, agent_delay=0).start()
-    try:
+    with Emulator(sources=16, seed=31, states="waiting=1", speedup=1, auto_agent=True, agent_delay=0) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture
@@ -23,18 +21,8 @@ def env(emu):
     return emulator_env(emu, HUAWEICLOUD_REGION=emu.region)
 
 
-_taken = set()
-
-
 def _source(emu, os_type="LINUX"):
-    for source in emu.store.list_sources(state="waiting"):
-        record = emu.store.get_source_record(source["id"])
-        if (source["id"] in _taken or not record["connected"] or record["os_type"] != os_type
-                or any(c["result"] == "ERROR" for c in record["checks"])):
-            continue
-        _taken.add(source["id"])
-        return record
-    raise AssertionError("no fresh source")
+    return take_fresh_sources(emu, 1, os_type=os_type)[0]
 
 
 def _started_task(emu, env, **options):
