@@ -25,6 +25,9 @@ options:
       - Phases (or task states in upper case, like V(SYNC_FAIL)) that end the wait at once
         with a failure naming each such task and its parsed C(error_json).
       - An empty list never fails early.
+      - A task that no longer exists (deleted while waited for, so C(GET /v3/tasks/{id}) answers 404,
+        which is asked when it is missing from the listing) always ends the wait at once, with a
+        failure naming it and the task in RV(gone_tasks).
     type: list
     elements: str
     default: [failed]
@@ -41,10 +44,22 @@ options:
         listing and one C(GET /v3/tasks/{id}) per task still waited for.
     type: float
     default: 30
+  outage_timeout:
+    description:
+      - Seconds a wait rides through polls that fail, counted from the first of an unbroken run of
+        failed polls; a poll that succeeds starts the count again.
+      - A poll fails when its requests still fail after the client's own O(retries) with no connection,
+        a broken answer, or HTTP 408, 429 or 5xx; the wait then keeps the tasks as last read, and polls
+        again after O(poll_interval). Past this bound, the module fails with the last error's
+        C(status), C(error_code), C(error_msg) and C(request_id). Any other error (HTTP 401, 403 ...)
+        ends the wait at once.
+      - V(0) fails at the first failed poll. O(wait_timeout) still ends the wait first when it passes.
+    type: float
+    default: 900
   progress_file:
     description:
-      - File rewritten after every poll with the time, the count per phase and a table of
-        server, phase, progress, ETA and task state; follow a long wait with C(tail -f) or
+      - File rewritten after every poll with the time, the count per phase, the error of a failed
+        poll and a table of server, phase, progress, ETA and task state; follow a long wait with C(tail -f) or
         C(watch cat). The directory must exist.
     type: path
 notes:

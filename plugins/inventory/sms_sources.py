@@ -34,12 +34,22 @@ description:
   - Every host joins the groups C(state_<state>) and C(os_<os type in lower case>), and a host with a
     migration task C(phase_<phase>), unless O(default_groups=false); C(--limit phase_syncing) selects
     the servers in continuous sync, the cut-over candidates.
-  - Three fields are derived from a source's current task, as M(hwcloud.sms.sms_task_info) derives
-    them, namely C(phase) (V(ready), V(replicating), V(syncing), V(replicated), V(cutting_over),
-    V(finished), V(stopping), V(stopped), V(failed), V(deleting) or V(unknown); from the task
-    state and the source's state and migration cycle), C(progress_percent) (C(replicatesize) of
-    C(totalsize)) and C(eta) (ISO 8601, from the task's C(estimate_complete_time)); V(null)
-    without a task. They are host variables (C(sms_phase), ...) like API fields.
+  - Three fields are derived from a source's current task by the code M(hwcloud.sms.sms_task_info)
+    uses, and are host variables (C(sms_phase), ...) like API fields; all three are V(null) for a
+    source without a task.
+  - C(phase) is V(ready), V(replicating), V(syncing), V(replicated), V(cutting_over), V(finished),
+    V(stopping), V(stopped), V(failed), V(deleting) or V(unknown), from the task state and the
+    source's state and migration cycle.
+  - C(progress_percent) is the share of the data copied, C(replicatesize) of C(totalsize) of the
+    source (bytes copied of bytes to copy, rounded to 0.1); without usable sizes, V(100.0) once the
+    task is past its full copy (syncing, replicated, cutting_over, finished), V(0.0) for a ready
+    task, else V(null).
+  - C(eta) is when SMS expects the task to be done, as ISO 8601 UTC, while it is in progress
+    (replicating, syncing, cutting_over), namely the task's C(estimate_complete_time), else now plus
+    its C(remain_seconds); V(null) otherwise.
+  - A value from the API that is not usable data (a negative size, a date beyond the year 9999,
+    NaN, a text where a number belongs) makes the derived field V(null) with a warning, never
+    a failure.
   - Host names and group names never meet. A source whose hostname would be C(localhost),
     C(127.0.0.1), C(::1), C(all), C(ungrouped) or the name of any group becomes C(<hostname>_<id>),
     like a duplicate name (see O(hostname_collision)). A hostname item whose value contains Jinja2
@@ -49,8 +59,8 @@ description:
     with a warning. Neither fails the other sources. An answer that is not the documented listing
     (a record that is not an object, no C(count), ...) fails the inventory source.
   - Credentials and endpoints (O(access_key), O(secret_key), O(endpoint), ...) may be Jinja2
-    templates (C("{{ lookup('ansible.builtin.env', 'MY_SK') }}")) or vaulted strings in the
-    configuration file; extra variables (C(-e)) are available to those templates.
+    templates (for example an C(ansible.builtin.env) lookup, see the examples) or vaulted strings in
+    the configuration file; extra variables (C(-e)) are available to those templates.
   - Unknown keys in the configuration file are errors, so a misspelt option (C(filter:)) cannot
     silently list the whole fleet.
   - Works on ansible-core 2.15 and later. Text from the API is never templated. A value without
@@ -262,17 +272,18 @@ _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 _DEFAULT_GROUP_FIELDS = (("state", "state"), ("os", "os_type"), ("phase", "phase"))
 
 
-def with_migration_phase(record):
+def with_migration_phase(record, notes=None):
     """The record plus the fields derived from its current task: phase (as the task modules name
-    it), progress_percent and eta (ISO 8601) as sms_task_info gives them; None without a task."""
+    it), progress_percent and eta (ISO 8601) as sms_task_info gives them; None without a task.
+    Values that are not usable data become None, with a line in ``notes``."""
     task = record.get("current_task") if isinstance(record.get("current_task"), dict) else None
     derived = dict(phase=None, progress_percent=None, eta=None)
     if task is not None:
         phase_name = migration_phase(task.get("state"), record.get("state"), record.get("migration_cycle"))
-        # the copied sizes are the source record's, not its task summary's
-        sized = dict(task, totalsize=record.get("totalsize"), replicatesize=record.get("replicatesize"))
-        derived.update(phase=phase_name, progress_percent=progress_percent(sized, phase_name),
-                       eta=eta_of(task, phase_name))
+        # The copied and total sizes are documented on the source record, not on its task.
+        sizes = (record.get("replicatesize"), record.get("totalsize"))
+        derived.update(phase=phase_name, progress_percent=progress_percent(task, phase_name, sizes, notes),
+                       eta=eta_of(task, phase_name, notes=notes))
     merged = dict(record)
     merged.update(derived)
     return merged
@@ -625,12 +636,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         include, exclude, strict = settings["include"], settings["exclude"], settings["strict"]
         self._prefixed = {}  # field name -> variable name (False: unusable), built once per distinct field
         self._id_var = settings["prefix"] + "id"
-        selected, unnamed, without_id, failed_filters, skipped_fields = [], 0, 0, 0, set()
+        selected, unnamed, without_id, failed_filters, skipped_fields, notes = [], 0, 0, 0, set(), []
         for record in records:  # objects: the client refuses a listing holding anything else
             if record.get("id") in (None, "") or isinstance(record.get("id"), (dict, list)):
                 without_id += 1
                 continue
-            record = with_migration_phase(record)
+            record = with_migration_phase(record, notes)
             host_vars, variables = self._host_variables(record, settings, skipped_fields)
             if include:
                 verdicts = [self._evaluate(e, variables, strict, True) for e in include]
@@ -650,6 +661,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             selected.append((hostname, record, host_vars, variables))
         if without_id:
             self.display.warning("%d record(s) of GET /v3/sources were left out because they have no usable id" % without_id)
+        if notes:
+            self.display.warning("%d value(s) of the sources' tasks are not usable data, so the derived sms_progress_percent"
+                                 " or sms_eta is null: %s" % (len(notes), "; ".join(notes[:5])))
         if skipped_fields:
             self.display.warning("API field(s) %s were left out of the host variables: with hostvars_prefix %r they are "
                                  "not valid variable names or would be ansible_* variables"

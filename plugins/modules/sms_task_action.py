@@ -208,6 +208,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     wait_argument_spec,
     wait_for_tasks,
     progress_writer,
+    warn_notes,
 )
 
 
@@ -267,7 +268,8 @@ def main():
         if missing:
             module.fail_json(msg="task(s) not found: %s" % ", ".join(missing), missing_task_ids=missing)
         records = [found[task_id] for task_id in ids]
-    tasks = [describe(record) for record in records]
+    notes = []
+    tasks = [describe(record, notes=notes) for record in records]
 
     decisions = [(task,) + guard(operation, task) for task in tasks]
     refused = [(task, reason) for task, verdict, reason in decisions if verdict == "refused"]
@@ -306,33 +308,40 @@ def main():
     changed = bool(to_send) and len(errors) < len(to_send)
     common = dict(changed=changed, results=results, sent=sent)
     if errors:
+        warn_notes(module, notes)
         module.fail_json(msg="SMS refused operation %s for %d of %d task(s): %s" % (
             operation, len(errors), len(to_send), "; ".join(result["msg"] for result in errors[:10])),
-            tasks=tasks, summary=summary_of(tasks), polls=0, waited_seconds=0.0, **common)
+            tasks=tasks, summary=summary_of(tasks), gone_tasks=[], polls=0, failed_polls=0, waited_seconds=0.0,
+            **common)
 
     wait_for = OPERATIONS[operation]["wait_for"]
-    polls, waited = 0, 0.0
+    polls, failed_polls, waited = 0, 0, 0.0
     if params["wait"] and wait_for and not module.check_mode:
         progress = progress_writer(module, params["progress_file"], **common)
         try:
-            tasks, stats = _wait(client, tasks, wait_for, params, progress)
+            tasks, stats = _wait(client, tasks, wait_for, params, progress, notes)
         except WaitFailed as exc:
-            module.fail_json(msg="operation %s was sent, then: %s" % (operation, exc), tasks=exc.tasks,
-                             summary=summary_of(exc.tasks), failed_tasks=exc.failed, pending_tasks=exc.pending,
-                             **common)
+            warn_notes(module, notes)
+            module.fail_json(msg="operation %s was sent, then: %s" % (operation, exc), **dict(common, **exc.result()))
         except (SmsApiError, SmsClientError) as exc:
+            warn_notes(module, notes)
             module.fail_json_sms(exc, "operation %s was sent, then waiting failed" % operation)
-        polls, waited = stats["polls"], stats["waited_seconds"]
+        polls, failed_polls, waited = stats["polls"], stats["failed_polls"], stats["waited_seconds"]
     elif to_send and not module.check_mode:
         fresh = module.call("Reading the tasks after the operation failed", TaskReader(client).read,
                             [task["id"] for task in tasks])
-        tasks = [describe(fresh[task["id"]]) if fresh[task["id"]] else task for task in tasks]
-    module.exit_json(tasks=tasks, summary=summary_of(tasks), polls=polls, waited_seconds=waited, **common)
+        tasks = [describe(fresh[task["id"]], notes=notes) if fresh[task["id"]] else task for task in tasks]
+    warn_notes(module, notes)
+    module.exit_json(tasks=tasks, summary=summary_of(tasks), gone_tasks=[], polls=polls, failed_polls=failed_polls,
+                     waited_seconds=waited, **common)
 
 
-def _wait(client, tasks, wait_for, params, progress):
+def _wait(client, tasks, wait_for, params, progress, notes):
+    # The tasks read before the operation stand in until the first poll after it succeeds.
     return wait_for_tasks(client, [task["id"] for task in tasks], wait_for, params["wait_mode"], params["fail_on"],
-                          params["wait_timeout"], params["poll_interval"], progress=progress)
+                          params["wait_timeout"], params["poll_interval"], progress=progress,
+                          outage_timeout=params["outage_timeout"], notes=notes,
+                          known=dict((task["id"], task) for task in tasks))
 
 
 if __name__ == "__main__":

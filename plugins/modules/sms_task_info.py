@@ -229,6 +229,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     summary_of,
     wait_for_tasks,
     progress_writer,
+    warn_notes,
 )
 
 
@@ -276,8 +277,9 @@ def main():
         query = {"name": params["name"], "state": params["state"], "source_server_id": params["source_id"],
                  "enterprise_project_id": params["enterprise_project_id"]}
         tasks = module.call("Listing the tasks failed", list_tasks, client, query)
-    described = [describe(task) for task in tasks]
-    stats = dict(polls=1, requests_per_poll=[client.request_count], waited_seconds=0.0)
+    notes = []
+    described = [describe(task, notes=notes) for task in tasks]
+    stats = dict(polls=1, requests_per_poll=[client.request_count], waited_seconds=0.0, failed_polls=0)
 
     progress = progress_writer(module, params["progress_file"])
 
@@ -293,11 +295,13 @@ def main():
         try:
             described, wait_stats = wait_for_tasks(
                 client, task_ids, params["wait_for"], params["wait_mode"], params["fail_on"], params["wait_timeout"],
-                params["poll_interval"], progress=progress, initial=initial)
+                params["poll_interval"], progress=progress, initial=initial, outage_timeout=params["outage_timeout"],
+                notes=notes)
         except WaitFailed as exc:
-            module.fail_json(msg=str(exc), tasks=exc.tasks, summary=summary_of(exc.tasks), count=len(exc.tasks),
-                             failed_tasks=exc.failed, pending_tasks=exc.pending, missing_task_ids=missing)
+            warn_notes(module, notes)
+            module.fail_json(msg=str(exc), count=len(exc.tasks), missing_task_ids=missing, **exc.result())
         except (SmsApiError, SmsClientError) as exc:
+            warn_notes(module, notes)
             module.fail_json_sms(exc, "Waiting for the tasks failed")
         wait_stats["requests_per_poll"][0] = stats["requests_per_poll"][0]
         stats = wait_stats
@@ -306,8 +310,10 @@ def main():
     for task in described if params["include"] else ():
         task.update(module.call("Reading the settings of task %s failed" % task["id"], task_extras, client,
                                 task["id"], params["include"]))
+    warn_notes(module, notes)
     module.exit_json(changed=False, tasks=described, summary=summary_of(described), count=len(described),
-                     missing_task_ids=missing, polls=stats["polls"], requests_per_poll=stats["requests_per_poll"],
+                     missing_task_ids=missing, gone_tasks=[], polls=stats["polls"],
+                     requests_per_poll=stats["requests_per_poll"], failed_polls=stats["failed_polls"],
                      waited_seconds=stats["waited_seconds"])
 
 

@@ -13,6 +13,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     guard,
     iso_time,
     parse_error,
+    progress_percent,
     progress_table,
 )
 
@@ -91,9 +92,10 @@ def test_describe_adds_progress_eta_speed_and_parsed_error_and_keeps_raw_fields(
 
 def test_sizes_win_over_subtasks_and_eta_falls_back_to_remaining_seconds():
     now = datetime(2026, 11, 23, 20, 0, 0, tzinfo=timezone.utc)
-    described = describe({"id": "t", "state": "RUNNING", "replicatesize": 25, "totalsize": 200, "remain_seconds": 90,
-                          "sub_tasks": [{"name": "MIGRATE_LINUX_BLOCK", "progress": 99}]}, now=now)
-    assert described["progress_percent"] == 12.5
+    task = {"id": "t", "state": "RUNNING", "remain_seconds": 90, "sub_tasks": [{"name": "MIGRATE_LINUX_BLOCK", "progress": 99}]}
+    assert progress_percent(task, "replicating", sizes=(25, 200)) == 12.5
+    described = describe(task, now=now)
+    assert described["progress_percent"] == 99.0
     assert described["eta"] == "2026-11-23T20:01:30Z"
 
 
@@ -146,7 +148,7 @@ def test_guards(operation, state, source_state, verdict):
 
 
 def test_progress_table_has_a_row_per_task_sorted_by_phase():
-    tasks = [describe({"id": "a", "state": "RUNNING", "replicatesize": 1, "totalsize": 4,
+    tasks = [describe({"id": "a", "state": "RUNNING", "sub_tasks": [{"name": "MIGRATE_LINUX_FILE", "progress": 25}],
                        "source_server": {"name": "web-2"}}),
              describe({"id": "b", "state": "READY", "source_server": {"name": "web-1"}})]
     lines = progress_table(tasks).splitlines()
