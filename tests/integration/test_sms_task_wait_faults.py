@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+"""Waits of sms_task_info and sms_task_action when the world changes under them: a task deleted
+while waited for ends the wait at once (gone_tasks), an outage longer than the client's retries
+is ridden through up to outage_timeout, and absurd numbers in SMS's answers never crash a module.
+Every test is bounded (short poll intervals, a watcher thread with a deadline)."""
+
+import threading
+import time
+
+import pytest
+
+from sms_emulator import Emulator
+from support.ansible import emulator_env, run_module
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with Emulator(sources=12, seed=17, states="waiting=1") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def env(emu):
+    return emulator_env(emu)
+
+
+_taken = set()
+
+
+def _new_task(emu):
+    """(source record, task id) of a new READY task on a source no other test used."""
+    for source in emu.store.list_sources(state="waiting"):
+        if source["id"] not in _taken:
+            _taken.add(source["id"])
+            return source, emu.store.create_task({"name": "w-" + source["name"], "type": "MIGRATE_FILE",
+                                                  "source_server": {"id": source["id"]}})
+    raise AssertionError("not enough sources")
+
+
+class Watcher(object):
+    """Runs ``action`` once ``condition(request log)`` holds; gives up after ``timeout`` seconds."""
+
+    def __init__(self, emu, condition, action, timeout=20):
+        self.emu, self.condition, self.action, self.timeout = emu, condition, action, timeout
+        self.fired = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.condition(self.emu.request_log()):
+                self.action()
+                self.fired.set()
+                return
+            time.sleep(0.02)
+
+    def join(self):
+        self.thread.join()
+        assert self.fired.is_set(), "the watched request never came"
+
+
+def _reads_of(task_id, count=1):
+    return lambda log: sum(1 for e in log if e["method"] == "GET" and e["path"] == "/v3/tasks/" + task_id) >= count
+
+
+def _faulted(count):
+    return lambda log: sum(1 for e in log if e.get("fault")) >= count
+
+
+def _delete_behind_smss_back(emu, task_id):
+    # As another job or the console would: the task is gone whatever state it was in.
+    with emu.store._write() as conn:  # pylint: disable=protected-access
+        conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
+        conn.execute("DELETE FROM runs WHERE task_id = ?", (task_id,))
+
+
+def test_a_task_deleted_during_the_wait_ends_it_at_once_as_gone(emu, env):
+    source, task_id = _new_task(emu)
+    _other_source, other_id = _new_task(emu)
+    emu.clear_request_log()
+    # deleted after the module's first read (one listing page for two tasks)
+    watcher = Watcher(emu, lambda log: any(e["method"] == "GET" for e in log), lambda: emu.store.delete_task(task_id))
+    started = time.monotonic()
+    # Both READY: without the deletion the wait would run to wait_timeout.
+    result = run_module("sms_task_info", {"task_ids": [task_id, other_id], "wait_for": ["finished"],
+                                          "poll_interval": 0.3, "wait_timeout": 25}, env=env)
+    watcher.join()
+    assert result.get("failed")
+    assert time.monotonic() - started < 20
+    assert "no longer exist" in result["msg"] and task_id in result["msg"] and "timed out" not in result["msg"]
+    assert [t["id"] for t in result["gone_tasks"]] == [task_id]
+    gone = result["gone_tasks"][0]
+    assert gone["gone"] is True and gone["last_state"] == "READY" and gone["phase"] == "unknown"
+    assert gone["source_server"]["name"] == source["name"] and source["name"] in result["msg"]
+    assert result["failed_tasks"] == [] and result["summary"]["unknown"] == 1 and result["summary"]["ready"] == 1
+
+
+def test_a_task_deleted_while_an_operation_is_waited_on(emu, env):
+    _source, task_id = _new_task(emu)
+    emu.store.task_action(task_id, "start")
+    emu.clear_request_log()
+    # stop waits for the agent's STOP (there is none here); the task disappears instead
+    watcher = Watcher(emu, lambda log: any(e["method"] == "POST" for e in log),
+                      lambda: _delete_behind_smss_back(emu, task_id))
+    result = run_module("sms_task_action", {"task_id": task_id, "operation": "stop", "wait": True,
+                                            "poll_interval": 0.3, "wait_timeout": 25}, env=env)
+    watcher.join()
+    assert result.get("failed") and "operation stop was sent, then" in result["msg"]
+    assert "no longer exist" in result["msg"]
+    assert [t["id"] for t in result["gone_tasks"]] == [task_id] and result["sent"] == 1 and result["changed"]
+
+
+def test_the_wait_rides_through_an_outage_longer_than_the_retries(emu, env):
+    _source, task_id = _new_task(emu)
+    emu.clear_request_log()
+    faults = [503, 502, "drop", 503]
+    # After the module's first read, four polls fail (retries 0: one request each); then the task
+    # starts replicating.
+    outage = Watcher(emu, _reads_of(task_id), lambda: emu.set_faults(fail_next=faults))
+    recovery = Watcher(emu, _faulted(len(faults)), lambda: emu.store.task_action(task_id, "start"))
+    try:
+        result = run_module("sms_task_info", {"task_id": task_id, "wait_for": ["replicating"], "poll_interval": 0.3,
+                                              "wait_timeout": 30, "outage_timeout": 60, "retries": 0}, env=env)
+        outage.join()
+        recovery.join()
+    finally:
+        emu.reset_faults()
+    assert not result.get("failed"), result.get("msg")
+    assert result["failed_polls"] == len(faults) and result["polls"] >= len(faults) + 2
+    assert result["tasks"][0]["phase"] == "replicating" and result["gone_tasks"] == []
+
+
+def test_an_outage_past_outage_timeout_fails_with_the_last_api_error(emu, env, tmp_path):
+    _source, task_id = _new_task(emu)
+    emu.store.task_action(task_id, "start")
+    emu.clear_request_log()
+    progress = tmp_path / "progress.txt"
+    # stop waits for stopped; every poll after the operation fails until the bound
+    outage = Watcher(emu, lambda log: any(e["method"] == "POST" for e in log),
+                     lambda: emu.set_faults(fail_next=[503] * 40))
+    started = time.monotonic()
+    try:
+        result = run_module("sms_task_action", {"task_id": task_id, "operation": "stop", "wait": True,
+                                                "poll_interval": 0.2, "wait_timeout": 60, "outage_timeout": 1,
+                                                "retries": 0, "progress_file": str(progress)}, env=env)
+        outage.join()
+    finally:
+        emu.reset_faults()
+    assert result.get("failed")
+    assert time.monotonic() - started < 30
+    assert "every poll failed for" in result["msg"] and "outage_timeout 1" in result["msg"]
+    assert result["status"] == 503 and result["error_code"] and result["request_id"]
+    assert result["sent"] == 1 and result["changed"] is True
+    assert [t["id"] for t in result["pending_tasks"]] == [task_id]
+    assert "this poll failed" in progress.read_text() and "503" in progress.read_text()
+
+
+@pytest.mark.parametrize("value", [1e20, float("nan"), -5, 10 ** 400, "soon"], ids=repr)
+def test_absurd_numbers_in_a_task_become_null_with_a_warning(emu, env, value):
+    _source, task_id = _new_task(emu)
+    with emu.store._write() as conn:  # pylint: disable=protected-access
+        task = emu.store._load_task(task_id, conn)  # pylint: disable=protected-access
+        task.update(state="RUNNING", estimate_complete_time=value, migrate_speed=value, total_time=value,
+                    sub_tasks=[{"id": 1, "name": "MIGRATE_LINUX_FILE", "progress": value, "start_date": value,
+                                "end_date": None, "process_trace": ""}])
+        emu.store._save_task(conn, task)  # pylint: disable=protected-access
+    for args in ({"task_id": task_id}, {"name": "w-"}, {"task_id": task_id, "wait_for": ["finished"],
+                                                         "wait_timeout": 0.5, "poll_interval": 0.2}):
+        result = run_module("sms_task_info", args, env=env)
+        assert "Traceback" not in result.get("module_stderr", ""), result
+        task = next(t for t in result["tasks"] if t["id"] == task_id)
+        for key in ("progress_percent", "eta", "remain_seconds", "speed_mbps", "start_time"):
+            assert task[key] is None, (key, task[key])
+        assert any(task_id in warning and "shown as null" in warning for warning in result.get("warnings", []))
