@@ -49,6 +49,23 @@ def test_progress_fields_while_copying(emu, env):
     assert task["start_time"] and task["finish_time"] is None
 
 
+def test_no_progress_while_the_target_is_prepared_in_both_read_modes(emu, env):
+    """Before the copy sub-task starts no byte is copied: 0 %, not the average of the finished
+    preparation sub-tasks; the listing (GET /v3/tasks) and one GET per task say the same."""
+    source, task_id = _started_task(emu, env)
+    emu.advance(150)  # CREATE_CLOUD_SERVER (120 s) and SSL_CONFIG (10 s) done, ATTACH_AGENT_IMAGE running
+    listed = run_module("sms_task_info", {"source_id": source["id"]}, env=env)  # the listing
+    shown = run_module("sms_task_info", {"task_id": task_id}, env=env)  # GET /v3/tasks/{id}
+    for result in (listed, shown):
+        task = result["tasks"][0]
+        assert task["phase"] == "replicating" and task["current_subtask"] == "ATTACH_AGENT_IMAGE"
+        assert task["progress_percent"] == 0.0
+        assert task["remain_seconds"] > 0 and task["eta"] and task["start_time"]
+    assert abs(listed["tasks"][0]["remain_seconds"] - shown["tasks"][0]["remain_seconds"]) <= 5
+    inventory_view = emu.store.get_source_record(source["id"])
+    assert inventory_view["replicatesize"] == 0 and inventory_view["totalsize"] > 0
+
+
 def test_unknown_raw_state_is_passed_through_and_guarded(emu, env):
     source = _source(emu)
     created = run_module("sms_task", {"source_id": source["id"], "template_id": "t"}, env=env)
