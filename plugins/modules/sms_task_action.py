@@ -142,39 +142,192 @@ results:
     task_id:
       description: Task ID.
       type: str
+      sample: 2c0689c860ad4728a497c91ec0844384
     source_name:
       description: Name of the task's source server.
       type: str
+      sample: app-01
     state:
       description: Task state before the operation.
       type: str
+      sample: READY
     phase:
       description: Phase before the operation.
       type: str
+      sample: ready
     outcome:
       description:
         - V(sent) (or V(would_send) in check mode), V(already) (the task already was where the
           operation leads, nothing sent), V(forced) (sent against the guard), V(error) (SMS refused it).
       type: str
+      sample: sent
     request:
-      description: The request body sent (or that would be sent).
+      description: The request body sent (or that would be sent); V(null) for V(already).
       type: dict
+      sample: {"operation": "start"}
     error:
       description:
         - For V(error), why the request failed, with C(msg) and, for an API error, C(status),
           C(error_code), C(error_msg) and C(request_id).
       type: dict
+      returned: for outcome V(error)
+      sample: {"msg": "POST .../action failed: HTTP 400 SMS.1038: ...", "status": 400, "error_code": "SMS.1038",
+               "error_msg": "Only tasks that are created or being monitored can be paused", "request_id": "0a1b2c3d"}
   sample: [{"task_id": "2c0689c860ad4728a497c91ec0844384", "source_name": "app-01", "state": "READY",
             "phase": "ready", "outcome": "sent", "request": {"operation": "start"}}]
 tasks:
-  description: The tasks after the operation (after the wait with O(wait)), as M(hwcloud.sms.sms_task_info) returns them.
+  description:
+    - The tasks after the operation (after the wait with O(wait)), as M(hwcloud.sms.sms_task_info)
+      returns them (every field SMS gave, plus the derived fields; its RV(hwcloud.sms.sms_task_info#module:tasks)
+      says how each is derived).
+    - In check mode, and when nothing was sent, the tasks as read before.
   returned: always
   type: list
   elements: dict
+  contains:
+    id:
+      description: Task ID.
+      type: str
+      sample: 2c0689c860ad4728a497c91ec0844384
+    state:
+      description: Raw task state.
+      type: str
+      sample: RUNNING
+    phase:
+      description: The phase (see the notes).
+      type: str
+      sample: replicating
+    progress_percent:
+      description: Share of the data of the full copy that is copied, in percent; V(null) when SMS tells nothing.
+      type: float
+      sample: 0.0
+    current_subtask:
+      description: Name of the sub-task in progress.
+      type: str
+      sample: CREATE_CLOUD_SERVER
+    remain_seconds:
+      description: Seconds SMS expects the task still needs, while in progress; else V(null).
+      type: int
+      sample: 3600
+    eta:
+      description: When SMS expects the task to be done (ISO 8601 UTC), while in progress; else V(null).
+      type: str
+      sample: "2026-11-24T03:15:00Z"
+    speed_mbps:
+      description: Current migration speed in Mbit/s.
+      type: float
+      sample: 0.0
+    start_time:
+      description: When the task started (ISO 8601 UTC).
+      type: str
+      sample: "2026-11-23T20:00:00Z"
+    finish_time:
+      description: When the task finished (ISO 8601 UTC); V(null) until then.
+      type: str
+      sample: null
+    error:
+      description: The task's C(error_json) parsed into a dict; V(null) when there is none.
+      type: dict
+      sample: null
+    source_server:
+      description: The task's source server (C(id), C(name), C(ip), C(state), ...).
+      type: dict
+      sample: {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01", "state": "replicate"}
 summary:
-  description: Number of tasks per phase in RV(tasks).
+  description: Number of tasks per phase in RV(tasks); every phase is present.
   returned: always
   type: dict
+  contains:
+    ready:
+      description: Tasks created and not started.
+      type: int
+      sample: 0
+    replicating:
+      description: Tasks in their full copy.
+      type: int
+      sample: 12
+    syncing:
+      description: Tasks in continuous or incremental sync.
+      type: int
+      sample: 0
+    replicated:
+      description: Tasks with the full copy done, target not launched.
+      type: int
+      sample: 0
+    cutting_over:
+      description: Tasks whose target is being launched.
+      type: int
+      sample: 0
+    finished:
+      description: Tasks whose target was launched.
+      type: int
+      sample: 0
+    stopping:
+      description: Tasks being stopped.
+      type: int
+      sample: 0
+    stopped:
+      description: Stopped tasks.
+      type: int
+      sample: 0
+    failed:
+      description: Failed tasks.
+      type: int
+      sample: 0
+    deleting:
+      description: Tasks being deleted.
+      type: int
+      sample: 0
+    unknown:
+      description: Tasks in a state this module does not know, and tasks that no longer exist.
+      type: int
+      sample: 0
+  sample: {"ready": 0, "replicating": 12, "syncing": 0, "replicated": 0, "cutting_over": 0, "finished": 0,
+           "stopping": 0, "stopped": 0, "failed": 0, "deleting": 0, "unknown": 0}
+gone_tasks:
+  description:
+    - Tasks that disappeared while waited for (C(GET /v3/tasks/{id}) answered 404); such a task ends
+      the wait at once with a failure naming it. Empty when none did.
+    - Each is what was last known of the task (C(id), C(name), C(source_server)) with C(gone) V(true),
+      C(last_state), C(state) V(null), C(phase) V(unknown) and C(error).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "gone": true, "last_state": "ABORTING", "state": null,
+            "phase": "unknown", "source_server": {"name": "app-01"},
+            "error": {"error_msg": "the task no longer exists (HTTP 404 for GET /v3/tasks/2c0689c860ad4728a497c91ec0844384)"}}]
+failed_tasks:
+  description: With O(wait), the tasks that reached a phase of O(fail_on) and ended the wait, as in RV(tasks).
+  returned: when a wait fails
+  type: list
+  elements: dict
+  sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "state": "MIGRATE_FAIL", "phase": "failed"}]
+pending_tasks:
+  description: With O(wait), the tasks still waited for at the timeout or when polls failed past O(outage_timeout).
+  returned: when a wait fails
+  type: list
+  elements: dict
+  sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "state": "ABORTING", "phase": "stopping"}]
+status:
+  description: HTTP status of the last failed poll, when polls failed past O(outage_timeout) with an API error.
+  returned: when a wait fails that way
+  type: int
+  sample: 503
+error_code:
+  description: SMS error code of that last failed poll.
+  returned: when a wait fails that way
+  type: str
+  sample: SMS.2007
+error_msg:
+  description: SMS error message of that last failed poll.
+  returned: when a wait fails that way
+  type: str
+  sample: Background exception
+request_id:
+  description: Request ID of that last failed poll.
+  returned: when a wait fails that way
+  type: str
+  sample: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
 sent:
   description: Number of operations sent.
   returned: always
@@ -184,10 +337,17 @@ polls:
   description: Polls while waiting (0 without O(wait)).
   returned: always
   type: int
+  sample: 40
+failed_polls:
+  description: Polls that failed while waiting and were ridden through (see O(outage_timeout)).
+  returned: always
+  type: int
+  sample: 0
 waited_seconds:
   description: Seconds spent waiting.
   returned: always
   type: float
+  sample: 1200.5
 """
 
 from concurrent.futures import ThreadPoolExecutor

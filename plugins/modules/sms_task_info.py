@@ -15,12 +15,14 @@ description:
   - Reads migration tasks of Server Migration Service (SMS), all pages of C(GET /v3/tasks), or
     the tasks named by O(task_id) / O(task_ids) at the lower price of one paged listing and one
     C(GET /v3/tasks/{id}) per task.
-  - Adds to every task its phase (see the notes), C(progress_percent), C(current_subtask),
-    C(remain_seconds), C(eta) (ISO 8601), C(speed_mbps) and C(error) (the parsed C(error_json)),
-    and returns a count per phase.
+  - Adds to every task its phase (see the notes), C(progress_percent) (the share of the data
+    copied), C(current_subtask), C(remain_seconds), C(eta) (ISO 8601), C(speed_mbps), C(start_time),
+    C(finish_time) and C(error) (the parsed C(error_json)), and returns a count per phase. RV(tasks)
+    says exactly how each is derived from the fields SMS documents.
   - With O(wait_for) it polls inside the module until all (or any) of the tasks reach one of
     the given phases, failing at once when a task reaches a phase of O(fail_on). One module call
-    waits for a whole wave for hours; no C(until) loop is needed.
+    waits for a whole wave for hours; no C(until) loop is needed. A task deleted meanwhile ends
+    the wait at once (RV(gone_tasks)); failed polls are ridden through up to O(outage_timeout).
 author:
   - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
@@ -110,7 +112,13 @@ EXAMPLES = r"""
 RETURN = r"""
 tasks:
   description:
-    - The tasks as SMS returned them (every field kept), each with the fields below added.
+    - The tasks as SMS returned them (every field kept, as C(GET /v3/tasks) or C(GET /v3/tasks/{id})
+      gave it), each with the derived fields below added.
+    - The derived fields use only fields SMS documents for both reads (the listing has no
+      C(remain_seconds), C(start_date) or C(finish_date); they are used when a task was read with
+      C(GET /v3/tasks/{id})). A value that cannot be known is V(null), never guessed; an API value that
+      is not usable data (a date beyond the year 9999, a negative size, NaN, a text where a number
+      belongs) is V(null) too, with a warning.
   returned: always
   type: list
   elements: dict
@@ -119,6 +127,14 @@ tasks:
       description: Task ID.
       type: str
       sample: 2c0689c860ad4728a497c91ec0844384
+    name:
+      description: Task name.
+      type: str
+      sample: MigrationTask_app-01
+    type:
+      description: Migration type, V(MIGRATE_FILE) or V(MIGRATE_BLOCK).
+      type: str
+      sample: MIGRATE_FILE
     state:
       description: Raw task state as SMS gave it, including states this module does not know.
       type: str
@@ -129,37 +145,31 @@ tasks:
       sample: replicating
     progress_percent:
       description:
-        - Progress of the data copy in percent (C(replicatesize/totalsize), else the copy
-          sub-task's progress; 100 once copied); V(null) when SMS tells nothing.
+        - Share of the data of the full copy that is copied, in percent (0.0 to 100.0); what a user
+          reads next to the source's copied and total sizes.
+        - V(100.0) once the task is past its full copy (phases syncing, replicated, cutting_over,
+          finished); else the C(progress) of the full copy's sub-task (C(sub_tasks) named C(MIGRATE_*));
+          else V(0.0) for a ready task and for a started, stopped or failed task whose sub-tasks
+          hold no copy yet (SMS prepares the target first, copying nothing); else V(null).
+        - Never an average of the other sub-tasks.
       type: float
-      sample: 42.5
+      sample: 42.0
     current_subtask:
-      description: Name of the sub-task in progress, for example V(MIGRATE_LINUX_FILE).
+      description: Name of the sub-task in progress (the first started one without C(end_date)).
       type: str
       sample: MIGRATE_LINUX_FILE
-    speed_windows:
-      description: Time-window speed limits (C(start), C(end), C(speed), C(over_speed_threshold)).
-      type: list
-      elements: dict
-      returned: with O(include) V(speed_windows)
-    configurations:
-      description: Advanced settings (C(config_key), C(config_value), C(config_status)).
-      type: list
-      elements: dict
-      returned: with O(include) V(configurations)
-    consistency_results:
-      description: Consistency check results as SMS gives them (C(result_list)).
-      type: list
-      elements: raw
-      returned: with O(include) V(consistency_results)
     remain_seconds:
-      description: Seconds SMS expects the task still needs.
+      description:
+        - Seconds SMS expects the task still needs, while it is in progress (replicating, syncing,
+          cutting_over); the task's C(remain_seconds) (C(GET /v3/tasks/{id})), else
+          C(estimate_complete_time) minus now (the listing). V(null) otherwise.
       type: int
       sample: 3600
     eta:
       description:
-        - Expected completion as ISO 8601 UTC, from C(estimate_complete_time) or C(remain_seconds).
-        - Only for tasks in progress (replicating, syncing, cutting_over); V(null) otherwise.
+        - When SMS expects the task to be done, ISO 8601 UTC, while it is in progress (replicating,
+          syncing, cutting_over); the task's C(estimate_complete_time), else now plus
+          C(remain_seconds). V(null) otherwise, as a stopped, failed or finished task keeps a stale estimate.
       type: str
       sample: "2026-11-24T03:15:00Z"
     speed_mbps:
@@ -171,20 +181,147 @@ tasks:
       type: dict
       sample: {"error_code": "SMS.1901", "error_msg": "The target server is unreachable"}
     start_time:
-      description: When the task started, ISO 8601 UTC (from C(start_date)).
+      description:
+        - When the task started, ISO 8601 UTC; its C(start_date) (C(GET /v3/tasks/{id})), else the
+          earliest C(start_date) of its sub-tasks (the listing).
       type: str
       sample: "2026-11-23T20:00:00Z"
     finish_time:
-      description: When the task finished, ISO 8601 UTC (from C(finish_date)).
+      description:
+        - When the task finished, ISO 8601 UTC; its C(finish_date) (C(GET /v3/tasks/{id})), else for a
+          replicated or finished task the latest C(end_date) of its sub-tasks when every one ended.
       type: str
       sample: "2026-11-24T02:00:00Z"
+    estimate_complete_time:
+      description: SMS's raw estimate of the completion, milliseconds since the epoch.
+      type: int
+      sample: 1795000000000
+    migrate_speed:
+      description: SMS's raw migration speed in Mbit/s.
+      type: float
+      sample: 312.5
+    sub_tasks:
+      description: The sub-tasks as SMS lists them.
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: Sub-task name, for example V(CREATE_CLOUD_SERVER), V(MIGRATE_LINUX_FILE), V(CONFIGURE_LINUX_FILE).
+          type: str
+          sample: MIGRATE_LINUX_FILE
+        progress:
+          description: Progress of the sub-task, 0 to 100.
+          type: int
+          sample: 42
+        start_date:
+          description: When it started, milliseconds since the epoch.
+          type: int
+          sample: 1795000000000
+        end_date:
+          description: When it ended, milliseconds since the epoch; V(null) while it runs.
+          type: int
+          sample: 1795000600000
     source_server:
-      description: The source server, with its C(state) and C(migration_cycle).
+      description: The task's source server.
       type: dict
+      contains:
+        id:
+          description: Source server ID.
+          type: str
+          sample: 6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b
+        name:
+          description: Source server name.
+          type: str
+          sample: app-01
+        ip:
+          description: Source server IP address.
+          type: str
+          sample: 192.168.0.10
+        state:
+          description: Source server state, for example V(replicate), V(syncing), V(cutovering), V(finished).
+          type: str
+          sample: replicate
+        migration_cycle:
+          description: The source's migration cycle, when SMS gives it (C(GET /v3/tasks/{id})).
+          type: str
+          sample: replicating
+    speed_windows:
+      description: Time-window speed limits (C(start), C(end), C(speed), C(over_speed_threshold)).
+      type: list
+      elements: dict
+      returned: with O(include) V(speed_windows)
+      sample: [{"start": "08:00", "end": "18:00", "speed": 100, "over_speed_threshold": 120}]
+    configurations:
+      description: Advanced settings (C(config_key), C(config_value), C(config_status)).
+      type: list
+      elements: dict
+      returned: with O(include) V(configurations)
+      sample: [{"config_key": "EXCLUDE_MIGRATE_PATH", "config_value": "/tmp", "config_status": ""}]
+    consistency_results:
+      description: Consistency check results as SMS gives them (C(result_list)).
+      type: list
+      elements: raw
+      returned: with O(include) V(consistency_results)
+      sample: []
+    gone:
+      description: V(true) for a task that no longer exists (see RV(gone_tasks)).
+      type: bool
+      returned: for a task deleted while waited for
+      sample: true
+    last_state:
+      description: The last state read of a task that no longer exists.
+      type: str
+      returned: for a task deleted while waited for
+      sample: RUNNING
 summary:
   description: Number of tasks per phase; every phase is present.
   returned: always
   type: dict
+  contains:
+    ready:
+      description: Tasks created and not started.
+      type: int
+      sample: 0
+    replicating:
+      description: Tasks in their full copy.
+      type: int
+      sample: 3
+    syncing:
+      description: Tasks in continuous or incremental sync.
+      type: int
+      sample: 1
+    replicated:
+      description: Tasks with the full copy done, target not launched.
+      type: int
+      sample: 0
+    cutting_over:
+      description: Tasks whose target is being launched.
+      type: int
+      sample: 0
+    finished:
+      description: Tasks whose target was launched.
+      type: int
+      sample: 6
+    stopping:
+      description: Tasks being stopped.
+      type: int
+      sample: 0
+    stopped:
+      description: Stopped tasks.
+      type: int
+      sample: 0
+    failed:
+      description: Failed tasks.
+      type: int
+      sample: 1
+    deleting:
+      description: Tasks being deleted.
+      type: int
+      sample: 0
+    unknown:
+      description: Tasks in a state this module does not know, and tasks that no longer exist.
+      type: int
+      sample: 0
   sample: {"ready": 0, "replicating": 3, "syncing": 1, "replicated": 0, "cutting_over": 0, "finished": 6,
            "stopping": 0, "stopped": 0, "failed": 1, "deleting": 0, "unknown": 0}
 count:
@@ -193,16 +330,85 @@ count:
   type: int
   sample: 11
 missing_task_ids:
-  description: IDs of O(task_ids) that SMS does not know.
+  description: IDs of O(task_ids) that SMS does not know (at the first read).
   returned: always
   type: list
   elements: str
+  sample: ["2c0689c860ad4728a497c91ec0844384"]
+gone_tasks:
+  description:
+    - Tasks that disappeared while waited for (C(GET /v3/tasks/{id}) answered 404); such a task
+      ends the wait at once with a failure naming it. Empty when none did.
+    - Each is what was last known of the task (C(id), C(name), C(source_server)) with C(gone),
+      C(last_state), C(state) V(null), C(phase) V(unknown) and C(error).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Task ID.
+      type: str
+      sample: 2c0689c860ad4728a497c91ec0844384
+    gone:
+      description: Always V(true).
+      type: bool
+      sample: true
+    last_state:
+      description: The task state read last, before it disappeared.
+      type: str
+      sample: RUNNING
+    source_server:
+      description: The task's source server as read last (C(id), C(name), ...).
+      type: dict
+      sample: {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01"}
+    error:
+      description: Why it is reported, in C(error_msg).
+      type: dict
+      sample: {"error_msg": "the task no longer exists (HTTP 404 for GET /v3/tasks/2c0689c860ad4728a497c91ec0844384)"}
   sample: []
+failed_tasks:
+  description: The tasks that reached a phase of O(fail_on) and ended the wait, as in RV(tasks).
+  returned: when a wait fails
+  type: list
+  elements: dict
+  sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "state": "MIGRATE_FAIL", "phase": "failed",
+            "error": {"error_code": "SMS.1901", "error_msg": "The target server is unreachable"}}]
+pending_tasks:
+  description: The tasks still waited for when the wait timed out or polls failed past O(outage_timeout), as in RV(tasks).
+  returned: when a wait fails
+  type: list
+  elements: dict
+  sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "state": "RUNNING", "phase": "replicating"}]
+status:
+  description: HTTP status of the last failed poll, when polls failed past O(outage_timeout) with an API error.
+  returned: when a wait fails that way
+  type: int
+  sample: 503
+error_code:
+  description: SMS error code of that last failed poll.
+  returned: when a wait fails that way
+  type: str
+  sample: SMS.2007
+error_msg:
+  description: SMS error message of that last failed poll.
+  returned: when a wait fails that way
+  type: str
+  sample: Background exception
+request_id:
+  description: Request ID of that last failed poll.
+  returned: when a wait fails that way
+  type: str
+  sample: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
 polls:
   description: How many times the tasks were read.
   returned: always
   type: int
   sample: 12
+failed_polls:
+  description: How many polls failed (ridden through, see O(outage_timeout)).
+  returned: always
+  type: int
+  sample: 0
 requests_per_poll:
   description: API requests each poll cost.
   returned: always
