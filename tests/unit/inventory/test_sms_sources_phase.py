@@ -46,3 +46,23 @@ def test_phase_groups_follow_the_prefix_and_the_switch_and_fields_can_be_left_ou
     inventory, _w = populate({"hostvar_fields": ["id"], "groups": {"cutover_candidates": trusted("sms_phase == 'syncing'")}},
                              records)
     assert [h.name for h in inventory.groups["cutover_candidates"].get_hosts()] == ["a"]
+
+
+def test_absurd_sizes_and_dates_make_null_variables_and_one_warning_not_a_failed_inventory():
+    records = [
+        record("1", "huge", state="replicate", replicatesize=1e300, totalsize=1e300,
+               current_task={"id": "t1", "state": "RUNNING", "estimate_complete_time": 1e20, "remain_seconds": -1}),
+        record("2", "nan", state="replicate", replicatesize="NaN", totalsize=-5,
+               current_task={"id": "t2", "state": "RUNNING", "estimate_complete_time": "NaN"}),
+        record("3", "fine", state="replicate", replicatesize=1, totalsize=4,
+               current_task={"id": "t3", "state": "RUNNING", "estimate_complete_time": 1700000000000}),
+    ]
+    inventory, warnings = populate({}, records)
+    for name in ("huge", "nan"):
+        host = inventory.hosts[name].vars
+        assert host["sms_phase"] == "replicating"
+        assert host["sms_progress_percent"] is None and host["sms_eta"] is None
+    assert inventory.hosts["fine"].vars["sms_progress_percent"] == 25.0
+    assert inventory.hosts["fine"].vars["sms_eta"] == "2023-11-14T22:13:20Z"
+    notes = [w for w in warnings if "not usable data" in w]
+    assert len(notes) == 1 and "estimate_complete_time" in notes[0] and "t1" in notes[0]
