@@ -49,8 +49,9 @@ def _actions(emu):
 class Agent(object):
     """Answers the given command of the given sources (success or fail) as an agent would."""
 
-    def __init__(self, emu, source_ids, command, result="success"):
+    def __init__(self, emu, source_ids, command, result="success", ready=None):
         self.emu, self.source_ids, self.command, self.result = emu, set(source_ids), command, result
+        self.ready = ready  # answers only once ready(request log) holds
         self.thread = threading.Thread(target=self._run)
         self.thread.start()
 
@@ -58,6 +59,9 @@ class Agent(object):
         deadline = time.monotonic() + 30
         left = set(self.source_ids)
         while left and time.monotonic() < deadline:
+            if self.ready is not None and not self.ready(self.emu.request_log()):
+                time.sleep(0.02)
+                continue
             for source_id in list(left):
                 pending = self.emu.store.pending_command(source_id)
                 if pending and pending["command_name"] == self.command:
@@ -68,6 +72,11 @@ class Agent(object):
 
     def join(self):
         self.thread.join()
+
+
+def _polled_after_an_action(log):
+    posts = [index for index, entry in enumerate(log) if entry["method"] == "POST"]
+    return bool(posts) and any(entry["method"] == "GET" for entry in log[posts[-1] + 1:])
 
 
 def test_start_a_wave_then_a_second_run_sends_nothing(emu, env):
@@ -132,7 +141,10 @@ def test_stop_waits_until_the_agent_stopped(emu, env):
     made = _new_tasks(emu, 2)
     for _source, task_id in made:
         emu.store.task_action(task_id, "start")
-    agent = Agent(emu, [s for s, _t in made], "STOP")
+    emu.clear_request_log()
+    # The agent stops the tasks only once the wait has read them after the operation, so the wait
+    # is seen waiting however slow the machine is.
+    agent = Agent(emu, [s for s, _t in made], "STOP", ready=_polled_after_an_action)
     result = run_module("sms_task_action", {"task_ids": [t for _s, t in made], "operation": "stop", "wait": True,
                                             "poll_interval": 0.2, "wait_timeout": 30}, env=env)
     agent.join()
