@@ -7,6 +7,7 @@ the clock (sub-task boundaries, completions, faults, auto-agent answers) and sto
 overlay the live progress of running tasks.  No background thread.
 """
 
+import hashlib
 import json
 
 from . import replication
@@ -63,6 +64,12 @@ FAULT_MESSAGES = {"SMS.1901": "Failed to connect to the target server: check por
                   "SMS.0515": "Missing or invalid disk information",
                   "SMS.1414": "The migration module stopped abnormally"}
 TASK_FAULT_KEYS = ("fail_at", "error_code", "error_msg", "disconnect_at", "raw_state", "at")
+
+
+def target_ip(vm_id):
+    """A private IP for the target ECS ``vm_id``, the same on every read."""
+    digest = hashlib.sha256(vm_id.encode("utf-8")).digest()
+    return "10.%d.%d.%d" % (digest[0], digest[1], digest[2] % 254 + 1)
 
 
 def validate_list_query(query):
@@ -180,6 +187,12 @@ class Tasks:
         if source is not None:
             task["source_server"] = {key: source[key] for key in (
                 "id", "ip", "name", "os_type", "os_version", "oem_system", "state", "migration_cycle")}
+        target = task["target_server"]
+        vm_id = target.get("vm_id") or None
+        # INFERENCE: the target's record id is its ECS id; its IP is known once the ECS exists
+        task["target_server"] = dict(target, id=vm_id, ip=target.get("ip") or (target_ip(vm_id) if vm_id else None),
+                                     os_type=task.get("os_type"),
+                                     os_version=source["os_version"] if source is not None else None)
         for private in [key for key in task if key.startswith("_")] + ["log_bucket"]:
             task.pop(private, None)
         return task
@@ -438,6 +451,8 @@ class Tasks:
         self._schedule(conn, task["id"], record["id"], run, snap["next_event"])
         if kind == "full":
             record["totalsize"] = run["total_bytes"]
+            if not task["target_server"].get("vm_id"):
+                task["target_server"]["vm_id"] = self._new_id()  # the ECS CREATE_CLOUD_SERVER makes
         return run
 
     def _pause_run(self, conn, task_id):
