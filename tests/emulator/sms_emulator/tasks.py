@@ -356,6 +356,28 @@ class Tasks:
                 task["state"] = "DELETING"
                 self._save_task(conn, task)
 
+    def remove_task(self, task_id):
+        """The task is gone, whatever its state, as after a deletion by someone else (the console,
+        another job): its run, pending agent command and faults go too; its source has no current
+        task and is back to waiting/checking (as after DELETE /v3/tasks/{id}). 404 for an unknown task."""
+        self.tick()
+        with self._write() as conn:
+            task = self._load_task(task_id, conn)
+            if task is None:
+                raise not_found("task", task_id)
+            loaded = self._load_source(task["source_server"]["id"], conn)
+            if loaded is not None:
+                record, extra, migproject, mac = loaded
+                if record["current_task"] and record["current_task"]["id"] == task_id:
+                    record["current_task"] = None
+                    if record["state"] != "unavailable":
+                        set_state(record, "waiting", "checking")
+                conn.execute("DELETE FROM commands WHERE source_id = ?", (record["id"],))
+                self._save_source(conn, record, migproject, mac, extra)
+            self._drop_run(conn, task_id)
+            conn.execute("DELETE FROM task_faults WHERE key = ?", (task_id,))
+            conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
+
     # ----------------------------------------------------------------- actions
     def task_action(self, task_id, operation, body=None):
         """POST /v3/tasks/{id}/action: move the task and queue the agent command (G.2)."""
