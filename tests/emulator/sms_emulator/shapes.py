@@ -10,6 +10,8 @@ SDK's model and every answer of every route within its model.
 
 from .inferences import inferred_fields
 
+SDK_VERSION = "3.1.219"  # the huaweicloudsdksms these sets were written from
+
 
 def _model(names, **nested):
     """Field name -> model of its value (None: a scalar, or a value served as stored)."""
