@@ -8,9 +8,9 @@ Requests matching no row: 404 APIGW.0101, as the API gateway answers.
 import json
 
 from . import errors, migprojects, source_updates, sources, task_settings, tasks, templates
-from .shapes import shape
 from .auth import authorize
 from .errors import ApiError, not_found
+from .shapes import shape
 
 
 class Call:
