@@ -10,6 +10,9 @@ def _payload(call_body):
 
 
 def requests_log(emulator, query, body):
+    """The request log; ``?writes=true``: only the requests that may change something (not GET/HEAD)."""
+    if query.get("writes") == "true":
+        return emulator.write_requests()
     return emulator.request_log()
 
 
@@ -91,6 +94,15 @@ def clear_task_fault(emulator, query, body):
     return {"key": key}
 
 
+def remove_task(emulator, query, body):
+    """DELETE /_emulator/tasks?task_id=: the task disappears, whatever its state."""
+    task_id = query.get("task_id")
+    if not task_id:
+        raise ValueError("task_id is required")
+    emulator.remove_task(task_id)
+    return {"task_id": task_id}
+
+
 # (method, path under /_emulator/) -> handler(emulator, query, body) returning the JSON answer
 ADMIN_ROUTES = {
     ("GET", "requests"): requests_log,
@@ -105,6 +117,7 @@ ADMIN_ROUTES = {
     ("POST", "clock"): set_clock,
     ("POST", "task_faults"): set_task_fault,
     ("DELETE", "task_faults"): clear_task_fault,
+    ("DELETE", "tasks"): remove_task,
 }
 
 

@@ -86,6 +86,36 @@ class ForcedAnswers(FaultKind):
         raise errors.server_error(int(decision))
 
 
+class Outage(FaultKind):
+    """``outage_seconds``: from when it is set, every request for that many wall-clock seconds
+    is answered ``outage_status`` (503; 500, 502, 504, 429 or "drop") without acting: an outage
+    that outlasts a client's retries. ``outage_ends`` (epoch seconds) is when it ends."""
+    options = {"outage_seconds": 0, "outage_status": 503}
+
+    def check(self, config):
+        seconds = float(config["outage_seconds"] or 0)
+        if seconds < 0:
+            raise ValueError("outage_seconds must not be negative")
+        if config["outage_status"] not in ("drop", 429, 500, 502, 503, 504):
+            raise ValueError("outage_status must be 429, 500, 502, 503, 504 or \"drop\"")
+        config["outage_seconds"] = seconds
+        config["outage_ends"] = time.time() + seconds if seconds else None
+
+    def draw(self, config, rng, exchange):
+        return bool(config.get("outage_ends")) and time.time() < config["outage_ends"]
+
+    def before_acting(self, decision, config, exchange):
+        if not decision:
+            return
+        status = config["outage_status"]
+        exchange.entry["fault"] = "outage_%s" % status
+        if status == "drop":
+            raise Dropped()
+        if status == 429:
+            raise errors.throttled(config["retry_after"])
+        raise errors.server_error(status)
+
+
 class ErrorShares(FaultKind):
     """``drop`` / ``rate_429`` / ``rate_5xx``: shares of one draw per request (at most one of
     them happens), before anything changes; ``status_5xx`` (500/502/503/504, None or "random"),
@@ -295,7 +325,7 @@ class ChurnBetweenPages(_Countdown):
         store.update_source(entering[-1]["id"], lambda record: set_state(record, decision, None))
 
 
-FAULT_KINDS = [Latency(), ForcedAnswers(), ErrorShares(), FailAfterActing(), FailNextAfterActing(), Redirect(),
+FAULT_KINDS = [Latency(), Outage(), ForcedAnswers(), ErrorShares(), FailAfterActing(), FailNextAfterActing(), Redirect(),
                BadBody(), ResetMidBody(), Trickle(), ChurnBetweenPages()]
 
 

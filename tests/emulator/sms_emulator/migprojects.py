@@ -9,6 +9,7 @@ import re
 from .database import now_ms
 from .errors import ApiError, invalid_parameter, not_found
 from .records import TASK_TYPES
+from .shapes import shape
 from .sources import int_param
 
 SCHEMA = """
@@ -143,7 +144,7 @@ def list_all(call):
 
 
 def show(call):
-    return 200, call.store.get_project(call.params["project_id"])
+    return 200, shape(call.store.get_project(call.params["project_id"]), "ShowMigprojectResponse")
 
 
 def update(call):

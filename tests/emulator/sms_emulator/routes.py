@@ -10,6 +10,7 @@ import json
 from . import errors, migprojects, source_updates, sources, task_settings, tasks, templates
 from .auth import authorize
 from .errors import ApiError, not_found
+from .shapes import shape
 
 
 class Call:
@@ -65,7 +66,7 @@ def show_source(call):
     source = call.store.get_source(call.params["source_id"])
     if source is None:
         raise not_found("source server", call.params["source_id"])
-    return 200, source
+    return 200, shape(source, "ShowServerResponse")
 
 
 def delete_source(call):
@@ -93,14 +94,14 @@ def create_task(call):
 
 def list_tasks(call):
     count, found = call.store.list_tasks(**tasks.validate_list_query(call.query))
-    return 200, {"count": count, "tasks": found}
+    return 200, {"count": count, "tasks": shape(found, "TasksResponseBody")}
 
 
 def show_task(call):
     task = call.store.get_task(call.params["task_id"])
     if task is None:
         raise not_found("task", call.params["task_id"])
-    return 200, task
+    return 200, shape(task, "ShowTaskResponse")
 
 
 def delete_task(call):

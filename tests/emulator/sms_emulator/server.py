@@ -254,6 +254,10 @@ class Emulator:
     def clear_task_fault(self, key):
         self.store.clear_task_fault(key)
 
+    def remove_task(self, task_id):
+        """Make a task disappear whatever its state (deleted elsewhere); see Tasks.remove_task."""
+        self.store.remove_task(task_id)
+
     # ----------------------------------------------------------------- users, faults, log
     def add_user(self, access_key, secret_key, security_token=None, denied_actions=(), auth_token=None):
         return self.users.add(access_key, secret_key, security_token, denied_actions, auth_token)
@@ -285,6 +289,11 @@ class Emulator:
     def request_log(self):
         with self._log_lock:
             return [dict(entry) for entry in self._log]
+
+    def write_requests(self):
+        """Logged API requests that may change something (every method but GET and HEAD), whatever
+        their answer: a test asserts ``write_requests() == []`` to prove nothing was written."""
+        return [entry for entry in self.request_log() if entry["method"] not in ("GET", "HEAD")]
 
     def clear_request_log(self):
         with self._log_lock:

@@ -7,6 +7,7 @@ the clock (sub-task boundaries, completions, faults, auto-agent answers) and sto
 overlay the live progress of running tasks.  No background thread.
 """
 
+import hashlib
 import json
 
 from . import replication
@@ -63,6 +64,12 @@ FAULT_MESSAGES = {"SMS.1901": "Failed to connect to the target server: check por
                   "SMS.0515": "Missing or invalid disk information",
                   "SMS.1414": "The migration module stopped abnormally"}
 TASK_FAULT_KEYS = ("fail_at", "error_code", "error_msg", "disconnect_at", "raw_state", "at")
+
+
+def target_ip(vm_id):
+    """A private IP for the target ECS ``vm_id``, the same on every read."""
+    digest = hashlib.sha256(vm_id.encode("utf-8")).digest()
+    return "10.%d.%d.%d" % (digest[0], digest[1], digest[2] % 254 + 1)
 
 
 def validate_list_query(query):
@@ -180,6 +187,12 @@ class Tasks:
         if source is not None:
             task["source_server"] = {key: source[key] for key in (
                 "id", "ip", "name", "os_type", "os_version", "oem_system", "state", "migration_cycle")}
+        target = task["target_server"]
+        vm_id = target.get("vm_id") or None
+        # INFERENCE: the target's record id is its ECS id; its IP is known once the ECS exists
+        task["target_server"] = dict(target, id=vm_id, ip=target.get("ip") or (target_ip(vm_id) if vm_id else None),
+                                     os_type=task.get("os_type"),
+                                     os_version=source["os_version"] if source is not None else None)
         for private in [key for key in task if key.startswith("_")] + ["log_bucket"]:
             task.pop(private, None)
         return task
@@ -343,6 +356,28 @@ class Tasks:
                 task["state"] = "DELETING"
                 self._save_task(conn, task)
 
+    def remove_task(self, task_id):
+        """The task is gone, whatever its state, as after a deletion by someone else (the console,
+        another job): its run, pending agent command and faults go too; its source has no current
+        task and is back to waiting/checking (as after DELETE /v3/tasks/{id}). 404 for an unknown task."""
+        self.tick()
+        with self._write() as conn:
+            task = self._load_task(task_id, conn)
+            if task is None:
+                raise not_found("task", task_id)
+            loaded = self._load_source(task["source_server"]["id"], conn)
+            if loaded is not None:
+                record, extra, migproject, mac = loaded
+                if record["current_task"] and record["current_task"]["id"] == task_id:
+                    record["current_task"] = None
+                    if record["state"] != "unavailable":
+                        set_state(record, "waiting", "checking")
+                conn.execute("DELETE FROM commands WHERE source_id = ?", (record["id"],))
+                self._save_source(conn, record, migproject, mac, extra)
+            self._drop_run(conn, task_id)
+            conn.execute("DELETE FROM task_faults WHERE key = ?", (task_id,))
+            conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
+
     # ----------------------------------------------------------------- actions
     def task_action(self, task_id, operation, body=None):
         """POST /v3/tasks/{id}/action: move the task and queue the agent command (G.2)."""
@@ -438,6 +473,8 @@ class Tasks:
         self._schedule(conn, task["id"], record["id"], run, snap["next_event"])
         if kind == "full":
             record["totalsize"] = run["total_bytes"]
+            if not task["target_server"].get("vm_id"):
+                task["target_server"]["vm_id"] = self._new_id()  # the ECS CREATE_CLOUD_SERVER makes
         return run
 
     def _pause_run(self, conn, task_id):

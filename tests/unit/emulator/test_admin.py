@@ -4,7 +4,7 @@ import json
 import urllib.error
 import urllib.request
 
-from support.emulator_client import SignedClient
+from support.emulator_client import SignedClient, new_task, task_body
 
 
 def test_admin_endpoints_are_not_faulted_and_work(sms_emulator, sms_emulator_faults):
@@ -60,3 +60,34 @@ def test_admin_state_sources_credentials_and_errors(emulator_factory):
     status, body = _admin(emu, "POST", "users", {"secret_key": "no access key"})
     assert status == 400
     assert emu.request_log() == []  # admin calls are not logged
+
+
+def test_write_requests_and_a_task_removed_whatever_its_state(emulator_factory):
+    emu = emulator_factory(sources=0)
+    client = SignedClient(emu)
+    source_id, task_id = new_task(emu, client)
+    client.request("POST", "/v3/tasks/%s/action" % task_id, body={"operation": "start"})
+    client.request("POST", "/v3/sources/%s/command_result" % source_id, body={
+        "command_name": "START", "result": "success", "result_detail": {}})
+    writes = [(entry["method"], entry["path"]) for entry in emu.write_requests()]
+    assert writes == [("POST", "/v3/sources"), ("POST", "/v3/tasks"), ("POST", "/v3/tasks/%s/action" % task_id),
+                      ("POST", "/v3/sources/%s/command_result" % source_id)]
+    assert [(e["method"], e["path"]) for e in _admin(emu, "GET", "requests?writes=true")[1]] == writes
+    emu.clear_request_log()
+    client.request("GET", "/v3/tasks/" + task_id)
+    assert emu.write_requests() == [] and _admin(emu, "GET", "requests?writes=true") == (200, [])
+
+    # the API refuses to delete a running task; the admin API makes it disappear all the same
+    assert client.request("DELETE", "/v3/tasks/" + task_id)[1]["error_code"] == "SMS.2015"
+    client.request("POST", "/v3/tasks/%s/action" % task_id, body={"operation": "stop"})  # queues STOP
+    assert _admin(emu, "DELETE", "tasks?task_id=" + task_id) == (200, {"task_id": task_id})
+    assert client.request("GET", "/v3/tasks/" + task_id)[1]["error_code"] == "SMS.0404"
+    assert client.request("GET", "/v3/tasks", {"id": task_id})[1] == {"count": 0, "tasks": []}
+    source = client.request("GET", "/v3/sources/" + source_id)[1]
+    assert source["current_task"] is None and emu.store.pending_command(source_id) is None
+    assert _admin(emu, "DELETE", "tasks?task_id=" + task_id)[1]["error_code"] == "SMS.0404"
+    assert _admin(emu, "DELETE", "tasks")[0] == 400
+    # the source can get a new task
+    assert (source["state"], source["migration_cycle"]) == ("waiting", "checking")
+    assert client.request("POST", "/v3/tasks", body=task_body(emu, source_id, name="again"))[0] == 200
+    client.close()

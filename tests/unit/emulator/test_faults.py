@@ -146,3 +146,37 @@ def test_a_new_fault_kind_plugs_in(emulator_factory):
         SignedClient(emu).request("GET", "/v3/sources")
     with pytest.raises(ValueError):
         emu.set_faults(nonsense=1)
+
+
+def test_an_outage_answers_every_request_for_its_seconds_then_ends(emulator_factory):
+    emu = emulator_factory(sources=2, seed=4)
+    client = SignedClient(emu)
+    emu.set_faults(outage_seconds=1.5)
+    ends = emu.fault_config["outage_ends"]
+    answers = []
+    while time.time() < ends - 0.2:
+        answers.append(client.request("GET", "/v3/sources", {"limit": 1})[0])
+        time.sleep(0.05)
+    assert len(answers) > 5 and set(answers) == {503}
+    # a write during the outage is not carried out
+    status, body, _headers = client.request("POST", "/v3/migprojects", body={
+        "name": "during-outage", "region": emu.region, "type": "MIGRATE_FILE"})
+    assert status == 503 and body["error_code"] == "SMS.2007"
+    assert emu.request_log()[-1]["fault"] == "outage_503"
+    time.sleep(max(0.0, ends - time.time()) + 0.05)
+    assert client.request("GET", "/v3/sources", {"limit": 1})[0] == 200
+    assert [p["name"] for p in client.request("GET", "/v3/migprojects")[1]["migprojects"]] == ["default"]
+    client.close()
+
+
+@pytest.mark.parametrize("status", [502, 429, "drop"])
+def test_outage_status_and_bad_options(emulator_factory, status):
+    emu = emulator_factory(sources=1, seed=4)
+    emu.set_faults(outage_seconds=30, outage_status=status)
+    answer = _statuses(emu, count=2)
+    assert [entry[0] for entry in answer] == [0 if status == "drop" else status] * 2
+    emu.reset_faults()
+    assert _statuses(emu, count=1)[0][0] == 200
+    for options in ({"outage_seconds": -1}, {"outage_seconds": 1, "outage_status": 404}):
+        with pytest.raises(ValueError):
+            emu.set_faults(**options)

@@ -128,10 +128,37 @@ def test_list_tasks_filters_paging_and_limits(emu, client):
     assert [t["id"] for t in client.request("GET", "/v3/tasks", {"source_server_id": sources[3]["id"]})[1]["tasks"]] == [made[3]]
     assert {t["id"] for t in client.request("GET", "/v3/tasks", {"name": "wave-"})[1]["tasks"]} == set(made)
     listed = client.request("GET", "/v3/tasks", {"id": made[1]})[1]["tasks"][0]
-    assert listed["source_server"]["state"] == "waiting" and listed["source_server"]["migration_cycle"] == "setting"
+    assert listed["source_server"]["state"] == "waiting" and "migration_cycle" not in listed["source_server"]
+    shown = client.request("GET", "/v3/tasks/" + made[1])[1]
+    assert shown["source_server"]["migration_cycle"] == "setting"
     for params, name in (({"limit": 201}, "limit"), ({"offset": -1}, "offset"), ({"state": "DONE"}, "state"),
                          ({"id": "x" * 37}, "id"), ({"name": "n" * 256}, "name")):
         status, body, _headers = client.request("GET", "/v3/tasks", params)
         assert status == 400 and body["error_msg"].startswith("Invalid parameter %s" % name), params
     assert client.request("GET", "/v3/tasks/nope")[1]["error_code"] == "SMS.0404"
     assert client.request("POST", "/v3/tasks/%s/action" % made[1], body={"operation": "start", "extra": 1})[0] == 400
+
+
+def test_task_answers_carry_the_target_server_of_their_models(emu, client):
+    source_id, task_id = new_task(emu, client)
+    listed = client.request("GET", "/v3/tasks", {"id": task_id})[1]["tasks"][0]
+    source = emu.store.get_source_record(source_id)
+    assert listed["target_server"] == {"id": None, "vm_id": "", "name": source["name"], "ip": None,
+                                       "os_type": "LINUX", "os_version": source["os_version"]}
+    # the full copy creates the target ECS: it has an id and an IP from then on
+    emu.store.task_action(task_id, "start")
+    emu.store.report_command_result(source_id, {"command_name": "START", "result": "success", "result_detail": {}})
+    listed = client.request("GET", "/v3/tasks", {"id": task_id})[1]["tasks"][0]
+    target = listed["target_server"]
+    assert target["id"] == target["vm_id"] and target["vm_id"] and target["ip"].startswith("10.")
+    assert set(target) == {"id", "vm_id", "name", "ip", "os_type", "os_version"}
+    for extra in ("remain_seconds", "start_date", "finish_date", "vm_template_id", "use_public_ip", "exist_server",
+                  "connected", "float_ip", "region_id", "region_name", "project_id", "project_name"):
+        assert extra not in listed, extra
+    shown = client.request("GET", "/v3/tasks/" + task_id)[1]
+    assert {key: shown["target_server"][key] for key in target} == target
+    assert [disk["name"] for disk in shown["target_server"]["disks"]] == [
+        disk["name"] for disk in source["init_target_server"]["disks"]]
+    for extra in ("syncing", "use_public_ip", "exist_server", "log_collect_status"):
+        assert extra not in shown, extra
+    assert emu.store.get_task(task_id)["syncing"] is False  # the engine keeps its own record
