@@ -64,17 +64,6 @@ def _reads_of(task_id, count=1):
     return lambda log: sum(1 for e in log if e["method"] == "GET" and e["path"] == "/v3/tasks/" + task_id) >= count
 
 
-def _faulted(count):
-    return lambda log: sum(1 for e in log if e.get("fault")) >= count
-
-
-def _delete_behind_smss_back(emu, task_id):
-    # As another job or the console would: the task is gone whatever state it was in.
-    with emu.store._write() as conn:  # pylint: disable=protected-access
-        conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
-        conn.execute("DELETE FROM runs WHERE task_id = ?", (task_id,))
-
-
 def test_a_task_deleted_during_the_wait_ends_it_at_once_as_gone(emu, env):
     source, task_id = _new_task(emu)
     _other_source, other_id = _new_task(emu)
@@ -101,8 +90,7 @@ def test_a_task_deleted_while_an_operation_is_waited_on(emu, env):
     emu.store.task_action(task_id, "start")
     emu.clear_request_log()
     # stop waits for the agent's STOP (there is none here); the task disappears instead
-    watcher = Watcher(emu, lambda log: any(e["method"] == "POST" for e in log),
-                      lambda: _delete_behind_smss_back(emu, task_id))
+    watcher = Watcher(emu, lambda log: any(e["method"] == "POST" for e in log), lambda: emu.remove_task(task_id))
     result = run_module("sms_task_action", {"task_id": task_id, "operation": "stop", "wait": True,
                                             "poll_interval": 0.3, "wait_timeout": 25}, env=env)
     watcher.join()
@@ -114,20 +102,23 @@ def test_a_task_deleted_while_an_operation_is_waited_on(emu, env):
 def test_the_wait_rides_through_an_outage_longer_than_the_retries(emu, env):
     _source, task_id = _new_task(emu)
     emu.clear_request_log()
-    faults = [503, 502, "drop", 503]
-    # After the module's first read, four polls fail (retries 0: one request each); then the task
-    # starts replicating.
-    outage = Watcher(emu, _reads_of(task_id), lambda: emu.set_faults(fail_next=faults))
-    recovery = Watcher(emu, _faulted(len(faults)), lambda: emu.store.task_action(task_id, "start"))
+
+    def outage():
+        # Every request fails for 2 s (the client does not retry: retries 0); meanwhile the task
+        # starts, which the wait sees once SMS answers again.
+        emu.set_faults(outage_seconds=2)
+        emu.store.task_action(task_id, "start")
+
+    watcher = Watcher(emu, _reads_of(task_id), outage)
     try:
         result = run_module("sms_task_info", {"task_id": task_id, "wait_for": ["replicating"], "poll_interval": 0.3,
                                               "wait_timeout": 30, "outage_timeout": 60, "retries": 0}, env=env)
-        outage.join()
-        recovery.join()
+        watcher.join()
     finally:
         emu.reset_faults()
     assert not result.get("failed"), result.get("msg")
-    assert result["failed_polls"] == len(faults) and result["polls"] >= len(faults) + 2
+    faulted = [e for e in emu.request_log() if e.get("fault")]
+    assert result["failed_polls"] == len(faulted) >= 3 and result["polls"] == result["failed_polls"] + 2
     assert result["tasks"][0]["phase"] == "replicating" and result["gone_tasks"] == []
 
 
@@ -138,7 +129,7 @@ def test_an_outage_past_outage_timeout_fails_with_the_last_api_error(emu, env, t
     progress = tmp_path / "progress.txt"
     # stop waits for stopped; every poll after the operation fails until the bound
     outage = Watcher(emu, lambda log: any(e["method"] == "POST" for e in log),
-                     lambda: emu.set_faults(fail_next=[503] * 40))
+                     lambda: emu.set_faults(outage_seconds=30))
     started = time.monotonic()
     try:
         result = run_module("sms_task_action", {"task_id": task_id, "operation": "stop", "wait": True,
