@@ -156,8 +156,8 @@ def test_absurd_numbers_in_a_task_become_null_with_a_warning(emu, env, value):
                     sub_tasks=[{"id": 1, "name": "MIGRATE_LINUX_FILE", "progress": value, "start_date": value,
                                 "end_date": None, "process_trace": ""}])
         emu.store._save_task(conn, task)  # pylint: disable=protected-access
-    for args in ({"task_id": task_id}, {"name": "w-"}, {"task_id": task_id, "wait_for": ["finished"],
-                                                         "wait_timeout": 0.5, "poll_interval": 0.2}):
+    waiting = {"task_id": task_id, "wait_for": ["finished"], "wait_timeout": 0.5, "poll_interval": 0.2}
+    for args in ({"task_id": task_id}, {"name": "w-"}, waiting):
         result = run_module("sms_task_info", args, env=env)
         assert "Traceback" not in result.get("module_stderr", ""), result
         task = next(t for t in result["tasks"] if t["id"] == task_id)
