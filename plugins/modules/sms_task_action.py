@@ -485,7 +485,10 @@ def main():
             module.fail_json(msg="operation %s was sent, then: %s" % (operation, exc), **dict(common, **exc.result()))
         except (SmsApiError, SmsClientError) as exc:
             warn_notes(module, notes)
-            module.fail_json_sms(exc, "operation %s was sent, then waiting failed" % operation)
+            # What was sent stays in the result (changed, results, sent) next to the API's fields.
+            fields = exc.to_dict() if isinstance(exc, SmsApiError) else {}
+            module.fail_json(msg="operation %s was sent, then waiting failed: %s" % (operation, exc),
+                             **dict(common, **fields))
         polls, failed_polls, waited = stats["polls"], stats["failed_polls"], stats["waited_seconds"]
     elif to_send and not module.check_mode:
         fresh = module.call("Reading the tasks after the operation failed", TaskReader(client).read,
