@@ -480,7 +480,7 @@ def wait_for_tasks(client, task_ids, wait_for, wait_mode="all", fail_on=("failed
     deadline = started + wait_timeout
     stats = dict(polls=0, requests_per_poll=[], waited_seconds=0.0, failed_polls=0, last_error=None)
     reached = set()
-    failing_since = None
+    failing_since, failed_in_a_row = None, 0
     while True:
         pending = [task_id for task_id in task_ids if task_id not in reached]
         if pending and (stats["polls"] > 0 or not initial):
@@ -493,15 +493,16 @@ def wait_for_tasks(client, task_ids, wait_for, wait_mode="all", fail_on=("failed
                 records = {}
                 stats["failed_polls"] += 1
                 stats["last_error"] = str(exc)
+                failed_in_a_row += 1
                 failing_since = poll_started if failing_since is None else failing_since
                 if clock() - failing_since >= outage_timeout:
                     tasks = [latest.get(task_id) or _unread(task_id) for task_id in task_ids]
                     raise WaitFailed("every poll failed for %.0f seconds (outage_timeout %s, %d failed poll(s) in "
                                      "a row); the last error: %s" % (clock() - failing_since, outage_timeout,
-                                                                     stats["failed_polls"], exc),
+                                                                     failed_in_a_row, exc),
                                      tasks, pending=[t for t in tasks if t["id"] not in reached], error=exc)
             else:
-                failing_since, stats["last_error"] = None, None
+                failing_since, failed_in_a_row, stats["last_error"] = None, 0, None
             stats["requests_per_poll"].append(client.request_count - before)
             stats["polls"] += 1
             for task_id, record in records.items():
