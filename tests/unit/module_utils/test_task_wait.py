@@ -44,10 +44,10 @@ def _ready_task(emu):
 def _wait(emu, task_id, script, **options):
     client = _client(emu)
     initial = {task_id: describe(client.request("GET", "/v3/tasks/" + task_id))}
-    args = dict(wait_for=["replicating"], poll_interval=10, wait_timeout=1000, outage_timeout=25, initial=initial,
-                sleep=script.sleep, clock=script.clock)
+    args = dict(poll_interval=10, wait_timeout=1000, outage_timeout=25, initial=initial, sleep=script.sleep,
+                clock=script.clock)
     args.update(options)
-    return wait_for_tasks(client, [task_id], args.pop("wait_for"), **args)
+    return wait_for_tasks(client, [task_id], ["replicating"], **args)
 
 
 def test_a_poll_that_succeeds_starts_the_outage_count_again(emu):
