@@ -25,9 +25,17 @@ description:
   - A task that exists already is compared with the options that were set. Most fields of a
     task cannot change after it was created, so a difference fails, showing the difference,
     before anything is sent. Delete the task (O(state=absent)) and create it again to change them.
-  - O(tasks) handles a whole wave in one call. Every row is checked first (unknown or ambiguous
-    source server, disconnected agent, failed environment checks, duplicate sources or targets,
-    bad values) and every problem is reported at once, before anything is sent.
+  - The comparison reads only fields the official SDK documents for C(GET /v3/tasks/{id})
+    (C(ShowTaskResponse)) - O(name), O(type), O(template_id), O(target_server_id),
+    O(target_server_name), O(migration_ip), O(start_target_server), O(priority), O(speed_limit) and
+    O(need_migration_test). O(syncing), O(use_public_ip), O(use_ipv6), O(over_speed_threshold),
+    O(is_need_consistency_check), O(start_network_check) and O(clonevm_template_id) are not in that
+    answer, so a difference in them cannot be seen and is not reported.
+  - O(tasks) handles a whole wave in one call. Every row is checked in one pass (bad values,
+    unknown or ambiguous source servers, the same source or target in two rows, disconnected
+    agents, failed environment checks, an OS that does not support the type) and every problem is
+    reported at once, before anything is written; a bad value does not stop the checks against SMS
+    of that row or the others. C(problems) lists them as text and C(row_problems) by row and option.
   - Request bodies carry only the fields of the official SDK's C(PostTask) model.
 author:
   - hwcloud.sms maintainers (@hwcloud)
@@ -58,6 +66,11 @@ options:
         O(target_server_name), O(migration_ip), O(type), O(syncing), O(start), O(priority),
         O(speed_limit), O(start_target_server), O(use_public_ip), O(target_disks) ...).
         Options set outside O(tasks) are the defaults of every row.
+      - A row may name its source server by more than one of O(source_id), O(source_name) and
+        O(source_ip) when they all name the same server (checked against SMS), as a plan with both
+        a name and an IP column does.
+      - The values of a row are typed and checked by the module itself (the same types and choices
+        as the options), so that every bad value of every row is reported in one run.
       - Source servers are then resolved from one listing of all source servers and existing
         tasks from one listing of all tasks.
     type: list
@@ -98,7 +111,12 @@ options:
     type: str
     choices: [MIGRATE_FILE, MIGRATE_BLOCK]
   syncing:
-    description: Keep synchronising continuously after the full copy (until the cut-over).
+    description:
+      - Keep synchronising continuously after the full copy, until the cut-over launches the
+        target server. When V(false) (the SMS default), SMS launches the target server as soon as
+        the full copy ends.
+      - P(hwcloud.sms.wave_plan#filter) sets V(true) on every plan line that does not say
+        otherwise, so a migration project's C(syncing) does not apply to plan lines.
     type: bool
   start_target_server:
     description: Start the target server after the migration (SMS default V(true)).
@@ -149,7 +167,8 @@ options:
       - ID or name of a migration project whose settings fill the options not set for a task that is
         created (O(type), O(syncing), O(use_public_ip), O(start_target_server), O(speed_limit),
         O(start_network_check)); SMS's create-task request has no project field.
-      - Existing tasks are not compared with the project.
+      - Existing tasks are not compared with the project. An option set in the row (as
+        P(hwcloud.sms.wave_plan#filter) always sets O(syncing)) wins over the project's setting.
     type: str
   speed_windows:
     description:
@@ -235,10 +254,38 @@ RETURN = r"""
 task:
   description:
     - The task as SMS returns it (C(GET /v3/tasks/{id})) with its phase and progress fields as
-      M(hwcloud.sms.sms_task_info) adds them; in check mode before creation, the request body.
+      M(hwcloud.sms.sms_task_info) adds them; in check mode before creation, the request body with
+      C(id=null) and C(state=READY).
     - V(null) after deletion or when no task exists with O(state=absent).
   returned: when O(tasks) is not used
   type: dict
+  sample: {"id": "2c06d8f2-6f1b-4b7e-9a55-0d4c3c0e1a11", "name": "app-01", "type": "MIGRATE_FILE", "state": "READY",
+           "phase": "ready", "progress_percent": 0.0, "source_server": {"id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f"}}
+  contains:
+    id:
+      description: ID of the task; V(null) in check mode before creation.
+      type: str
+    name:
+      description: Name of the task.
+      type: str
+    type:
+      description: Migration type, V(MIGRATE_FILE) or V(MIGRATE_BLOCK).
+      type: str
+    state:
+      description: The task's state as SMS reports it (V(READY), V(RUNNING), V(SYNCING), V(MIGRATE_SUCCESS) ...).
+      type: str
+    phase:
+      description: The phase derived from the state (see M(hwcloud.sms.sms_task_info)).
+      type: str
+    source_server:
+      description: The source server of the task (C(id) and, from SMS, C(name), C(ip), C(state) ...).
+      type: dict
+    target_server:
+      description: The target server (C(vm_id), C(name), C(disks) ...).
+      type: dict
+    progress_percent:
+      description: Share of the data copied, in percent, or V(null) when it is not known (see M(hwcloud.sms.sms_task_info)).
+      type: float
 phase:
   description: The task's phase (see M(hwcloud.sms.sms_task_info)); V(null) when there is no task.
   returned: when O(tasks) is not used
@@ -248,7 +295,16 @@ outcome:
   description:
     - V(created), V(started), V(updated) (only O(speed_windows) or O(configurations) changed),
       V(unchanged), V(deleted) or V(absent) (nothing to delete).
+    - V(exists) when SMS refused to create the task but the source server has one now (another
+      job created it first, or a gateway failed after SMS created it); the task is that one and
+      is not compared with the options.
+    - V(failed) when a request failed; C(attempted) then says which outcome it was going for.
   returned: when O(tasks) is not used
+  type: str
+  sample: created
+attempted:
+  description: With C(outcome=failed), the outcome the failed request was for (V(created), V(started), V(updated), V(deleted)).
+  returned: when a request failed
   type: str
   sample: created
 settings_requests:
@@ -259,21 +315,133 @@ settings_requests:
   type: list
   elements: dict
   sample: [{"method": "POST", "path": "/v3/tasks/2c06/speed-limit", "body": {"speed_limit": [{"start": "08:00", "end": "18:00", "speed": 100}]}}]
+  contains:
+    method:
+      description: HTTP method.
+      type: str
+    path:
+      description: Path of the request; for a task not created yet, the words V(new task) in parentheses stand in for its ID.
+      type: str
+    body:
+      description: The request body.
+      type: dict
 request:
-  description: The creation request (method, path, body) sent or, in check mode, that would be sent.
-  returned: when a task is or would be created
+  description: The request (method, path, body) that creates or starts the task, sent or, in check mode, that would be sent.
+  returned: when a task is or would be created or started
   type: dict
   sample: {"method": "POST", "path": "/v3/tasks", "body": {"name": "app-01", "type": "MIGRATE_FILE"}}
+  contains:
+    method:
+      description: HTTP method.
+      type: str
+    path:
+      description: Path of the request.
+      type: str
+    body:
+      description: The request body (the SDK's C(PostTask), or C(UpdateTaskStatusReq) to start).
+      type: dict
 results:
-  description: With O(tasks), one entry per row with C(source_id), C(source_name), C(task), C(phase), C(outcome), C(changed) and C(request).
+  description: With O(tasks), one entry per row, in the order of the rows.
   returned: when O(tasks) is used
   type: list
   elements: dict
+  sample: [{"index": 0, "source_id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "source_name": "app-01", "outcome": "created",
+            "changed": true, "phase": "ready", "task": {"id": "2c06d8f2-6f1b-4b7e-9a55-0d4c3c0e1a11", "state": "READY"}}]
+  contains:
+    index:
+      description: Index of the row in O(tasks), from 0.
+      type: int
+    source_id:
+      description: ID of the row's source server; V(null) when it could not be resolved.
+      type: str
+    source_name:
+      description: Name of the row's source server.
+      type: str
+    task:
+      description:
+        - The task as in RV(task). When SMS did not create the task of the row (C(outcome=failed)),
+          a dict whose C(id), C(state) and C(phase) are V(null), never V(null) itself.
+        - V(null) after deletion or when there is nothing to delete.
+      type: dict
+    phase:
+      description: The task's phase, V(null) when there is no task.
+      type: str
+    outcome:
+      description: As RV(outcome), for the row.
+      type: str
+    attempted:
+      description: With C(outcome=failed), the outcome the failed request was for.
+      type: str
+    changed:
+      description: Whether the row changed something in SMS (a task SMS created stays a change when a settings request after it failed).
+      type: bool
+    request:
+      description: As RV(request), for the row.
+      type: dict
+    settings_requests:
+      description: As RV(settings_requests), for the row.
+      type: list
+      elements: dict
+    error:
+      description: With C(outcome=failed), what went wrong.
+      type: dict
+      contains:
+        msg:
+          description: The error as a text.
+          type: str
+        status:
+          description: HTTP status of SMS's answer (API errors only).
+          type: int
+        error_code:
+          description: SMS's error code, for example V(SMS.0515) (API errors only).
+          type: str
+        error_msg:
+          description: SMS's error message (API errors only).
+          type: str
+        request_id:
+          description: The request ID of SMS's answer, for support cases (API errors only).
+          type: str
+    create_error:
+      description: With C(outcome=exists), SMS's refusal of the creation request (fields as in C(error)).
+      type: dict
+    msg:
+      description: With C(outcome=failed), the row label and the error as a text.
+      type: str
 summary:
-  description: With O(tasks), the number of rows per outcome.
+  description: With O(tasks), the number of rows per outcome; the counts add up to the number of rows.
   returned: when O(tasks) is used
   type: dict
-  sample: {"created": 10, "unchanged": 2}
+  sample: {"created": 10, "unchanged": 2, "failed": 1}
+problems:
+  description: Every problem found before anything was sent, as texts that start with the row's label (see the sample).
+  returned: when the checks fail
+  type: list
+  elements: str
+  sample: ["row 3 (source_name web-03): no source server has name 'web-03'"]
+row_problems:
+  description:
+    - The same problems as RV(problems), by row, for a playbook that maps them back to its own
+      lines (as P(hwcloud.sms.wave_problems#filter) does for a wave plan).
+  returned: when the checks fail
+  type: list
+  elements: dict
+  sample: [{"row": 3, "option": "source_name", "msg": "no source server has name 'web-03'", "kind": "sms"}]
+  contains:
+    row:
+      description: The row in O(tasks), from 1; V(null) without O(tasks).
+      type: int
+    option:
+      description: The option the problem is about (a row key such as V(priority) or V(source_ip)), or V(null).
+      type: str
+    msg:
+      description: The problem, without the row label. Other rows are named C(row N).
+      type: str
+    kind:
+      description:
+        - V(value) for a problem of the row's values alone (a bad value, a missing target), V(sms) for
+          one found in what SMS holds (unknown or ambiguous source, duplicate, agent, OS, an existing
+          task that differs).
+      type: str
 """
 
 import difflib
