@@ -445,6 +445,7 @@ row_problems:
 """
 
 import difflib
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -508,6 +509,7 @@ TASK_OPTIONS = dict(
 _SOURCE_KEYS = ("source_id", "source_name", "source_ip")
 _CONVERTERS = {"bool": check_type_bool, "int": check_type_int, "float": check_type_float}
 _CONTAINERS = {"list": list, "dict": dict}
+_KIND_WORDS = {"bool": "boolean (true/false, yes/no)", "int": "whole number", "float": "number"}
 # Option -> where GET /v3/tasks/{id} shows it: only fields of the SDK's ShowTaskResponse and
 # TaskTargetServer models (none of these can change after creation). syncing, use_public_ip,
 # use_ipv6, over_speed_threshold, is_need_consistency_check, start_network_check and
@@ -598,9 +600,8 @@ def _typed(key, value):
         try:
             value = _CONVERTERS[kind](value)
         except (TypeError, ValueError):
-            return None, "%s must be a %s, got %r" % (key, {"bool": "boolean (true/false, yes/no)", "int": "whole number",
-                                                           "float": "number"}[kind], value)
-        if kind == "float" and value != value:
+            return None, "%s must be a %s, got %r" % (key, _KIND_WORDS[kind], value)
+        if kind == "float" and math.isnan(value):
             return None, "%s must be a number, got %r" % (key, value)
     elif kind in _CONTAINERS:
         if not isinstance(value, _CONTAINERS[kind]):
