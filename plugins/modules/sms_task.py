@@ -412,6 +412,31 @@ summary:
   returned: when O(tasks) is used
   type: dict
   sample: {"created": 10, "unchanged": 2, "failed": 1}
+  contains:
+    created:
+      description: Rows whose task SMS created in answer to this run's request.
+      type: int
+    started:
+      description: Rows whose existing task was started.
+      type: int
+    updated:
+      description: Rows whose existing task got new O(speed_windows) or O(configurations).
+      type: int
+    unchanged:
+      description: Rows whose task was already as asked.
+      type: int
+    exists:
+      description: Rows whose task SMS refused to create because the source server had one by then (see RV(outcome)).
+      type: int
+    deleted:
+      description: Rows whose task was deleted (O(state=absent)).
+      type: int
+    absent:
+      description: Rows without a task to delete (O(state=absent)).
+      type: int
+    failed:
+      description: Rows whose request failed (see C(error) in RV(results)).
+      type: int
 problems:
   description: Every problem found before anything was sent, as texts that start with the row's label (see the sample).
   returned: when the checks fail
