@@ -233,6 +233,17 @@ EXAMPLES = r"""
       - {source_name: web-02, template_id: "{{ web_template }}", priority: high}
       - {source_ip: 10.0.3.7, target_server_id: "{{ ecs_id }}", target_server_name: db-01, migration_ip: 192.168.0.9}
 
+- name: Check a wave without sending anything; every problem of every row in one run
+  hwcloud.sms.sms_task:
+    tasks: "{{ wave_rows | map(attribute='task') | list }}"
+  check_mode: true
+  register: checked
+  ignore_errors: true
+
+- name: The problems by row and option (for example to map them to the lines of a plan)
+  ansible.builtin.debug:
+    msg: "{{ checked.row_problems | default([]) }}"
+
 - name: Slow it down in office hours and skip scratch directories
   hwcloud.sms.sms_task:
     source_name: app-01
