@@ -17,6 +17,9 @@ description:
     volumes are migrated at which size.
   - Deletes the source server's record with O(state=absent) (C(DELETE /v3/sources/{id})). Its agent
     registers it again only after the agent is restarted on the source machine.
+  - A source server whose migration task is moving (replicating, syncing, cutting over, stopping,
+    deleting) is not deleted unless O(force=true); stop the task first with
+    M(hwcloud.sms.sms_task_action) or delete it with M(hwcloud.sms.sms_task).
   - Source servers register themselves through their agent; this module never creates one.
 author:
   - hwcloud.sms maintainers (@hwcloud)
@@ -46,6 +49,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  force:
+    description:
+      - With O(state=absent), delete the source server even while its migration task is moving
+        (the same phases in which M(hwcloud.sms.sms_task) refuses to delete a task). The task is
+        neither stopped nor deleted.
+    type: bool
+    default: false
   migproject:
     description:
       - ID or (unique) name of the migration project the source server belongs to.
@@ -169,10 +179,16 @@ import copy
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._phases import phase
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
     matches, resolve_migproject, resolve_sources, without_none)
 
 _VOLUME = dict(id=dict(type="str", required=True), need_migration=dict(type="bool"), adjust_size=dict(type="int"))
+# The rules by which sms_task refuses to delete a task: its phase, or its source server's state
+# (SMS refuses to delete a task in these, SMS.2015).
+_MOVING_PHASES = ("replicating", "syncing", "cutting_over", "stopping", "deleting")
+_MOVING_SOURCE_STATES = ("initialize", "stopping", "deleting", "cloning", "replicate", "syncing",
+                         "cutovering", "skipping", "clearing", "premiging")
 RESTART_WARNING = ("Source server %s was deleted. Its agent registers it again only after the agent is restarted "
                    "on the source machine.")
 
@@ -184,6 +200,7 @@ def _argument_spec():
         id=dict(type="str"),
         name=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        force=dict(type="bool", default=False),
         migproject=dict(type="str"),
         disks=dict(type="list", elements="dict", options=disk),
         volume_groups=dict(type="list", elements="dict", options=group),
@@ -228,6 +245,19 @@ def _check_ids(module, shown, option, wanted):
             option, shown["id"], option.rstrip("s").replace("_", " "), ", ".join(unknown), ", ".join(sorted(known)) or "none"))
 
 
+def _moving_task(shown):
+    """Why deleting this source server would pull it from under a moving task, or None."""
+    task = shown.get("current_task") if isinstance(shown.get("current_task"), dict) else {}
+    source_state = shown.get("state")
+    task_phase = phase(task.get("state"), source_state, shown.get("migration_cycle")) if task else None
+    if task_phase not in _MOVING_PHASES and source_state not in _MOVING_SOURCE_STATES:
+        return None
+    return ("source server %s (%s) is migrating: its task %s is %s (task state %s, source state %s, migration_cycle %s); "
+            "stop or delete the task first, or set force=true" % (
+                shown.get("name"), shown.get("id"), task.get("id") or "(unknown)", task_phase or "unknown",
+                task.get("state"), source_state, shown.get("migration_cycle")))
+
+
 def main():
     module = SmsModule(argument_spec=_argument_spec(), required_one_of=[("id", "name")], supports_check_mode=True)
     params = module.params
@@ -254,6 +284,9 @@ def main():
     source_id = shown["id"]
 
     if params["state"] == "absent":
+        refusal = None if params["force"] else _moving_task(shown)
+        if refusal:
+            module.fail_json(msg="nothing was deleted: " + refusal, source=shown)
         if not module.check_mode:
             module.call("Deleting source server %s failed" % source_id, client.request,
                         "DELETE", client.path("/v3/sources/{0}", source_id))
