@@ -224,9 +224,14 @@ def _validate(module):
     sizes("volume_groups", params["volume_groups"], "logical_volumes")
 
 
+def _records(items):
+    """The dict items of a list SMS answered; anything else (a wrong type) counts as absent."""
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
 def _adjustments_differ(current_items, wanted_items, nested):
     """Whether a wanted disk/volume setting differs from what SMS reports (unreported counts as differing)."""
-    by_key = dict((item.get("id") or item.get("name"), item) for item in current_items or [])
+    by_key = dict((str(item.get("id") or item.get("name")), item) for item in _records(current_items))
     for want in wanted_items:
         have = by_key.get(want["id"], {})
         flat = dict((k, v) for k, v in want.items() if k not in ("id", nested))
@@ -238,7 +243,7 @@ def _adjustments_differ(current_items, wanted_items, nested):
 
 
 def _check_ids(module, shown, option, wanted):
-    known = set(item.get("id") or item.get("name") for item in shown.get(option) or [])
+    known = set(str(item.get("id") or item.get("name")) for item in _records(shown.get(option)))
     unknown = [item["id"] for item in wanted if item["id"] not in known]
     if unknown:
         module.fail_json(msg="%s: source server %s has no %s %s (it has: %s)" % (
@@ -317,7 +322,7 @@ def main():
                                  % (option, source_id, shown.get("migration_cycle")))
             body[option] = after[option] = wanted
             before[option] = [dict((k, item.get(k)) for k in ("id", "name", "need_migration", "adjust_size"))
-                              for item in shown.get(option) or []]
+                              for item in _records(shown.get(option))]
     changes = sorted(body)
     if not changes:
         module.exit_json(changed=False, source=shown, changed_fields=[])
