@@ -60,6 +60,10 @@ options:
       - A dictionary, or a string holding a JSON object. Anything else (a list, a number,
         a string that is not JSON) is rejected before anything is sent.
       - At most 64 KiB as JSON, nested at most 32 levels deep, with no NaN or Infinity.
+      - A dictionary nested deeper is refused before Ansible templates the task's arguments
+        (on ansible-core 2.19 and later, through the module's action plugin). Ansible cannot load
+        a playbook or variables file that nests data some 450 levels deep at all and stops before
+        any task runs; JSON text is checked at any depth.
     type: raw
     default: {}
   results:
@@ -229,27 +233,17 @@ results:
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_name, check_server_id
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import (
+    MAX_DETAIL_DEPTH, SmsModule, check_name, check_server_id, nesting_depth)
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, error_entry
 
 
 # Details are stored by SMS as they are: keep them to what a report needs.
 MAX_DETAIL_BYTES = 64 * 1024
-MAX_DETAIL_DEPTH = 32
 
 
 def _reject_constant(name):
     raise ValueError("%s is not JSON" % name)
-
-
-def _depth(value):
-    deepest, level = 0, [(value, 1)]
-    while level:
-        item, depth = level.pop()
-        deepest = max(deepest, depth)
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        level.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return deepest
 
 
 def parse_result_detail(value):
@@ -265,7 +259,7 @@ def parse_result_detail(value):
             return None, "result_detail must be a JSON object; the string holds a JSON %s" % type(value).__name__
     elif not isinstance(value, dict):
         return None, "result_detail must be a dictionary or a JSON object string, got %s" % type(value).__name__
-    if _depth(value) > MAX_DETAIL_DEPTH:
+    if nesting_depth(value, MAX_DETAIL_DEPTH) > MAX_DETAIL_DEPTH:
         return None, "result_detail must be nested at most %d levels deep" % MAX_DETAIL_DEPTH
     try:
         size = len(json.dumps(value, allow_nan=False, separators=(",", ":")).encode("utf-8"))
