@@ -169,6 +169,8 @@ request:
     - The request sent to SMS, or in check mode the request that would have been sent.
   returned: when O(server_id) is set
   type: dict
+  sample: {"method": "POST", "path": "/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result",
+           "body": {"command_name": "START", "result": "success", "result_detail": {"msg": "replication started"}}}
   contains:
     method:
       description: HTTP method.
@@ -185,6 +187,22 @@ request:
       type: dict
       returned: always
       sample: {"command_name": "START", "result": "success", "result_detail": {"msg": "replication started"}}
+      contains:
+        command_name:
+          description: Name of the command the result is for.
+          type: str
+          returned: always
+          sample: START
+        result:
+          description: V(success) or V(fail).
+          type: str
+          returned: always
+          sample: success
+        result_detail:
+          description: The details, as a dictionary (JSON text given in O(result_detail) is parsed).
+          type: dict
+          returned: always
+          sample: {"msg": "replication started"}
 response:
   description:
     - What SMS answered (normally an empty object).
@@ -218,16 +236,69 @@ results:
       description: The request sent (or in check mode the request that would be sent), as RV(request).
       type: dict
       returned: always
+      sample: {"method": "POST", "path": "/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result",
+               "body": {"command_name": "START", "result": "success", "result_detail": {}}}
+      contains:
+        method:
+          description: HTTP method.
+          type: str
+          returned: always
+          sample: POST
+        path:
+          description: Request path.
+          type: str
+          returned: always
+          sample: /v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result
+        body:
+          description: JSON body with C(command_name), C(result) and C(result_detail).
+          type: dict
+          returned: always
+          sample: {"command_name": "START", "result": "success", "result_detail": {}}
     response:
       description: What SMS answered.
       type: raw
       returned: when the report was sent
+      sample: {}
     error:
       description:
         - Why the report failed, with C(msg) and, for an API error, C(status), C(error_code),
           C(error_msg) and C(request_id).
       type: dict
       returned: when the report failed
+      sample:
+        msg: "POST https://sms.ap-southeast-3.myhuaweicloud.com/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result failed:
+          HTTP 400 SMS.2009: the command is not pending (request id: 5e0f6c2a9b1d4c7e)"
+        status: 400
+        error_code: SMS.2009
+        error_msg: the command is not pending
+        request_id: 5e0f6c2a9b1d4c7e
+      contains:
+        msg:
+          description: What went wrong.
+          type: str
+          returned: always
+          sample: "POST https://sms.ap-southeast-3.myhuaweicloud.com/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result failed:
+            HTTP 400 SMS.2009: the command is not pending (request id: 5e0f6c2a9b1d4c7e)"
+        status:
+          description: HTTP status of the API's answer.
+          type: int
+          returned: for an API error
+          sample: 400
+        error_code:
+          description: The API's error code.
+          type: str
+          returned: for an API error
+          sample: SMS.2009
+        error_msg:
+          description: The API's error message.
+          type: str
+          returned: for an API error
+          sample: the command is not pending
+        request_id:
+          description: ID of the request, for Huawei Cloud support.
+          type: str
+          returned: for an API error
+          sample: 5e0f6c2a9b1d4c7e
 """
 
 import json

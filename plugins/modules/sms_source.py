@@ -167,6 +167,66 @@ source:
     state: waiting
     migration_cycle: checking
     disks: [{name: /dev/vda, size: 42949672960, device_use: BOOT}]
+  contains:
+    id:
+      description: ID of the source server.
+      type: str
+      sample: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+    name:
+      description: Name of the source server.
+      type: str
+      sample: finance-db-01
+    ip:
+      description: IP address of the source server.
+      type: str
+      sample: 192.168.0.65
+    state:
+      description: State of the source server (C(waiting), C(replicate), C(syncing), C(finished), ...).
+      type: str
+      sample: waiting
+    migration_cycle:
+      description: Migration stage (C(checking), C(setting), C(replicating), C(syncing), C(cutovering), C(cutovered)).
+      type: str
+      sample: checking
+    connected:
+      description: Whether the agent is connected to SMS.
+      type: bool
+      sample: true
+    os_type:
+      description: C(LINUX) or C(WINDOWS).
+      type: str
+      sample: LINUX
+    current_task:
+      description:
+        - Summary of the source server's migration task (C(id), C(name), C(type), C(state),
+          C(start_date), C(target_server), ...), V(null) when it has none. O(state=absent) refuses
+          to delete the source server while this task moves, unless O(force=true).
+      type: dict
+      sample: {"id": "2c0689c8-60ad-4728-a497-c91ec0844384", "name": "MigrationTask-finance-db-01", "state": "RUNNING"}
+    disks:
+      description:
+        - Disks of the source server, with C(name), C(size) and C(used_size) in bytes, C(device_use),
+          C(physical_volumes), and what is migrated of them (C(need_migration), C(adjust_size)).
+      type: list
+      elements: dict
+      sample: [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT", "need_migration": true, "adjust_size": 0}]
+    volume_groups:
+      description: LVM volume groups, with their C(logical_volumes), like RV(source.disks).
+      type: list
+      elements: dict
+      sample: []
+    init_target_server:
+      description: Recommended disk layout of the target server (C(disks), C(volume_groups)).
+      type: dict
+      sample: {"disks": [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT"}], "volume_groups": []}
+    replicatesize:
+      description: Bytes replicated so far.
+      type: int
+      sample: 0
+    totalsize:
+      description: Bytes to migrate.
+      type: int
+      sample: 0
 changed_fields:
   description: Names of the API fields that were (or would be) sent because they differ.
   returned: success
