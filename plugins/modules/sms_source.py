@@ -151,6 +151,12 @@ EXAMPLES = r"""
   hwcloud.sms.sms_source:
     name: decommissioned-01
     state: absent
+
+- name: Forget a source server even though its migration task still runs (the task is left as it is)
+  hwcloud.sms.sms_source:
+    name: abandoned-02
+    state: absent
+    force: true
 """
 
 RETURN = r"""
