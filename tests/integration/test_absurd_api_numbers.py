@@ -38,7 +38,8 @@ def test_absurd_numbers_pass_through_and_never_crash(emulator_factory):
     emu.store.update_source(odd["id"], lambda record: record.update(ABSURD))
     emu.store.update_source(gone["id"], lambda record: record.update(
         state=3.5, migration_cycle=12, current_task={"id": "t-x", "state": ["RUNNING"], "start_date": 1e20}))
-    with emu.store._write() as conn:  # pylint: disable=protected-access  (answers SMS would never give)
+    # Answers SMS would never give, written straight into the emulator's store.
+    with emu.store._write() as conn:  # pylint: disable=protected-access
         conn.execute("UPDATE source_docs SET extra = ? WHERE seq = (SELECT seq FROM sources WHERE id = ?)",
                      (json.dumps(DISKS), odd["id"]))
         conn.execute("INSERT INTO commands (source_id, command_name, command_param, purpose, issued_at) "

@@ -121,7 +121,7 @@ def test_bad_input_fails_before_any_request(emulator_factory, args, message):
 
 def _nested(depth):
     value = 1
-    for _ in range(depth):
+    for _level in range(depth):
         value = {"a": value}
     return value
 
