@@ -43,9 +43,22 @@ def _private_tempdir():
     path = tempfile.mkdtemp(prefix="hwcloud-sms-tests-")
     atexit.register(shutil.rmtree, path, True)
     os.environ["TMPDIR"] = tempfile.tempdir = path
+    return path
 
 
-_private_tempdir()
+def _private_home(tempdir):
+    # Tools keep per-user state under HOME: huaweicloudsdkcore writes ~/.huaweicloud/application_id
+    # when it is imported, Ansible ~/.ansible, antsibull ~/antsibull.log. Every test process and its
+    # subprocesses get a HOME of their own in the private temp dir, set before anything imports the
+    # SDK; XDG_CONFIG_HOME keeps the user's configuration (pip's index) readable.
+    real_home = os.path.expanduser("~")
+    os.environ.setdefault("XDG_CONFIG_HOME", os.path.join(real_home, ".config"))
+    home = os.path.join(tempdir, "home")
+    os.makedirs(home)
+    os.environ["HOME"] = home
+
+
+_private_home(_private_tempdir())
 os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
 
 pytest_plugins = ("sms_emulator.pytest_fixtures",)

@@ -181,6 +181,17 @@ response:
   returned: success
   type: dict
   sample: {"command_name": "START", "command_param": {"task_id": "2c0689c860ad4728a497c91ec0844384"}}
+  contains:
+    command_name:
+      description: Name of the command, as RV(command_name).
+      type: str
+      returned: when SMS has a command
+      sample: START
+    command_param:
+      description: Parameters of the command, as RV(command_param).
+      type: dict
+      returned: when SMS gives them
+      sample: {"task_id": "2c0689c860ad4728a497c91ec0844384"}
 commands:
   description:
     - With O(server_ids), one entry per source server in the order given, with the fields that
@@ -205,19 +216,55 @@ commands:
       type: str
       returned: always
     command_param:
-      description: The command parameters exactly as SMS gave them, or V(null).
+      description: The command parameters exactly as SMS gave them (C(task_id), C(bucket), ...), or V(null).
       type: dict
       returned: always
+      sample: {"task_id": "2c0689c860ad4728a497c91ec0844384"}
     response:
       description: The whole answer of SMS for this source server (V(null) after an error).
       type: raw
       returned: always
+      sample: {"command_name": "START", "command_param": {"task_id": "2c0689c860ad4728a497c91ec0844384"}}
     error:
       description:
         - Why the command could not be read, with C(msg) and, for an API error, C(status),
           C(error_code), C(error_msg) and C(request_id).
       type: dict
       returned: when the read failed
+      sample:
+        msg: "GET https://sms.ap-southeast-3.myhuaweicloud.com/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command failed:
+          HTTP 404 SMS.0404: source server not found (request id: 5e0f6c2a9b1d4c7e)"
+        status: 404
+        error_code: SMS.0404
+        error_msg: source server not found
+        request_id: 5e0f6c2a9b1d4c7e
+      contains:
+        msg:
+          description: What went wrong.
+          type: str
+          returned: always
+          sample: "GET https://sms.ap-southeast-3.myhuaweicloud.com/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command failed:
+            HTTP 404 SMS.0404: source server not found (request id: 5e0f6c2a9b1d4c7e)"
+        status:
+          description: HTTP status of the API's answer.
+          type: int
+          returned: for an API error
+          sample: 404
+        error_code:
+          description: The API's error code.
+          type: str
+          returned: for an API error
+          sample: SMS.0404
+        error_msg:
+          description: The API's error message.
+          type: str
+          returned: for an API error
+          sample: source server not found
+        request_id:
+          description: ID of the request, for Huawei Cloud support.
+          type: str
+          returned: for an API error
+          sample: 5e0f6c2a9b1d4c7e
 polls:
   description:
     - How many times the command was read (1 when not waiting; with O(server_ids), the number of

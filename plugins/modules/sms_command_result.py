@@ -60,6 +60,10 @@ options:
       - A dictionary, or a string holding a JSON object. Anything else (a list, a number,
         a string that is not JSON) is rejected before anything is sent.
       - At most 64 KiB as JSON, nested at most 32 levels deep, with no NaN or Infinity.
+      - A dictionary nested deeper is refused before Ansible templates the task's arguments
+        (on ansible-core 2.19 and later, through the module's action plugin). Ansible cannot load
+        a playbook or variables file that nests data some 450 levels deep at all and stops before
+        any task runs; JSON text is checked at any depth.
     type: raw
     default: {}
   results:
@@ -165,6 +169,8 @@ request:
     - The request sent to SMS, or in check mode the request that would have been sent.
   returned: when O(server_id) is set
   type: dict
+  sample: {"method": "POST", "path": "/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result",
+           "body": {"command_name": "START", "result": "success", "result_detail": {"msg": "replication started"}}}
   contains:
     method:
       description: HTTP method.
@@ -181,6 +187,22 @@ request:
       type: dict
       returned: always
       sample: {"command_name": "START", "result": "success", "result_detail": {"msg": "replication started"}}
+      contains:
+        command_name:
+          description: Name of the command the result is for.
+          type: str
+          returned: always
+          sample: START
+        result:
+          description: V(success) or V(fail).
+          type: str
+          returned: always
+          sample: success
+        result_detail:
+          description: The details, as a dictionary (JSON text given in O(result_detail) is parsed).
+          type: dict
+          returned: always
+          sample: {"msg": "replication started"}
 response:
   description:
     - What SMS answered (normally an empty object).
@@ -214,42 +236,85 @@ results:
       description: The request sent (or in check mode the request that would be sent), as RV(request).
       type: dict
       returned: always
+      sample: {"method": "POST", "path": "/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result",
+               "body": {"command_name": "START", "result": "success", "result_detail": {}}}
+      contains:
+        method:
+          description: HTTP method.
+          type: str
+          returned: always
+          sample: POST
+        path:
+          description: Request path.
+          type: str
+          returned: always
+          sample: /v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result
+        body:
+          description: JSON body with C(command_name), C(result) and C(result_detail).
+          type: dict
+          returned: always
+          sample: {"command_name": "START", "result": "success", "result_detail": {}}
     response:
       description: What SMS answered.
       type: raw
       returned: when the report was sent
+      sample: {}
     error:
       description:
         - Why the report failed, with C(msg) and, for an API error, C(status), C(error_code),
           C(error_msg) and C(request_id).
       type: dict
       returned: when the report failed
+      sample:
+        msg: "POST https://sms.ap-southeast-3.myhuaweicloud.com/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result failed:
+          HTTP 400 SMS.2009: the command is not pending (request id: 5e0f6c2a9b1d4c7e)"
+        status: 400
+        error_code: SMS.2009
+        error_msg: the command is not pending
+        request_id: 5e0f6c2a9b1d4c7e
+      contains:
+        msg:
+          description: What went wrong.
+          type: str
+          returned: always
+          sample: "POST https://sms.ap-southeast-3.myhuaweicloud.com/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result failed:
+            HTTP 400 SMS.2009: the command is not pending (request id: 5e0f6c2a9b1d4c7e)"
+        status:
+          description: HTTP status of the API's answer.
+          type: int
+          returned: for an API error
+          sample: 400
+        error_code:
+          description: The API's error code.
+          type: str
+          returned: for an API error
+          sample: SMS.2009
+        error_msg:
+          description: The API's error message.
+          type: str
+          returned: for an API error
+          sample: the command is not pending
+        request_id:
+          description: ID of the request, for Huawei Cloud support.
+          type: str
+          returned: for an API error
+          sample: 5e0f6c2a9b1d4c7e
 """
 
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_name, check_server_id
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import (
+    MAX_DETAIL_DEPTH, SmsModule, check_name, check_server_id, nesting_depth)
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, error_entry
 
 
 # Details are stored by SMS as they are: keep them to what a report needs.
 MAX_DETAIL_BYTES = 64 * 1024
-MAX_DETAIL_DEPTH = 32
 
 
 def _reject_constant(name):
     raise ValueError("%s is not JSON" % name)
-
-
-def _depth(value):
-    deepest, level = 0, [(value, 1)]
-    while level:
-        item, depth = level.pop()
-        deepest = max(deepest, depth)
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        level.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return deepest
 
 
 def parse_result_detail(value):
@@ -265,7 +330,7 @@ def parse_result_detail(value):
             return None, "result_detail must be a JSON object; the string holds a JSON %s" % type(value).__name__
     elif not isinstance(value, dict):
         return None, "result_detail must be a dictionary or a JSON object string, got %s" % type(value).__name__
-    if _depth(value) > MAX_DETAIL_DEPTH:
+    if nesting_depth(value, MAX_DETAIL_DEPTH) > MAX_DETAIL_DEPTH:
         return None, "result_detail must be nested at most %d levels deep" % MAX_DETAIL_DEPTH
     try:
         size = len(json.dumps(value, allow_nan=False, separators=(",", ":")).encode("utf-8"))

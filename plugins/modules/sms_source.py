@@ -17,6 +17,9 @@ description:
     volumes are migrated at which size.
   - Deletes the source server's record with O(state=absent) (C(DELETE /v3/sources/{id})). Its agent
     registers it again only after the agent is restarted on the source machine.
+  - A source server whose migration task is moving (replicating, syncing, cutting over, stopping,
+    deleting) is not deleted unless O(force=true); stop the task first with
+    M(hwcloud.sms.sms_task_action) or delete it with M(hwcloud.sms.sms_task).
   - Source servers register themselves through their agent; this module never creates one.
 author:
   - hwcloud.sms maintainers (@hwcloud)
@@ -46,6 +49,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  force:
+    description:
+      - With O(state=absent), delete the source server even while its migration task is moving
+        (the same phases in which M(hwcloud.sms.sms_task) refuses to delete a task). The task is
+        neither stopped nor deleted.
+    type: bool
+    default: false
   migproject:
     description:
       - ID or (unique) name of the migration project the source server belongs to.
@@ -141,6 +151,12 @@ EXAMPLES = r"""
   hwcloud.sms.sms_source:
     name: decommissioned-01
     state: absent
+
+- name: Forget a source server even though its migration task still runs (the task is left as it is)
+  hwcloud.sms.sms_source:
+    name: abandoned-02
+    state: absent
+    force: true
 """
 
 RETURN = r"""
@@ -157,6 +173,66 @@ source:
     state: waiting
     migration_cycle: checking
     disks: [{name: /dev/vda, size: 42949672960, device_use: BOOT}]
+  contains:
+    id:
+      description: ID of the source server.
+      type: str
+      sample: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+    name:
+      description: Name of the source server.
+      type: str
+      sample: finance-db-01
+    ip:
+      description: IP address of the source server.
+      type: str
+      sample: 192.168.0.65
+    state:
+      description: State of the source server (C(waiting), C(replicate), C(syncing), C(finished), ...).
+      type: str
+      sample: waiting
+    migration_cycle:
+      description: Migration stage (C(checking), C(setting), C(replicating), C(syncing), C(cutovering), C(cutovered)).
+      type: str
+      sample: checking
+    connected:
+      description: Whether the agent is connected to SMS.
+      type: bool
+      sample: true
+    os_type:
+      description: C(LINUX) or C(WINDOWS).
+      type: str
+      sample: LINUX
+    current_task:
+      description:
+        - Summary of the source server's migration task (C(id), C(name), C(type), C(state),
+          C(start_date), C(target_server), ...), V(null) when it has none. O(state=absent) refuses
+          to delete the source server while this task moves, unless O(force=true).
+      type: dict
+      sample: {"id": "2c0689c8-60ad-4728-a497-c91ec0844384", "name": "MigrationTask-finance-db-01", "state": "RUNNING"}
+    disks:
+      description:
+        - Disks of the source server, with C(name), C(size) and C(used_size) in bytes, C(device_use),
+          C(physical_volumes), and what is migrated of them (C(need_migration), C(adjust_size)).
+      type: list
+      elements: dict
+      sample: [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT", "need_migration": true, "adjust_size": 0}]
+    volume_groups:
+      description: LVM volume groups, with their C(logical_volumes), like RV(source.disks).
+      type: list
+      elements: dict
+      sample: []
+    init_target_server:
+      description: Recommended disk layout of the target server (C(disks), C(volume_groups)).
+      type: dict
+      sample: {"disks": [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT"}], "volume_groups": []}
+    replicatesize:
+      description: Bytes replicated so far.
+      type: int
+      sample: 0
+    totalsize:
+      description: Bytes to migrate.
+      type: int
+      sample: 0
 changed_fields:
   description: Names of the API fields that were (or would be) sent because they differ.
   returned: success
@@ -169,10 +245,16 @@ import copy
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._phases import phase
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
     matches, resolve_migproject, resolve_sources, without_none)
 
 _VOLUME = dict(id=dict(type="str", required=True), need_migration=dict(type="bool"), adjust_size=dict(type="int"))
+# The rules by which sms_task refuses to delete a task: its phase, or its source server's state
+# (SMS refuses to delete a task in these, SMS.2015).
+_MOVING_PHASES = ("replicating", "syncing", "cutting_over", "stopping", "deleting")
+_MOVING_SOURCE_STATES = ("initialize", "stopping", "deleting", "cloning", "replicate", "syncing",
+                         "cutovering", "skipping", "clearing", "premiging")
 RESTART_WARNING = ("Source server %s was deleted. Its agent registers it again only after the agent is restarted "
                    "on the source machine.")
 
@@ -184,6 +266,7 @@ def _argument_spec():
         id=dict(type="str"),
         name=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        force=dict(type="bool", default=False),
         migproject=dict(type="str"),
         disks=dict(type="list", elements="dict", options=disk),
         volume_groups=dict(type="list", elements="dict", options=group),
@@ -207,9 +290,14 @@ def _validate(module):
     sizes("volume_groups", params["volume_groups"], "logical_volumes")
 
 
+def _records(items):
+    """The dict items of a list SMS answered; anything else (a wrong type) counts as absent."""
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
 def _adjustments_differ(current_items, wanted_items, nested):
     """Whether a wanted disk/volume setting differs from what SMS reports (unreported counts as differing)."""
-    by_key = dict((item.get("id") or item.get("name"), item) for item in current_items or [])
+    by_key = dict((str(item.get("id") or item.get("name")), item) for item in _records(current_items))
     for want in wanted_items:
         have = by_key.get(want["id"], {})
         flat = dict((k, v) for k, v in want.items() if k not in ("id", nested))
@@ -221,11 +309,24 @@ def _adjustments_differ(current_items, wanted_items, nested):
 
 
 def _check_ids(module, shown, option, wanted):
-    known = set(item.get("id") or item.get("name") for item in shown.get(option) or [])
+    known = set(str(item.get("id") or item.get("name")) for item in _records(shown.get(option)))
     unknown = [item["id"] for item in wanted if item["id"] not in known]
     if unknown:
         module.fail_json(msg="%s: source server %s has no %s %s (it has: %s)" % (
             option, shown["id"], option.rstrip("s").replace("_", " "), ", ".join(unknown), ", ".join(sorted(known)) or "none"))
+
+
+def _moving_task(shown):
+    """Why deleting this source server would pull it from under a moving task, or None."""
+    task = shown.get("current_task") if isinstance(shown.get("current_task"), dict) else {}
+    source_state = shown.get("state")
+    task_phase = phase(task.get("state"), source_state, shown.get("migration_cycle")) if task else None
+    if task_phase not in _MOVING_PHASES and source_state not in _MOVING_SOURCE_STATES:
+        return None
+    return ("source server %s (%s) is migrating: its task %s is %s (task state %s, source state %s, migration_cycle %s); "
+            "stop or delete the task first, or set force=true" % (
+                shown.get("name"), shown.get("id"), task.get("id") or "(unknown)", task_phase or "unknown",
+                task.get("state"), source_state, shown.get("migration_cycle")))
 
 
 def main():
@@ -254,6 +355,9 @@ def main():
     source_id = shown["id"]
 
     if params["state"] == "absent":
+        refusal = None if params["force"] else _moving_task(shown)
+        if refusal:
+            module.fail_json(msg="nothing was deleted: " + refusal, source=shown)
         if not module.check_mode:
             module.call("Deleting source server %s failed" % source_id, client.request,
                         "DELETE", client.path("/v3/sources/{0}", source_id))
@@ -284,7 +388,7 @@ def main():
                                  % (option, source_id, shown.get("migration_cycle")))
             body[option] = after[option] = wanted
             before[option] = [dict((k, item.get(k)) for k in ("id", "name", "need_migration", "adjust_size"))
-                              for item in shown.get(option) or []]
+                              for item in _records(shown.get(option))]
     changes = sorted(body)
     if not changes:
         module.exit_json(changed=False, source=shown, changed_fields=[])

@@ -174,6 +174,77 @@ overview:
   returned: with O(overview=true)
   type: dict
   sample: {"waiting": 12, "replicate": 3, "finished": 40, "unconfigured": 5}
+  contains:
+    waiting:
+      description: Source servers in state C(waiting).
+      type: int
+      returned: always
+      sample: 12
+    replicate:
+      description: Source servers in state C(replicate).
+      type: int
+      returned: always
+      sample: 0
+    syncing:
+      description: Source servers in state C(syncing).
+      type: int
+      returned: always
+      sample: 0
+    stopped:
+      description: Source servers in state C(stopped).
+      type: int
+      returned: always
+      sample: 0
+    deleting:
+      description: Source servers in state C(deleting).
+      type: int
+      returned: always
+      sample: 0
+    cutovering:
+      description: Source servers in state C(cutovering).
+      type: int
+      returned: always
+      sample: 0
+    unavailable:
+      description: Source servers in state C(unavailable).
+      type: int
+      returned: always
+      sample: 0
+    stopping:
+      description: Source servers in state C(stopping).
+      type: int
+      returned: always
+      sample: 0
+    skipping:
+      description: Source servers in state C(skipping).
+      type: int
+      returned: always
+      sample: 0
+    finished:
+      description: Source servers in state C(finished).
+      type: int
+      returned: always
+      sample: 0
+    initialize:
+      description: Source servers in state C(initialize).
+      type: int
+      returned: always
+      sample: 0
+    error:
+      description: Source servers in state C(error).
+      type: int
+      returned: always
+      sample: 0
+    cloning:
+      description: Source servers in state C(cloning).
+      type: int
+      returned: always
+      sample: 0
+    unconfigured:
+      description: Source servers waiting for their target to be configured (no migration task yet).
+      type: int
+      returned: always
+      sample: 5
 migration_errors:
   description: Source servers whose migration failed (C(GET /v3/errors)).
   returned: with O(errors=true)
@@ -181,6 +252,37 @@ migration_errors:
   elements: dict
   sample: [{"source_id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "name": "db-01", "host_name": "db-01",
             "source_ip": "10.0.0.7", "target_ip": null, "error_json": "{\"error_code\": \"SMS.1901\"}"}]
+  contains:
+    source_id:
+      description: ID of the source server.
+      type: str
+      returned: always
+      sample: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+    name:
+      description: Name of the source server.
+      type: str
+      returned: always
+      sample: db-01
+    host_name:
+      description: Host name of the source server.
+      type: str
+      returned: always
+      sample: db-01
+    source_ip:
+      description: IP address of the source server.
+      type: str
+      returned: always
+      sample: 10.0.0.7
+    target_ip:
+      description: IP address of the target server, V(null) when there is none yet.
+      type: str
+      returned: always
+      sample: 192.168.1.20
+    error_json:
+      description: The error as JSON text (C(error_code), C(error_msg), ...), exactly as SMS gives it.
+      type: str
+      returned: always
+      sample: "{\"error_code\": \"SMS.1901\", \"error_msg\": \"...\"}"
 count:
   description:
     - Number of source servers that match the filters, as counted by SMS (not limited by
@@ -200,6 +302,11 @@ source_servers:
   returned: success, when O(query) is not set
   type: list
   elements: dict
+  sample: [{"id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "ip": "192.168.0.65", "name": "web-01", "state": "waiting",
+            "connected": true, "os_type": "LINUX", "os_version": "CENTOS7.6", "migration_cycle": "checking",
+            "enterprise_project_id": "0", "add_date": 1598238727000, "cpu_quantity": 2, "memory": 4294967296,
+            "current_task": null, "checks": [], "replicatesize": 0, "totalsize": 0,
+            "init_target_server": {"disks": [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT"}], "volume_groups": []}}]
   contains:
     id:
       description: Source server ID.
@@ -249,31 +356,225 @@ source_servers:
       description: Memory size in bytes.
       type: int
       sample: 4294967296
+    oem_system:
+      description: Whether the OS is an OEM edition (Windows).
+      type: bool
+      sample: false
     current_task:
-      description: Summary of the migration task of this source server, or null.
+      description:
+        - Summary of the migration task of this source server (C(TaskByServerSources)), V(null)
+          when it has none. Further fields SMS gives are passed through.
       type: dict
+      sample: {"id": "2c0689c8-60ad-4728-a497-c91ec0844384", "name": "MigrationTask-web-01", "type": "MIGRATE_FILE",
+               "state": "RUNNING", "start_date": 1598238727000, "migrate_speed": 85.3, "speed_limit": 0}
+      contains:
+        id:
+          description: ID of the migration task.
+          type: str
+          sample: 2c0689c8-60ad-4728-a497-c91ec0844384
+        name:
+          description: Name of the migration task.
+          type: str
+          sample: MigrationTask-web-01
+        type:
+          description: C(MIGRATE_FILE) or C(MIGRATE_BLOCK).
+          type: str
+          sample: MIGRATE_FILE
+        state:
+          description: State of the task (C(READY), C(RUNNING), C(SYNCING), C(MIGRATE_SUCCESS), ...).
+          type: str
+          sample: RUNNING
+        start_date:
+          description: When the task started, milliseconds since the epoch.
+          type: int
+          sample: 1598238727000
+        estimate_complete_time:
+          description: When SMS expects the task to end, milliseconds since the epoch.
+          type: int
+          sample: 1598242327000
+        remain_seconds:
+          description: Seconds SMS expects the task still to take.
+          type: int
+          sample: 3600
+        speed_limit:
+          description: Speed limit of the task in Mbit/s (0 for none).
+          type: int
+          sample: 0
+        migrate_speed:
+          description: Current migration speed in MB/s.
+          type: float
+          sample: 85.3
+        compress_rate:
+          description: Compression rate of the data sent.
+          type: float
+          sample: 0.0
+        start_target_server:
+          description: Whether the target server is started when the migration ends.
+          type: bool
+          sample: true
+        vm_template_id:
+          description: ID of the server template the task was created from.
+          type: str
+          sample: 7b0c3f1a-1a2b-4c3d-8e9f-0a1b2c3d4e5f
+        region_id:
+          description: Region of the target server.
+          type: str
+          sample: ap-southeast-3
+        project_name:
+          description: Project of the target server.
+          type: str
+          sample: ap-southeast-3
+        project_id:
+          description: ID of the project of the target server.
+          type: str
+          sample: 0123456789abcdef0123456789abcdef
+        target_server:
+          description: The target server, with C(vm_id) and C(name).
+          type: dict
+          sample: {"vm_id": "9f3c3a6e-3b1d-4f0e-a5a1-2b8f6c4d2e10", "name": "web-01"}
+        use_public_ip:
+          description: Whether the migration uses the target's public IP address.
+          type: bool
+          sample: true
+        exist_server:
+          description: Whether the target is an existing server.
+          type: bool
+          sample: false
+        clone_server:
+          description: The clone made for a migration test (C(vm_id), C(name), C(clone_state), C(clone_error), C(error_msg)), or V(null).
+          type: dict
+          sample: null
+        log_collect_status:
+          description: State of the agent log upload (C(INIT), C(UPLOADING), C(UPLOAD_FAIL), C(UPLOADED)).
+          type: str
+          sample: INIT
     checks:
-      description: Environment check results (C(name), C(result) OK, WARN or ERROR, C(error_code), ...).
+      description: Results of the environment checks SMS ran on the source server (C(EnvironmentCheck)).
       type: list
       elements: dict
+      sample: [{"id": 500012, "name": "RSYNC", "result": "OK", "params": [], "error_code": null,
+                "error_or_warn": null, "error_params": null}]
+      contains:
+        id:
+          description: ID of the check.
+          type: int
+          sample: 500012
+        name:
+          description: Name of the check.
+          type: str
+          sample: RSYNC
+        result:
+          description: C(OK), C(WARN) or C(ERROR).
+          type: str
+          sample: OK
+        params:
+          description: Parameters of the check.
+          type: list
+          elements: str
+          sample: []
+        error_code:
+          description: Error code of a failed check.
+          type: str
+          sample: SMS.6517
+        error_or_warn:
+          description: Text of the error or warning.
+          type: str
+          sample: rsync is not installed
+        error_params:
+          description: Parameters of the error message.
+          type: str
+          sample: ""
     init_target_server:
-      description: Recommended target server disk layout.
+      description: Recommended disk layout of the target server (C(InitTargetServer)).
       type: dict
+      sample: {"disks": [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT", "used_size": 5368709120,
+                          "physical_volumes": []}], "volume_groups": []}
+      contains:
+        disks:
+          description: Disks, each with C(name), C(size) and C(used_size) in bytes, C(device_use) (C(BOOT), C(OS), C(NORMAL)) and C(physical_volumes).
+          type: list
+          elements: dict
+          sample: [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT", "used_size": 5368709120, "physical_volumes": []}]
+        volume_groups:
+          description: LVM volume groups (empty when there are none).
+          type: list
+          elements: dict
+          sample: []
     replicatesize:
       description: Bytes replicated so far.
       type: int
+      sample: 10737418240
     totalsize:
       description: Bytes to migrate.
       type: int
+      sample: 21474836480
     last_visit_time:
       description: Last change of the agent's connection state, milliseconds since the epoch.
       type: int
+      sample: 1598239327000
     state_action_time:
       description: Last change of RV(source_servers[].state), milliseconds since the epoch.
       type: int
+      sample: 1598238729000
     stage_action_time:
       description: Last change of RV(source_servers[].migration_cycle), milliseconds since the epoch.
       type: int
+      sample: 1598238729000
+    is_consistency_result_exist:
+      description: Whether a consistency check result exists.
+      type: bool
+      sample: false
+    has_tc:
+      description: Whether the source server has C(tc) (needed for speed limits).
+      type: bool
+      sample: true
+    start_type:
+      description: How the agent was started, C(MANUAL), C(AUTO) or empty.
+      type: str
+      sample: MANUAL
+    hostname:
+      description: Host name of the source server.
+      type: str
+      returned: with O(detail=true)
+      sample: web-01
+    firmware:
+      description: C(BIOS) or C(UEFI).
+      type: str
+      returned: with O(detail=true)
+      sample: BIOS
+    agent_version:
+      description: Version of the SMS agent.
+      type: str
+      returned: with O(detail=true)
+      sample: 25.3.0
+    disks:
+      description:
+        - Disks of the source server (C(ServerDisk)), with C(name), C(size), C(used_size), C(device_use),
+          C(partition_style), C(os_disk), C(physical_volumes) and more.
+      type: list
+      elements: dict
+      returned: with O(detail=true)
+      sample: [{"name": "/dev/vda", "size": 42949672960, "used_size": 5368709120, "device_use": "BOOT",
+                "partition_style": "MBR", "os_disk": true, "physical_volumes": []}]
+    volume_groups:
+      description: LVM volume groups of the source server.
+      type: list
+      elements: dict
+      returned: with O(detail=true)
+      sample: []
+    btrfs_list:
+      description: Btrfs file systems of the source server.
+      type: list
+      elements: dict
+      returned: with O(detail=true)
+      sample: []
+    networks:
+      description: Network interfaces, with C(name), C(ip), C(netmask), C(gateway), C(mtu) and C(mac).
+      type: list
+      elements: dict
+      returned: with O(detail=true)
+      sample: [{"name": "eth0", "ip": "192.168.0.65", "netmask": "255.255.255.0", "gateway": "192.168.0.1", "mtu": 1500,
+                "mac": "fa:16:3e:12:34:56"}]
 """
 
 import traceback

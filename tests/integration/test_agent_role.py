@@ -36,7 +36,7 @@ INSTALLED = {"src-a": "10.91.0.11", "src-b": "10.91.0.12", "src-c": "10.91.0.13"
              "rotate": "10.91.0.19"}
 # Never installed by the shared run.
 FRESH = {"new": "10.91.1.11", "bad-key": "10.91.1.12", "small": "10.91.1.13", "lost": "10.91.1.14",
-         "bad-sum": "10.91.1.15"}
+         "bad-sum": "10.91.1.15", "sk-only": "10.91.1.16"}
 WRONG_SECRET = "Wr0ngSecretKeyThatMustNeverBeShown0123456789"
 # Per-host variables of the shared failure run.
 FAILURES = {
@@ -269,6 +269,48 @@ def test_marker_holds_no_key_and_a_new_secret_key_is_applied(site, installed):
         assert new_marker.split()[0] == salt and new_marker != marker and new_secret not in new_marker
         again = site.run(host, extra_vars={"agent_secret_key": new_secret})
         assert helpers.play_stats(again)[host]["changed"] == 0, helpers.failures(again)
+    finally:
+        site.emulator.add_user(site.emulator.access_key, old_secret)
+        helpers.kill_agents(site.agent_dir(host))
+
+
+def _saved_config(site, host):
+    with open(os.path.join(site.agent_dir(host), "agent", "config", "saved.json")) as handle:
+        return json.load(handle)
+
+
+def test_a_changed_secret_key_alone_reaches_the_agent(site):
+    """Only the SK changes (same AK): the agent stores the new SK, and what it signs from then on
+    SMS verifies with the new SK (the emulator no longer knows the old one)."""
+    host = "sk-only"
+    old_secret = site.emulator.secret_key
+    new_secret = "Typ0FixedSecretKey" + old_secret[18:]
+    try:
+        first = site.run(host)
+        assert first.rc == 0, helpers.failures(first)
+        assert _saved_config(site, host)["sk"] == old_secret
+        source_id = site.registered(host)[0]["id"]
+        before = site.pids(host)
+
+        site.emulator.add_user(site.emulator.access_key, new_secret)  # the old SK stops working
+        site.emulator.clear_request_log()
+        changed = site.run(host, extra_vars={"agent_secret_key": new_secret})
+        assert changed.rc == 0, helpers.failures(changed)
+        assert helpers.play_stats(changed)[host]["changed"] > 0
+        config = _saved_config(site, host)
+        assert config["sk"] == new_secret and config["ak"] == site.emulator.access_key
+        after = site.pids(host)
+        assert len(after) == 1 and after != before
+        # The running agent polls with the new SK: SMS accepts its signed requests.
+        poll_path = "/v3/sources/%s/command" % source_id
+        assert helpers.wait_for(lambda: [e for e in site.emulator.request_log()
+                                         if e["path"] == poll_path and e["status"] == 200], timeout=20)
+        time.sleep(1.5)  # a few more polls of the new agent
+        polls = [e for e in site.emulator.request_log() if e["path"] == poll_path]
+        assert [e["status"] for e in polls[-2:]] == [200, 200], polls[-4:]
+        again = site.run(host, extra_vars={"agent_secret_key": new_secret})
+        assert helpers.play_stats(again)[host]["changed"] == 0, helpers.failures(again)
+        assert site.pids(host) == after
     finally:
         site.emulator.add_user(site.emulator.access_key, old_secret)
         helpers.kill_agents(site.agent_dir(host))

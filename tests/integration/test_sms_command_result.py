@@ -119,6 +119,40 @@ def test_bad_input_fails_before_any_request(emulator_factory, args, message):
     assert emu.store.command_results() == []
 
 
+def _nested(depth):
+    value = 1
+    for _level in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_deep_nesting_is_refused_cleanly_in_every_form(emulator_factory):
+    """A result_detail nested deeper than 32 levels is refused naming the option and the limit, as a
+    dict given in the task, from a variable through a template, inside results and as JSON text;
+    a few hundred levels used to end in Ansible's templating ("Recursive loop detected")."""
+    emu = emulator_factory(sources=2, states="waiting=1")
+    source_id, _task_id = _source_with_pending(emu)
+    single = {"server_id": source_id, "command_name": "START", "result": "success"}
+    tasks = [
+        ("just too deep", dict(single, result_detail=_nested(33))),
+        ("dict", dict(single, result_detail=_nested(300))),
+        ("variable", dict(single, result_detail="{{ deep }}")),
+        ("results", {"results": [dict(single, result_detail={"ok": 1}), dict(single, result_detail=_nested(300))]}),
+        ("json text", dict(single, result_detail=json.dumps(_nested(900)))),
+    ]
+    playbook = [{"hosts": "localhost", "gather_facts": False, "connection": "local", "vars": {"deep": _nested(300)},
+                 "tasks": [{"name": name, "hwcloud.sms.sms_command_result": args, "ignore_errors": True}
+                           for name, args in tasks]}]
+    run = run_playbook(json.dumps(playbook) + "\n", env=emulator_env(emu))
+    for name, where in (("just too deep", "result_detail"), ("dict", "result_detail"), ("variable", "result_detail"),
+                        ("results", "results[].result_detail"), ("json text", "result_detail")):
+        result = run.result(name)
+        assert result["failed"] and "%s must be nested at most 32 levels deep" % where in result["msg"], (name, result)
+        assert "Recursive loop" not in result["msg"] and "recursion" not in result["msg"], (name, result)
+    assert "most recent call last" not in run.output
+    assert emu.request_log() == [] and emu.store.command_results() == []
+
+
 def test_path_characters_stay_one_encoded_segment(emulator_factory):
     emu = emulator_factory(sources=1)
     result = run_module("sms_command_result", {"server_id": "../x", "command_name": "START", "result": "success"},

@@ -99,3 +99,35 @@ def test_disks_refused_once_a_task_exists_and_deletion(emulator_factory):
     assert run.result("delete again by id")["changed"] is False
     assert run.result("delete again by name")["changed"] is False
     assert [e["method"] for e in emu.request_log() if e["method"] != "GET"] == ["DELETE"]
+
+
+def test_deletion_refused_while_the_task_is_moving_unless_forced(emulator_factory):
+    emu = emulator_factory(sources=20, states="replicate=1,syncing=1,cutovering=1")
+    records = {}
+    for source in emu.store.list_sources():
+        records.setdefault(source["state"], emu.store.get_source_record(source["id"]))
+    assert set(records) == {"replicate", "syncing", "cutovering"}, records.keys()
+    replicating = records["replicate"]
+    emu.clear_request_log()
+    run = _play(emu, [
+        _task("delete replicating", {"id": replicating["id"], "state": "absent"}),
+        _task("check delete replicating", {"name": replicating["name"], "state": "absent"}, check_mode=True),
+        _task("delete syncing", {"id": records["syncing"]["id"], "state": "absent"}),
+        _task("delete cutting over", {"id": records["cutovering"]["id"], "state": "absent"}),
+        _task("forced", {"id": replicating["id"], "state": "absent", "force": True}),
+    ])
+    task_id = replicating["current_task"]["id"]
+    for name in ("delete replicating", "check delete replicating"):
+        refused = run.result(name)
+        assert refused["failed"] and refused["changed"] is False, refused
+        assert "source server %s (%s) is migrating: its task %s is replicating (task state RUNNING, source state replicate" % (
+            replicating["name"], replicating["id"], task_id) in refused["msg"], refused["msg"]
+        assert "force=true" in refused["msg"]
+    assert "is syncing (task state SYNCING" in run.result("delete syncing")["msg"]
+    assert "is cutting_over (task state RUNNING, source state cutovering" in run.result("delete cutting over")["msg"]
+    forced = run.result("forced")
+    assert not forced.get("failed") and forced["changed"] is True, forced
+    assert [(e["method"], e["path"]) for e in emu.request_log() if e["method"] != "GET"] == [
+        ("DELETE", "/v3/sources/%s" % replicating["id"])]
+    assert emu.store.get_source(replicating["id"]) is None
+    assert emu.store.get_source(records["syncing"]["id"]) is not None
