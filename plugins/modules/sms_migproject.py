@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_migproject
 short_description: Create, update and delete Huawei Cloud SMS migration projects and their source servers
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages a migration project of Huawei Cloud Server Migration Service (SMS) (C(/v3/migprojects)),
     the defaults of migration settings (type, continuous sync, speed limit, public IP, ...) for a group

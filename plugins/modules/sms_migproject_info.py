@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_migproject_info
 short_description: List Huawei Cloud SMS migration projects
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the migration projects of Huawei Cloud Server Migration Service (C(GET /v3/migprojects)),
     every page of them, optionally with the IDs of their source servers.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_template
 short_description: Create, update and delete Huawei Cloud SMS server templates
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages a server template of Huawei Cloud Server Migration Service (SMS), the definition of the
     target server SMS creates for a migration task (C(/v3/vm/templates)), with availability zone, flavor,

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_template_info
 short_description: List Huawei Cloud SMS server templates
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the server templates of Huawei Cloud Server Migration Service (C(GET /v3/vm/templates)),
     every page of them.
