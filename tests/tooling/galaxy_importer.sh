@@ -71,7 +71,20 @@ if ! setup_venv; then
     record venv "could not build $VENV from $REQUIREMENTS (pip needs PyPI on the first run)"
     finish
 fi
-export PATH="$VENV/bin:$PATH"   # ansible-galaxy, ansible-doc, ansible-lint and flake8 of that venv
+# What may ship: the files git would commit (tracked or new, not ignored). Read with the user's git
+# configuration, before HOME moves.
+allowed="$(git ls-files -co --exclude-standard | sort)"
+export PATH="$VENV/bin:$PATH"   # ansible-galaxy, ansible-doc and ansible-lint of that venv
+# From here on nothing writes to the real home (ansible-galaxy, ansible-doc, ansible-lint caches);
+# set after the venv build so pip still reads the user's configuration.
+rm -rf "$WORK/home" "$WORK/tmp" "$WORK/run"
+mkdir -p "$WORK/home" "$WORK/tmp" "$WORK/run"
+export HOME="$WORK/home" XDG_CACHE_HOME="$WORK/home/.cache" XDG_CONFIG_HOME="$WORK/home/.config"
+# galaxy-importer unpacks the tarball under $WORK/tmp. Without a repository boundary there, ansible-lint
+# (which looks for its configuration from the collection root upwards until a .git) would read this
+# clone's .ansible-lint instead of the one in the tarball, unlike on Galaxy, where nothing is above.
+git init -q "$WORK/tmp"
+unset ANSIBLE_COLLECTIONS_PATH   # galaxy-importer points ansible-doc and ansible-lint at the unpacked tarball
 
 # 1. The tarball, exactly as `ansible-galaxy collection build` makes it for a release.
 rm -rf "$DIST"
@@ -84,7 +97,6 @@ echo "importer: $build_out"
 record build ok
 
 # 2. What ships: only files git would commit (tracked or new, not ignored), and not too much.
-allowed="$(git ls-files -co --exclude-standard | sort)"
 shipped="$(tar -tzf "$tarball" | grep -v '/$' | grep -v -x -e MANIFEST.json -e FILES.json | sort)"
 junk="$(comm -13 <(echo "$allowed") <(echo "$shipped"))"
 size_kb=$(( $(stat -c %s "$tarball") / 1024 ))
@@ -100,21 +112,32 @@ else
     record size ok
 fi
 
-# 3. The import, with Automation Hub's settings; HOME and every temporary path inside .build/importer.
-rm -rf "$WORK/home" "$WORK/tmp" "$WORK/run"
-mkdir -p "$WORK/home" "$WORK/tmp" "$WORK/run"
+# 3. The import, with Automation Hub's settings; every temporary path inside .build/importer.
 log="$WORK/importer.log"
 (
     cd "$WORK/run" &&   # galaxy-importer writes importer_result.json to its working directory
-    env -u ANSIBLE_COLLECTIONS_PATH HOME="$WORK/home" XDG_CACHE_HOME="$WORK/home/.cache" XDG_CONFIG_HOME="$WORK/home/.config" \
-        GALAXY_IMPORTER_CONFIG="$REPO_ROOT/tests/importer/galaxy-importer.cfg" \
+    env GALAXY_IMPORTER_CONFIG="$REPO_ROOT/tests/importer/galaxy-importer.cfg" \
         GALAXY_IMPORTER_TMP_ROOT_DIR="$WORK/tmp" GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP="$WORK/home/.ansible/tmp" \
         PYTHONDONTWRITEBYTECODE=1 \
         python -m galaxy_importer.main "$tarball"
 ) >"$log" 2>&1
 rc=$?
 sed 's/^/    /' "$log"
-problems="$(grep -E '^(WARNING|ERROR|CRITICAL)|Traceback' "$log" || true)"
+# One known warning is not ours: galaxy-importer sets ANSIBLE_COLLECTIONS_PATH to .../ansible_collections
+# (ansible-core accepts that form), and ansible-lint's import_playbook lookup appends another
+# ansible_collections/<ns>/<name>/playbooks to it, so it reports "Failed to find hwcloud.sms.X
+# playbook" for the AWX example project (docs/awx/project) although the playbook ships. Such a line
+# is dropped only when playbooks/X.yml is in the tarball; any other playbook name still fails.
+problems=""
+while IFS= read -r line; do
+    if [[ "$line" =~ ^WARNING:\ ERROR\ +Failed\ to\ find\ hwcloud\.sms\.([a-z0-9_]+)\ playbook\.$ ]] \
+            && grep -q -x "playbooks/${BASH_REMATCH[1]}.yml" <<<"$shipped"; then
+        echo "importer: not ours (ansible-lint's lookup under galaxy-importer's collections path; the playbook ships): $line"
+        continue
+    fi
+    problems+="$line"$'\n'
+done < <(grep -E '^(WARNING|ERROR|CRITICAL)|Traceback' "$log" || true)
+problems="${problems%$'\n'}"
 if [ "$rc" -ne 0 ] || ! grep -q "Importer processing completed successfully" "$log"; then
     record import "galaxy-importer refused the collection (exit $rc): $(grep -E '^(ERROR|CRITICAL)' "$log" | head -5 | tr '\n' ' ')"
 else

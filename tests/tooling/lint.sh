@@ -17,6 +17,9 @@ COLLECTION_LINK="$REPO_ROOT/.build/collections/ansible_collections/hwcloud/sms"
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/.build/collections"
 export HOME="$REPO_ROOT/.build/lint-home"
 mkdir -p "$HOME"
+# ansible-lint keeps the stubs of .ansible-lint's mock_modules in ~/.ansible/ansible-lint-mocks and
+# resolves modules from them on later runs: start clean, so a removed mock cannot still pass.
+rm -rf "$HOME/.ansible/ansible-lint-mocks"
 failed=()
 
 run() {
