@@ -77,7 +77,7 @@ allowed="$(git ls-files -co --exclude-standard | sort)"
 export PATH="$VENV/bin:$PATH"   # ansible-galaxy, ansible-doc and ansible-lint of that venv
 # From here on nothing writes to the real home (ansible-galaxy, ansible-doc, ansible-lint caches);
 # set after the venv build so pip still reads the user's configuration.
-rm -rf "$WORK/home" "$WORK/tmp" "$WORK/run"
+rm -rf "${WORK:?}/home" "${WORK:?}/tmp" "${WORK:?}/run"
 mkdir -p "$WORK/home" "$WORK/tmp" "$WORK/run"
 export HOME="$WORK/home" XDG_CACHE_HOME="$WORK/home/.cache" XDG_CONFIG_HOME="$WORK/home/.config"
 # galaxy-importer unpacks the tarball under $WORK/tmp. Without a repository boundary there, ansible-lint
