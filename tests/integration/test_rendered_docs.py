@@ -137,3 +137,34 @@ def test_rendered_return_values_show_their_contents(rendered, module):
     for key, spec in _module_return(module).items():
         for sub in (spec.get("contains") or {}):
             assert "return-%s/%s" % (key, sub) in page.replace("\\_", "_"), "%s: %s.%s not rendered" % (module, key, sub)
+
+
+# --- documented structure = the official SDK's model (the schema of every answer) ------------
+
+def _sdk_fields(model_name):
+    models = pytest.importorskip("huaweicloudsdksms.v3.model")
+    model = getattr(models, model_name)
+    nested = {}
+    for field, kind in model.openapi_types.items():
+        inner = re.match(r"(?:list\[)?(\w+)\]?$", kind).group(1)
+        nested[field] = _sdk_fields(inner) if hasattr(models, inner) else None
+    return nested
+
+
+def _documented(contains):
+    return dict((key, _documented(spec.get("contains")) if spec.get("contains") else None)
+                for key, spec in contains.items())
+
+
+@pytest.mark.parametrize("module,value,model,not_returned,added", [
+    ("sms_template", "template", "TemplateResponseBody", {"target_password"}, set()),
+    ("sms_template_info", "templates", "TemplateResponseBody", {"target_password"}, set()),
+    ("sms_migproject", "migproject", "MigprojectsResponseBody", set(), set()),
+    ("sms_migproject_info", "migprojects", "MigprojectsResponseBody", set(), {"source_ids"}),
+])
+def test_documented_contents_are_the_sdk_model(module, value, model, not_returned, added):
+    """Every field SMS answers with is documented, nested models included, and nothing else
+    (the modules drop only the secret; migproject_info adds what it computes)."""
+    expected = dict((key, sub) for key, sub in _sdk_fields(model).items() if key not in not_returned)
+    expected.update(dict.fromkeys(added))
+    assert _documented(_module_return(module)[value]["contains"]) == expected
