@@ -88,9 +88,12 @@ def test_docs_lint_and_site_build(tmp_path):
     """docs/build_docs.sh: antsibull-docs lint-collection-docs --plugin-docs, RST generation
     with --fail-on-error and a Sphinx build with warnings as errors, all offline."""
     out = tmp_path / "docs"
-    process = subprocess.run(["bash", os.path.join(REPO_ROOT, "docs", "build_docs.sh"), str(out)], env=_env(),
-                             capture_output=True, text=True, timeout=600, check=False)
+    user_home = tmp_path / "user-home"   # stands in for ~: antsibull-docs logs to ~/antsibull.log by default
+    user_home.mkdir()
+    process = subprocess.run(["bash", os.path.join(REPO_ROOT, "docs", "build_docs.sh"), str(out)],
+                             env=dict(_env(), HOME=str(user_home)), capture_output=True, text=True, timeout=600, check=False)
     assert process.returncode == 0, process.stdout[-6000:] + process.stderr[-6000:]
+    assert sorted(os.listdir(str(user_home))) == [], "build_docs.sh wrote to the user's home"
     for plugin_type, name in PLUGINS:
         page = out / "html" / "collections" / "hwcloud" / "sms" / ("%s_%s.html" % (name, plugin_type))
         assert page.is_file(), page
