@@ -4,13 +4,14 @@
 #
 #   make setup        .venv + test requirements, symlink tree, ansible-test pip bootstrap
 #   make demo         light venv (runtime requirements only), emulator, inventory graph and fleet summary
-#   make test         sanity + units + integration + compat + lint (what CI runs via .ci/run)
+#   make test         sanity + units + integration + compat + lint + importer (what CI runs via .ci/run)
 #   make sanity       ansible-test sanity --venv on a copy under .build/ansible-test, every Python 3.9+
 #   make units        ansible-test units --venv (tests/unit with tests/unit/requirements.txt)
 #   make pytest-units pytest tests/unit in .venv (the quick loop: PYTEST_ARGS="-k ...")
 #   make integration  pytest tests/integration (real ansible subprocesses against the emulator)
 #   make compat       tests/compat on the oldest and newest supported ansible-core (own venvs)
-#   make lint         ansible-lint, yamllint, antsibull-changelog lint, antsibull-docs lint
+#   make lint         ansible-lint and yamllint over the whole collection, antsibull-changelog lint, antsibull-docs lint
+#   make importer     build the tarball into .build/dist and run galaxy-importer on it with Automation Hub's settings
 #   make bench        python tests/benchmarks/*.py
 #   make docs         lint the plugin docs and build the HTML reference into .build/docs/html
 #   make clean        remove .build, tests/output, caches (keeps .venv; `make distclean` removes it)
@@ -37,7 +38,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_PATH)
 # No __pycache__ next to the sources (the repo is also the collection tree).
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup demo test sanity units pytest-units integration compat lint bench docs clean distclean
+.PHONY: help setup demo test sanity units pytest-units integration compat lint importer bench docs clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -50,7 +51,7 @@ demo:
 	@bash tests/tooling/demo.sh
 
 test: setup
-	@bash tests/tooling/make_test.sh sanity units integration compat lint
+	@bash tests/tooling/make_test.sh sanity units integration compat lint importer
 
 sanity: setup
 	@bash tests/tooling/ansible_test.sh sanity --venv $(SANITY_ARGS)
@@ -61,13 +62,15 @@ units: setup
 	cp .build/ansible-test/ansible_collections/hwcloud/sms/tests/output/junit/python$(PYTHON_VERSION)-controller-units.xml \
 	   .build/test-results/units.xml 2>/dev/null || true; exit $$rc
 
+# PYTEST_ARGS that name a path under tests/ replace the default directory (otherwise pytest would
+# collect that path and the whole directory).
 pytest-units: setup
 	@mkdir -p .build/test-results
-	$(PYTEST) tests/unit
+	$(PYTEST) $(if $(filter tests/%,$(PYTEST_ARGS)),,tests/unit)
 
 integration: setup
 	@mkdir -p .build/test-results
-	$(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile tests/integration
+	$(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile $(if $(filter tests/%,$(PYTEST_ARGS)),,tests/integration)
 
 # Each target's venv is built under .build/compat/ on first use (COMPAT_TARGETS="oldest" runs one).
 compat: setup
@@ -75,6 +78,10 @@ compat: setup
 
 lint: setup
 	@bash tests/tooling/lint.sh
+
+# Not `setup`: galaxy-importer runs in its own venv, .build/importer/venv, built on first use.
+importer:
+	@bash tests/tooling/galaxy_importer.sh
 
 bench: setup
 	@shopt -s nullglob; scripts=(tests/benchmarks/*.py); \

@@ -22,6 +22,9 @@ mkdir -p "$COLLECTIONS/ansible_collections/hwcloud"
 export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS"
 export PYTHONDONTWRITEBYTECODE=1
 export PATH="$BIN:$PATH"   # antsibull-docs runs ansible-doc and ansible-galaxy
+# antsibull-docs logs to ~/antsibull.log and ansible writes ~/.ansible: keep both in the output dir.
+export HOME="$OUT/home"
+mkdir -p "$HOME"
 
 cd "$REPO_ROOT"
 "$BIN/antsibull-docs" lint-collection-docs --plugin-docs .

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: sms_sources
 short_description: Source servers registered with Huawei Cloud SMS as an inventory
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the source servers registered with Huawei Cloud Server Migration Service
     (C(GET /v3/sources)) and makes each one an inventory host.

@@ -44,7 +44,7 @@ else:
     HAS_REQUESTS = True
 
 # Must equal galaxy.yml's version (tests/unit/module_utils/test_options.py checks it).
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION = "1.0.0"
 USER_AGENT = "hwcloud.sms-ansible/%s" % COLLECTION_VERSION
 
 # Documented limits of GET /v3/sources (and /v3/tasks).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_command
 short_description: Get the command Huawei Cloud SMS has for a source server's agent
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the command that Server Migration Service (SMS) has queued for the migration agent of
     one source server (C(GET /v3/sources/{server_id}/command)), the call the SMS agent polls.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_command_result
 short_description: Report to Huawei Cloud SMS what a source server's agent did with a command
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reports the outcome of a command that Server Migration Service (SMS) queued for the
     migration agent of a source server (C(POST /v3/sources/{server_id}/command_result)), the call

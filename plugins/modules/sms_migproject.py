@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_migproject
 short_description: Create, update and delete Huawei Cloud SMS migration projects and their source servers
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages a migration project of Huawei Cloud Server Migration Service (SMS) (C(/v3/migprojects)),
     the defaults of migration settings (type, continuous sync, speed limit, public IP, ...) for a group
@@ -128,8 +128,8 @@ EXAMPLES = r"""
 RETURN = r"""
 migproject:
   description:
-    - The project as SMS returns it, with C(id). In check mode, for a project that would be created,
-      the fields that would be sent and C(id) V(null). After O(state=absent), the deleted project or V(null).
+    - The project as SMS returns it (C(MigprojectsResponseBody)). In check mode, for a project that would be
+      created, the fields that would be sent and C(id) V(null). After O(state=absent), the deleted project or V(null).
   returned: always
   type: dict
   sample:
@@ -146,6 +146,47 @@ migproject:
     start_target_server: true
     start_network_check: false
     enterprise_project: default
+  contains:
+    id:
+      description: Project ID, the C(migproject) filter of M(hwcloud.sms.sms_source_info).
+      type: str
+    name:
+      description: Project name.
+      type: str
+    description:
+      description: Project description.
+      type: str
+    isdefault:
+      description: Whether this is the default project, which newly registered source servers join.
+      type: bool
+    region:
+      description: Region of the project.
+      type: str
+    type:
+      description: Default migration type of the project's tasks.
+      type: str
+      choices: [MIGRATE_BLOCK, MIGRATE_FILE]
+    syncing:
+      description: Whether the tasks keep synchronizing after the first full replication.
+      type: bool
+    speed_limit:
+      description: Migration speed limit in Mbit/s (V(0) is no limit).
+      type: int
+    use_public_ip:
+      description: Whether migration uses the target server's public IP.
+      type: bool
+    exist_server:
+      description: Whether the tasks migrate to existing servers.
+      type: bool
+    start_target_server:
+      description: Whether the target server is started after the migration.
+      type: bool
+    start_network_check:
+      description: Whether network quality checks are enabled.
+      type: bool
+    enterprise_project:
+      description: Name of the enterprise project the project belongs to.
+      type: str
 changed_fields:
   description: Names of the API fields that were (or would be) sent because they differ.
   returned: success
@@ -153,15 +194,17 @@ changed_fields:
   elements: str
   sample: [speed_limit]
 sources_added:
-  description: IDs of the source servers moved into the project.
+  description: IDs of the source servers moved (or in check mode to be moved) into the project.
   returned: success
   type: list
   elements: str
+  sample: [a7f2c4e6-1b3d-4f5a-8c9e-0d2b4f6a8c10]
 sources_removed:
-  description: IDs of the source servers moved to the default project by O(purge_sources).
+  description: IDs of the source servers moved (or to be moved) to the default project by O(purge_sources).
   returned: success
   type: list
   elements: str
+  sample: [c3e5a7b9-2d4f-4a6c-8e0a-1b3d5f7a9c21]
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule

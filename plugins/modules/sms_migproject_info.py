@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_migproject_info
 short_description: List Huawei Cloud SMS migration projects
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the migration projects of Huawei Cloud Server Migration Service (C(GET /v3/migprojects)),
     every page of them, optionally with the IDs of their source servers.
@@ -63,18 +63,59 @@ migprojects:
   sample:
     - id: 9a1c7e2b5d8f4a6c8e0b2d4f6a8c0e1f
       name: wave-1
+      description: ""
       isdefault: false
       region: ap-southeast-3
       type: MIGRATE_FILE
       syncing: true
       speed_limit: 300
+      use_public_ip: false
+      exist_server: false
+      start_target_server: true
+      start_network_check: false
+      enterprise_project: default
+      source_ids: [a7f2c4e6-1b3d-4f5a-8c9e-0d2b4f6a8c10]
   contains:
     id:
       description: Project ID, the C(migproject) filter of M(hwcloud.sms.sms_source_info).
       type: str
+    name:
+      description: Project name.
+      type: str
+    description:
+      description: Project description.
+      type: str
     isdefault:
-      description: Whether newly registered source servers join this project.
+      description: Whether this is the default project, which newly registered source servers join.
       type: bool
+    region:
+      description: Region of the project.
+      type: str
+    type:
+      description: Default migration type of the project's tasks.
+      type: str
+      choices: [MIGRATE_BLOCK, MIGRATE_FILE]
+    syncing:
+      description: Whether the tasks keep synchronizing after the first full replication.
+      type: bool
+    speed_limit:
+      description: Migration speed limit in Mbit/s (V(0) is no limit).
+      type: int
+    use_public_ip:
+      description: Whether migration uses the target server's public IP.
+      type: bool
+    exist_server:
+      description: Whether the tasks migrate to existing servers.
+      type: bool
+    start_target_server:
+      description: Whether the target server is started after the migration.
+      type: bool
+    start_network_check:
+      description: Whether network quality checks are enabled.
+      type: bool
+    enterprise_project:
+      description: Name of the enterprise project the project belongs to.
+      type: str
     source_ids:
       description: IDs of the project's source servers.
       type: list

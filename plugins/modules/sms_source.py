@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_source
 short_description: Rename, regroup, adjust the disks of, or delete a Huawei Cloud SMS source server
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Changes a source server registered with Huawei Cloud Server Migration Service (SMS)
     (C(PUT /v3/sources/{id})), that is its name, its migration project, and which disks, volume groups and

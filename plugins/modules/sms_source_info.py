@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_source_info
 short_description: List the source servers registered with Huawei Cloud SMS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists source servers registered with Huawei Cloud Server Migration Service (C(GET /v3/sources)).
   - Without O(limit) and O(offset) it returns every matching source server, 200 per request,

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_task
 short_description: Create or delete Huawei Cloud SMS migration tasks, one per source server
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes sure a source server has a migration task of Server Migration Service (SMS)
     (C(POST /v3/tasks)), or has none (C(DELETE /v3/tasks/{id})). The source server is the key, so

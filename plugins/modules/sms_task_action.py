@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_task_action
 short_description: Start, stop, cut over or sync Huawei Cloud SMS migration tasks, one or a whole wave
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sends one lifecycle operation (C(POST /v3/tasks/{id}/action)) to one migration task or to
     every task of a wave, and optionally waits for its result.

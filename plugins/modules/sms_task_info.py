@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sms_task_info
 short_description: Read Huawei Cloud SMS migration tasks with their phase and progress, and wait for a wave
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads migration tasks of Server Migration Service (SMS), all pages of C(GET /v3/tasks), or
     the tasks named by O(task_id) / O(task_ids) at the lower price of one paged listing and one

@@ -61,7 +61,7 @@ def test_ansible_doc_renders_the_plugin(plugin_type, name):
     # Every option is rendered (the text lists them as "- name  description" / "= name ...").
     for option in doc["options"]:
         assert re.search(r"^[-=] %s\b" % re.escape(option), text, re.M), option
-    assert doc["version_added"] == "0.1.0" and doc["version_added_collection"] == "hwcloud.sms"
+    assert doc["version_added"] == "1.0.0" and doc["version_added_collection"] == "hwcloud.sms"
     assert len(doc["author"]) == 1 and doc["author"][0].startswith("hwcloud.sms maintainers"), doc["author"]
     # The shared connection options come from the docs fragment, with their env fallbacks.
     for option in ("endpoint", "region", "access_key", "secret_key", "project_id"):
@@ -88,9 +88,12 @@ def test_docs_lint_and_site_build(tmp_path):
     """docs/build_docs.sh: antsibull-docs lint-collection-docs --plugin-docs, RST generation
     with --fail-on-error and a Sphinx build with warnings as errors, all offline."""
     out = tmp_path / "docs"
-    process = subprocess.run(["bash", os.path.join(REPO_ROOT, "docs", "build_docs.sh"), str(out)], env=_env(),
-                             capture_output=True, text=True, timeout=600, check=False)
+    user_home = tmp_path / "user-home"   # stands in for ~: antsibull-docs logs to ~/antsibull.log by default
+    user_home.mkdir()
+    process = subprocess.run(["bash", os.path.join(REPO_ROOT, "docs", "build_docs.sh"), str(out)],
+                             env=dict(_env(), HOME=str(user_home)), capture_output=True, text=True, timeout=600, check=False)
     assert process.returncode == 0, process.stdout[-6000:] + process.stderr[-6000:]
+    assert sorted(os.listdir(str(user_home))) == [], "build_docs.sh wrote to the user's home"
     for plugin_type, name in PLUGINS:
         page = out / "html" / "collections" / "hwcloud" / "sms" / ("%s_%s.html" % (name, plugin_type))
         assert page.is_file(), page

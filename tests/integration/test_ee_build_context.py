@@ -102,3 +102,25 @@ def test_collection_metadata_names_the_dedicated_ee_files():
     # The EE list and the collection's runtime requirements.txt must not drift apart.
     assert _requirement_names(os.path.join(REPO_ROOT, "meta", "ee-requirements.txt")) == \
         _requirement_names(os.path.join(REPO_ROOT, "requirements.txt"))
+
+
+def _version(text):
+    return tuple(int(part) for part in text.split("."))
+
+
+def test_awx_examples_accept_the_version_this_tree_builds():
+    """The ranges users copy from docs/awx must install the release they document (1.0.0 broke
+    `>=0.1.0,<1.0.0`)."""
+    with open(os.path.join(REPO_ROOT, "galaxy.yml")) as handle:
+        version = _version(yaml.safe_load(handle)["version"])
+    requirements = os.path.join(REPO_ROOT, "docs", "awx", "project", "collections", "requirements.yml")
+    with open(requirements) as handle:
+        ranges = [c["version"] for c in yaml.safe_load(handle)["collections"] if c["name"] == "hwcloud.sms"]
+    with open(EXAMPLE_EE) as handle:   # the commented alternative for a Galaxy / Hub install
+        ranges += re.findall(r'version: "([^"]+)"', handle.read())
+    assert len(ranges) == 2, ranges
+    for spec in ranges:
+        for clause in spec.split(","):
+            operator, bound = re.match(r"\s*(>=|<=|==|<|>)\s*([\d.]+)\s*$", clause).groups()
+            assert {">=": version >= _version(bound), "<=": version <= _version(bound), "==": version == _version(bound),
+                    "<": version < _version(bound), ">": version > _version(bound)}[operator], (spec, version)

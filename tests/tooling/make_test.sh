@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: run each stage (a make target) even if an earlier one failed, then print a
-# summary and exit non-zero if any stage failed. The last line totals the pytest results
-# (from the JUnit XML of the units, integration and compat stages) in pytest's "N passed, N failed" form.
+# summary and exit non-zero if any stage failed. The last line totals the JUnit XML of the units,
+# integration, compat and importer stages (the importer's checks count as tests) in pytest's
+# "N passed, N failed" form.
 set -uo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

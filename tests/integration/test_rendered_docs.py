@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+"""The documentation as users read it: every structured return value documents its structure,
+and the pages antsibull-docs renders (what docs sites and Galaxy show) have no broken markup.
+
+Broken markup that every linter accepts: C(...) (and V(), E(), ...) ends at the first ``)``, so
+C(lookup('x', 'y')) renders the code ``lookup('x', 'y'`` followed by a stray ``)``. The check reads
+the code spans of the rendered RST and fails on any whose parentheses do not balance."""
+
+import ast
+import glob
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN_DIR = os.path.dirname(sys.executable)
+COLLECTIONS_PATH = os.path.join(REPO_ROOT, ".build", "collections")
+MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(REPO_ROOT, "plugins", "modules", "*.py"))
+                 if not os.path.basename(p).startswith("_"))
+# Lists of these need no `contains`: their elements have no structure to describe.
+SCALAR_ELEMENTS = {"str", "int", "float", "bool", "path", "raw"}
+
+
+def _module_return(name):
+    with open(os.path.join(REPO_ROOT, "plugins", "modules", name + ".py")) as handle:
+        tree = ast.parse(handle.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "RETURN" for t in node.targets):
+            return yaml.safe_load(ast.literal_eval(node.value)) or {}
+    raise AssertionError("%s has no RETURN" % name)
+
+
+def _missing_contains(values, path=""):
+    """Paths of return values of type dict, or list of non-scalars, without `contains`."""
+    missing = []
+    for key, spec in (values or {}).items():
+        where = path + key
+        structured = spec.get("type") == "dict" or (
+            spec.get("type") == "list" and spec.get("elements") not in SCALAR_ELEMENTS)
+        if structured and not spec.get("contains"):
+            missing.append("%s (type %s%s)" % (where, spec.get("type"),
+                                               ", elements %s" % spec["elements"] if spec.get("elements") else ""))
+        missing.extend(_missing_contains(spec.get("contains"), where + "."))
+    return missing
+
+
+def test_the_structure_rule_sees_what_it_must():
+    values = {"a": {"type": "dict"}, "b": {"type": "list", "elements": "str"}, "c": {"type": "list"},
+              "d": {"type": "list", "elements": "dict", "contains": {"e": {"type": "dict"}, "f": {"type": "str"}}}}
+    assert _missing_contains(values) == ["a (type dict)", "c (type list)", "d.e (type dict)"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_structured_return_value_documents_its_contents(module):
+    """A dict, or a list of dicts, renders as an opaque name unless its keys are documented."""
+    missing = _missing_contains(_module_return(module))
+    assert not missing, "%s: RETURN values without `contains`: %s" % (module, "; ".join(missing))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_structured_return_value_has_a_sample(module):
+    missing = [key for key, spec in _module_return(module).items()
+               if spec.get("type") in ("dict", "list") and "sample" not in spec]
+    assert not missing, "%s: RETURN values of type dict/list without `sample`: %s" % (module, ", ".join(missing))
+
+
+# --- rendered pages ------------------------------------------------------------------------
+
+# Inline code in antsibull-docs' RST: :literal:`...` (C()), :ansval:`...` (V()), :envvar:`...` (E()),
+# :ansopt:/:ansretv: (O(), RV() with values).
+CODE_ROLE = re.compile(r":(literal|ansval|envvar|ansopt|ansretv):`((?:[^`\\]|\\.)*)`")
+
+
+def _unbalanced_code(rst):
+    found = []
+    for line in rst.splitlines():
+        for role, text in CODE_ROLE.findall(line):
+            if text.count("(") != text.count(")"):
+                found.append(":%s:`%s` in: %s" % (role, text, line.strip()[:300]))
+    return found
+
+
+def test_the_markup_rule_sees_a_code_span_cut_at_its_first_parenthesis():
+    broken = r"a template (\ :literal:`lookup('env', 'X'`\ )) here; :ansval:`f(x)` is fine"
+    assert _unbalanced_code(broken) == [":literal:`lookup('env', 'X'` in: " + broken]
+    assert _unbalanced_code(r"use :literal:`lookup('env', 'X')` and :literal:`{{`") == []
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """antsibull-docs' RST of every plugin and role of the collection, as a docs site renders it."""
+    out = tmp_path_factory.mktemp("rst")
+    home = tmp_path_factory.mktemp("home")   # antsibull-docs writes ~/antsibull.log
+    dest = out / "rst"
+    dest.mkdir(mode=0o755)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, HOME=str(home), ANSIBLE_NOCOLOR="1",
+               PATH=BIN_DIR + os.pathsep + os.environ.get("PATH", ""), PYTHONDONTWRITEBYTECODE="1")
+    process = subprocess.run(
+        [os.path.join(BIN_DIR, "antsibull-docs"), "--config-file", os.path.join(REPO_ROOT, "docs", "site", "antsibull-docs.cfg"),
+         "collection", "--use-current", "--fail-on-error", "--dest-dir", str(dest), "hwcloud.sms"],
+        cwd=str(out), env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert process.returncode == 0, process.stdout[-4000:] + process.stderr[-4000:]
+    pages = {}
+    for path in glob.glob(str(dest / "collections" / "hwcloud" / "sms" / "*_*.rst")):
+        with open(path) as handle:
+            pages[os.path.basename(path)[:-4]] = handle.read()
+    return pages
+
+
+def _expected_pages():
+    pages = ["%s_module" % name for name in MODULES]
+    pages += ["%s_inventory" % os.path.basename(p)[:-3] for p in glob.glob(os.path.join(REPO_ROOT, "plugins", "inventory", "*.py"))]
+    pages += ["%s_filter" % os.path.basename(p)[:-4] for p in glob.glob(os.path.join(REPO_ROOT, "plugins", "filter", "*.yml"))]
+    pages += ["%s_role" % os.path.basename(p) for p in glob.glob(os.path.join(REPO_ROOT, "roles", "*"))]
+    return sorted(pages)
+
+
+def test_every_plugin_and_role_is_rendered(rendered):
+    assert sorted(page for page in rendered if page != "index") == _expected_pages()
+
+
+@pytest.mark.parametrize("page", _expected_pages())
+def test_rendered_page_has_no_code_cut_short_by_a_parenthesis(rendered, page):
+    broken = _unbalanced_code(rendered[page])
+    assert not broken, ("%s: code markup ends at its first ')': C() cannot hold a ')' (reword it), V(), E(), O() and "
+                        "RV() can escape it as '\\)':\n%s" % (page, "\n".join(broken)))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_rendered_return_values_show_their_contents(rendered, module):
+    """What the RETURN rule demands reaches the page: every documented key has its anchor."""
+    page = rendered["%s_module" % module]
+    for key, spec in _module_return(module).items():
+        for sub in (spec.get("contains") or {}):
+            assert "return-%s/%s" % (key, sub) in page.replace("\\_", "_"), "%s: %s.%s not rendered" % (module, key, sub)
+
+
+# --- documented structure = the official SDK's model (the schema of every answer) ------------
+
+def _sdk_fields(model_name):
+    models = pytest.importorskip("huaweicloudsdksms.v3.model")
+    model = getattr(models, model_name)
+    nested = {}
+    for field, kind in model.openapi_types.items():
+        inner = re.match(r"(?:list\[)?(\w+)\]?$", kind).group(1)
+        nested[field] = _sdk_fields(inner) if hasattr(models, inner) else None
+    return nested
+
+
+def _documented(contains):
+    return dict((key, _documented(spec.get("contains")) if spec.get("contains") else None)
+                for key, spec in contains.items())
+
+
+@pytest.mark.parametrize("module,value,model,not_returned,added", [
+    ("sms_template", "template", "TemplateResponseBody", {"target_password"}, set()),
+    ("sms_template_info", "templates", "TemplateResponseBody", {"target_password"}, set()),
+    ("sms_migproject", "migproject", "MigprojectsResponseBody", set(), set()),
+    ("sms_migproject_info", "migprojects", "MigprojectsResponseBody", set(), {"source_ids"}),
+])
+def test_documented_contents_are_the_sdk_model(module, value, model, not_returned, added):
+    """Every field SMS answers with is documented, nested models included, and nothing else
+    (the modules drop only the secret; migproject_info adds what it computes)."""
+    expected = dict((key, sub) for key, sub in _sdk_fields(model).items() if key not in not_returned)
+    expected.update(dict.fromkeys(added))
+    assert _documented(_module_return(module)[value]["contains"]) == expected
