@@ -54,6 +54,12 @@ TASK_STATE_PHASES = {
 }
 TASK_STATES = tuple(TASK_STATE_PHASES)
 
+# What makes SMS refuse to delete a task or its source server (SMS.2015): the task's phase, or the
+# source server's own state. sms_task (delete) and sms_source (absent) refuse alike unless forced.
+MOVING_PHASES = ("replicating", "syncing", "cutting_over", "stopping", "deleting")
+MOVING_SOURCE_STATES = ("initialize", "stopping", "deleting", "cloning", "replicate", "syncing",
+                        "cutovering", "skipping", "clearing", "premiging")
+
 _LAUNCHING = "cutovering"
 _LAUNCHED_STATES = ("finished",)
 _LAUNCHED_CYCLES = ("cutovered",)

@@ -245,16 +245,11 @@ import copy
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
-from ansible_collections.hwcloud.sms.plugins.module_utils._phases import phase
+from ansible_collections.hwcloud.sms.plugins.module_utils._phases import MOVING_PHASES, MOVING_SOURCE_STATES, phase
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
     matches, resolve_migproject, resolve_sources, without_none)
 
 _VOLUME = dict(id=dict(type="str", required=True), need_migration=dict(type="bool"), adjust_size=dict(type="int"))
-# The rules by which sms_task refuses to delete a task: its phase, or its source server's state
-# (SMS refuses to delete a task in these, SMS.2015).
-_MOVING_PHASES = ("replicating", "syncing", "cutting_over", "stopping", "deleting")
-_MOVING_SOURCE_STATES = ("initialize", "stopping", "deleting", "cloning", "replicate", "syncing",
-                         "cutovering", "skipping", "clearing", "premiging")
 RESTART_WARNING = ("Source server %s was deleted. Its agent registers it again only after the agent is restarted "
                    "on the source machine.")
 
@@ -321,7 +316,7 @@ def _moving_task(shown):
     task = shown.get("current_task") if isinstance(shown.get("current_task"), dict) else {}
     source_state = shown.get("state")
     task_phase = phase(task.get("state"), source_state, shown.get("migration_cycle")) if task else None
-    if task_phase not in _MOVING_PHASES and source_state not in _MOVING_SOURCE_STATES:
+    if task_phase not in MOVING_PHASES and source_state not in MOVING_SOURCE_STATES:
         return None
     return ("source server %s (%s) is migrating: its task %s is %s (task state %s, source state %s, migration_cycle %s); "
             "stop or delete the task first, or set force=true" % (

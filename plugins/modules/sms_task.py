@@ -489,6 +489,7 @@ from ansible.module_utils.common.validation import check_type_bool, check_type_f
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, error_entry
+from ansible_collections.hwcloud.sms.plugins.module_utils._phases import MOVING_PHASES, MOVING_SOURCE_STATES
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import NAME_BAD_CHARS, NAME_RE, resolve_sources
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import (
     check_settings,
@@ -506,10 +507,6 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
 )
 
 PRIORITIES = {"low": 0, "standard": 1, "high": 2}
-# Source states in which SMS refuses to delete a task (B.9, SMS.2015).
-_RUNNING_SOURCE_STATES = ("initialize", "stopping", "deleting", "cloning", "replicate", "syncing",
-                          "cutovering", "skipping", "clearing", "premiging")
-_RUNNING_PHASES = ("replicating", "syncing", "cutting_over", "stopping", "deleting")
 
 # Per-task options (also the keys of a row of ``tasks``). ``tasks`` gets no ``options=`` sub-spec on
 # purpose: Ansible fails the whole call at the first bad sub-option and names it without its row, so
@@ -993,7 +990,7 @@ def _plan_absent(row, force):
                       diff=dict(before=dict(id=row.task["id"], state=row.task.get("state")), after={}))
     described = describe(row.task)
     source_state = (row.task.get("source_server") or {}).get("state")
-    running = described["phase"] in _RUNNING_PHASES or source_state in _RUNNING_SOURCE_STATES
+    running = described["phase"] in MOVING_PHASES or source_state in MOVING_SOURCE_STATES
     if running and not force:
         row.result["refused"] = ("task %s is %s (state %s, source %s); stop it first or set force=true" % (
             row.task["id"], described["phase"], row.task.get("state"), source_state))
@@ -1046,7 +1043,7 @@ def _stop_and_wait(client, task, stop_timeout):
         current = describe(client.request("GET", client.path("/v3/tasks/{0}", task["id"])))
         source_state = (current.get("source_server") or {}).get("state")
         if current["phase"] in ("stopped", "failed", "ready", "replicated", "finished") and \
-                source_state not in _RUNNING_SOURCE_STATES:
+                source_state not in MOVING_SOURCE_STATES:
             return
         if time.monotonic() > deadline:
             raise SmsClientError("task %s did not stop within %.0f seconds (phase %s, state %s)"
