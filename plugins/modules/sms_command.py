@@ -159,7 +159,8 @@ command_name:
   sample: START
 command_param:
   description:
-    - The command parameters exactly as SMS gave them; V(null) when the answer has none.
+    - The command parameters exactly as SMS gave them (the SDK's C(CommandParam)); V(null) when the
+      answer has none. Keys SMS adds beyond those below are passed through.
   returned: success
   type: dict
   sample: {"task_id": "2c0689c860ad4728a497c91ec0844384"}
@@ -188,10 +189,21 @@ response:
       returned: when SMS has a command
       sample: START
     command_param:
-      description: Parameters of the command, as RV(command_param).
+      description: Parameters of the command, as RV(command_param) (the SDK's C(CommandParam)).
       type: dict
       returned: when SMS gives them
       sample: {"task_id": "2c0689c860ad4728a497c91ec0844384"}
+      contains:
+        task_id:
+          description: ID of the migration task the command is about.
+          type: str
+          returned: when SMS gives it
+          sample: 2c0689c860ad4728a497c91ec0844384
+        bucket:
+          description: Name of an OBS bucket, for example where to upload agent logs.
+          type: str
+          returned: when SMS gives it
+          sample: sms-logs
 commands:
   description:
     - With O(server_ids), one entry per source server in the order given, with the fields that
@@ -216,10 +228,21 @@ commands:
       type: str
       returned: always
     command_param:
-      description: The command parameters exactly as SMS gave them (C(task_id), C(bucket), ...), or V(null).
+      description: The command parameters exactly as SMS gave them, as RV(command_param), or V(null).
       type: dict
       returned: always
       sample: {"task_id": "2c0689c860ad4728a497c91ec0844384"}
+      contains:
+        task_id:
+          description: ID of the migration task the command is about.
+          type: str
+          returned: when SMS gives it
+          sample: 2c0689c860ad4728a497c91ec0844384
+        bucket:
+          description: Name of an OBS bucket, for example where to upload agent logs.
+          type: str
+          returned: when SMS gives it
+          sample: sms-logs
     response:
       description: The whole answer of SMS for this source server (V(null) after an error).
       type: raw
