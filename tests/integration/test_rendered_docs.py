@@ -200,15 +200,42 @@ def _documented(contains):
                 for key, spec in contains.items())
 
 
-@pytest.mark.parametrize("module,value,model,not_returned,added", [
-    ("sms_template", "template", "TemplateResponseBody", {"target_password"}, set()),
-    ("sms_template_info", "templates", "TemplateResponseBody", {"target_password"}, set()),
-    ("sms_migproject", "migproject", "MigprojectsResponseBody", set(), set()),
-    ("sms_migproject_info", "migprojects", "MigprojectsResponseBody", set(), {"source_ids"}),
-])
+# The structure SMS answers with, where a module returns it as SMS gives it: (module, dotted path of the
+# return value, the SDK's model, model fields the module does not return, {key the module adds: its
+# model or None}).
+SDK_MODELS = [
+    ("sms_template", "template", "TemplateResponseBody", {"target_password"}, {}),
+    ("sms_template_info", "templates", "TemplateResponseBody", {"target_password"}, {}),
+    ("sms_migproject", "migproject", "MigprojectsResponseBody", set(), {}),
+    ("sms_migproject_info", "migprojects", "MigprojectsResponseBody", set(), {"source_ids": None}),
+    ("sms_command", "command_param", "CommandParam", set(), {}),
+    ("sms_command", "response.command_param", "CommandParam", set(), {}),
+    ("sms_command", "commands.command_param", "CommandParam", set(), {}),
+    ("sms_source", "source.current_task", "TaskByServerSource", set(), {}),
+    ("sms_source", "source.disks", "ServerDisk", set(), {}),
+    ("sms_source", "source.volume_groups", "VolumeGroups", set(), {}),
+    ("sms_source", "source.init_target_server", "InitTargetServer", set(), {}),
+    # with detail=true, every source server also carries what GET /v3/sources/{id} adds
+    ("sms_source_info", "source_servers", "SourceServersResponseBody", set(),
+     {"hostname": None, "firmware": None, "agent_version": None, "disks": "ServerDisk", "volume_groups": "VolumeGroups",
+      "btrfs_list": "BtrfsFileSystem", "networks": "NetWork"}),
+    ("sms_task", "task.source_server", "SourceServerAssociatedWithTask", set(), {}),
+    ("sms_task", "task.target_server", "TargetServerAssociatedWithTask", set(), {}),
+    ("sms_task_action", "results.request", "UpdateTaskStatusReq", set(), {}),
+    ("sms_task_action", "tasks.source_server", "SourceServerAssociatedWithTask", set(), {}),
+    # a task read with GET /v3/tasks/{id} (SourceServerResponse) also has migration_cycle
+    ("sms_task_info", "tasks.source_server", "SourceServerAssociatedWithTask", set(), {"migration_cycle": None}),
+    ("sms_task_info", "tasks.speed_windows", "SpeedLimitlJson", set(), {}),
+    ("sms_task_info", "tasks.configurations", "ConfigBody", set(), {}),
+]
+
+
+@pytest.mark.parametrize("module,value,model,not_returned,added", SDK_MODELS)
 def test_documented_contents_are_the_sdk_model(module, value, model, not_returned, added):
     """Every field SMS answers with is documented, nested models included, and nothing else
-    (the modules drop only the secret; migproject_info adds what it computes)."""
+    (the modules drop only the secret; what a module adds is listed)."""
     expected = dict((key, sub) for key, sub in _sdk_fields(model).items() if key not in not_returned)
-    expected.update(dict.fromkeys(added))
-    assert _documented(_module_return(module)[value]["contains"]) == expected
+    expected.update((key, _sdk_fields(inner) if inner else None) for key, inner in added.items())
+    spec = _spec_at(_module_return(module), value)
+    assert spec is not None, "%s has no return value %s" % (module, value)
+    assert _documented(spec["contains"]) == expected
