@@ -288,6 +288,22 @@ commands:
           type: str
           returned: for an API error
           sample: 5e0f6c2a9b1d4c7e
+        method:
+          description: HTTP method of the failed request (API errors only).
+          type: str
+          sample: GET
+        url:
+          description: URL of the failed request (API errors only).
+          type: str
+          sample: https://sms.ap-southeast-3.myhuaweicloud.com/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command
+        body:
+          description: SMS's error answer, parsed when it is small JSON, else its text cut short (API errors only).
+          type: raw
+          sample: {"error_code": "SMS.0404", "error_msg": "source server not found"}
+        encoded_authorization_message:
+          description: The encoded authorization message of a refusal by IAM, else V(null) (API errors only).
+          type: str
+          sample: null
 polls:
   description:
     - How many times the command was read (1 when not waiting; with O(server_ids), the number of

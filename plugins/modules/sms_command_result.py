@@ -319,6 +319,22 @@ results:
           type: str
           returned: for an API error
           sample: 5e0f6c2a9b1d4c7e
+        method:
+          description: HTTP method of the failed request (API errors only).
+          type: str
+          sample: POST
+        url:
+          description: URL of the failed request (API errors only).
+          type: str
+          sample: https://sms.ap-southeast-3.myhuaweicloud.com/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result
+        body:
+          description: SMS's error answer, parsed when it is small JSON, else its text cut short (API errors only).
+          type: raw
+          sample: {"error_code": "SMS.2009", "error_msg": "the command is not pending"}
+        encoded_authorization_message:
+          description: The encoded authorization message of a refusal by IAM, else V(null) (API errors only).
+          type: str
+          sample: null
 """
 
 import json

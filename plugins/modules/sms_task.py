@@ -501,6 +501,22 @@ results:
         request_id:
           description: The request ID of SMS's answer, for support cases (API errors only).
           type: str
+        method:
+          description: HTTP method of the failed request (API errors only).
+          type: str
+          sample: POST
+        url:
+          description: URL of the failed request (API errors only).
+          type: str
+          sample: https://sms.ap-southeast-3.myhuaweicloud.com/v3/tasks
+        body:
+          description: SMS's error answer, parsed when it is small JSON, else its text cut short (API errors only).
+          type: raw
+          sample: {"error_code": "SMS.0515", "error_msg": "..."}
+        encoded_authorization_message:
+          description: The encoded authorization message of a refusal by IAM, else V(null) (API errors only).
+          type: str
+          sample: null
     create_error:
       description: With C(outcome=exists), SMS's refusal of the creation request (fields as in C(error)).
       type: dict
@@ -520,6 +536,22 @@ results:
         request_id:
           description: The request ID of SMS's answer, for support cases (API errors only).
           type: str
+        method:
+          description: HTTP method of the failed request (API errors only).
+          type: str
+          sample: POST
+        url:
+          description: URL of the failed request (API errors only).
+          type: str
+          sample: https://sms.ap-southeast-3.myhuaweicloud.com/v3/tasks
+        body:
+          description: SMS's error answer, parsed when it is small JSON, else its text cut short (API errors only).
+          type: raw
+          sample: {"error_code": "SMS.0515", "error_msg": "..."}
+        encoded_authorization_message:
+          description: The encoded authorization message of a refusal by IAM, else V(null) (API errors only).
+          type: str
+          sample: null
     msg:
       description: With C(outcome=failed), the row label and the error as a text.
       type: str

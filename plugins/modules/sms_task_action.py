@@ -213,6 +213,22 @@ results:
           description: The request ID of SMS's answer, for support cases (API errors only).
           type: str
           sample: 0a1b2c3d
+        method:
+          description: HTTP method of the failed request (API errors only).
+          type: str
+          sample: POST
+        url:
+          description: URL of the failed request (API errors only).
+          type: str
+          sample: https://sms.ap-southeast-3.myhuaweicloud.com/v3/tasks/2c0689c860ad4728a497c91ec0844384/action
+        body:
+          description: SMS's error answer, parsed when it is small JSON, else its text cut short (API errors only).
+          type: raw
+          sample: {"error_code": "SMS.1038", "error_msg": "Only tasks that are created or being monitored can be paused"}
+        encoded_authorization_message:
+          description: The encoded authorization message of a refusal by IAM, else V(null) (API errors only).
+          type: str
+          sample: null
     msg:
       description: For V(error), the error as a text.
       type: str
