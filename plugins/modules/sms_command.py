@@ -159,7 +159,8 @@ command_name:
   sample: START
 command_param:
   description:
-    - The command parameters exactly as SMS gave them; V(null) when the answer has none.
+    - The command parameters exactly as SMS gave them (the SDK's C(CommandParam)); V(null) when the
+      answer has none. Keys SMS adds beyond those below are passed through.
   returned: success
   type: dict
   sample: {"task_id": "2c0689c860ad4728a497c91ec0844384"}
@@ -188,10 +189,21 @@ response:
       returned: when SMS has a command
       sample: START
     command_param:
-      description: Parameters of the command, as RV(command_param).
+      description: Parameters of the command, as RV(command_param) (the SDK's C(CommandParam)).
       type: dict
       returned: when SMS gives them
       sample: {"task_id": "2c0689c860ad4728a497c91ec0844384"}
+      contains:
+        task_id:
+          description: ID of the migration task the command is about.
+          type: str
+          returned: when SMS gives it
+          sample: 2c0689c860ad4728a497c91ec0844384
+        bucket:
+          description: Name of an OBS bucket, for example where to upload agent logs.
+          type: str
+          returned: when SMS gives it
+          sample: sms-logs
 commands:
   description:
     - With O(server_ids), one entry per source server in the order given, with the fields that
@@ -216,10 +228,21 @@ commands:
       type: str
       returned: always
     command_param:
-      description: The command parameters exactly as SMS gave them (C(task_id), C(bucket), ...), or V(null).
+      description: The command parameters exactly as SMS gave them, as RV(command_param), or V(null).
       type: dict
       returned: always
       sample: {"task_id": "2c0689c860ad4728a497c91ec0844384"}
+      contains:
+        task_id:
+          description: ID of the migration task the command is about.
+          type: str
+          returned: when SMS gives it
+          sample: 2c0689c860ad4728a497c91ec0844384
+        bucket:
+          description: Name of an OBS bucket, for example where to upload agent logs.
+          type: str
+          returned: when SMS gives it
+          sample: sms-logs
     response:
       description: The whole answer of SMS for this source server (V(null) after an error).
       type: raw
@@ -265,6 +288,22 @@ commands:
           type: str
           returned: for an API error
           sample: 5e0f6c2a9b1d4c7e
+        method:
+          description: HTTP method of the failed request (API errors only).
+          type: str
+          sample: GET
+        url:
+          description: URL of the failed request (API errors only).
+          type: str
+          sample: https://sms.ap-southeast-3.myhuaweicloud.com/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command
+        body:
+          description: SMS's error answer, parsed when it is small JSON, else its text cut short (API errors only).
+          type: raw
+          sample: {"error_code": "SMS.0404", "error_msg": "source server not found"}
+        encoded_authorization_message:
+          description: The encoded authorization message of a refusal by IAM, else V(null) (API errors only).
+          type: str
+          sample: null
 polls:
   description:
     - How many times the command was read (1 when not waiting; with O(server_ids), the number of

@@ -199,7 +199,9 @@ request:
           returned: always
           sample: success
         result_detail:
-          description: The details, as a dictionary (JSON text given in O(result_detail) is parsed).
+          description:
+            - The details, as a dictionary (JSON text given in O(result_detail) is parsed).
+            - Free-form; SMS stores them as they are.
           type: dict
           returned: always
           sample: {"msg": "replication started"}
@@ -250,10 +252,28 @@ results:
           returned: always
           sample: /v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result
         body:
-          description: JSON body with C(command_name), C(result) and C(result_detail).
+          description: JSON body with C(command_name), C(result) and C(result_detail), as RV(request.body).
           type: dict
           returned: always
           sample: {"command_name": "START", "result": "success", "result_detail": {}}
+          contains:
+            command_name:
+              description: Name of the command the result is for.
+              type: str
+              returned: always
+              sample: START
+            result:
+              description: V(success) or V(fail).
+              type: str
+              returned: always
+              sample: success
+            result_detail:
+              description:
+                - The details, as a dictionary (JSON text given in the item's C(result_detail) is parsed).
+                - Free-form; SMS stores them as they are.
+              type: dict
+              returned: always
+              sample: {}
     response:
       description: What SMS answered.
       type: raw
@@ -299,6 +319,22 @@ results:
           type: str
           returned: for an API error
           sample: 5e0f6c2a9b1d4c7e
+        method:
+          description: HTTP method of the failed request (API errors only).
+          type: str
+          sample: POST
+        url:
+          description: URL of the failed request (API errors only).
+          type: str
+          sample: https://sms.ap-southeast-3.myhuaweicloud.com/v3/sources/f32ab4d6-d150-4fb3-aa55-edbb5cf9947f/command_result
+        body:
+          description: SMS's error answer, parsed when it is small JSON, else its text cut short (API errors only).
+          type: raw
+          sample: {"error_code": "SMS.2009", "error_msg": "the command is not pending"}
+        encoded_authorization_message:
+          description: The encoded authorization message of a refusal by IAM, else V(null) (API errors only).
+          type: str
+          sample: null
 """
 
 import json

@@ -162,9 +162,12 @@ EXAMPLES = r"""
 RETURN = r"""
 source:
   description:
-    - The source server as C(GET /v3/sources/{id}) returns it after the change; in check mode, as it
-      is with the changes applied to it. After O(state=absent), the deleted source server, or V(null)
-      when there was none.
+    - The source server as C(GET /v3/sources/{id}) returns it after the change (the SDK's
+      C(ShowServerResponse)); in check mode, as it is with the changes applied to it. After
+      O(state=absent), the deleted source server, or V(null) when there was none.
+    - The fields most read are below; the others (C(hostname), C(os_version), C(firmware),
+      C(cpu_quantity), C(memory), C(btrfs_list), C(networks), C(checks), C(agent_version), ...) are
+      as RV(hwcloud.sms.sms_source_info#module:source_servers) describes them with O(hwcloud.sms.sms_source_info#module:detail=true).
   returned: always
   type: dict
   sample:
@@ -204,27 +207,332 @@ source:
       sample: LINUX
     current_task:
       description:
-        - Summary of the source server's migration task (C(id), C(name), C(type), C(state),
-          C(start_date), C(target_server), ...), V(null) when it has none. O(state=absent) refuses
-          to delete the source server while this task moves, unless O(force=true).
+        - The source server's migration task (the SDK's C(TaskByServerSource)), V(null) when it has
+          none. O(state=absent) refuses to delete the source server while this task moves, unless
+          O(force=true).
       type: dict
-      sample: {"id": "2c0689c8-60ad-4728-a497-c91ec0844384", "name": "MigrationTask-finance-db-01", "state": "RUNNING"}
+      sample: {"id": "2c0689c8-60ad-4728-a497-c91ec0844384", "name": "MigrationTask-finance-db-01", "type": "MIGRATE_FILE",
+               "state": "RUNNING", "start_date": 1598238727000, "speed_limit": 0, "migrate_speed": 85.3,
+               "target_server": {"vm_id": "9f3c3a6e-3b1d-4f0e-a5a1-2b8f6c4d2e10", "name": "finance-db-01"}}
+      contains:
+        id:
+          description: ID of the migration task.
+          type: str
+        name:
+          description: Name of the migration task.
+          type: str
+        type:
+          description: Migration type, V(MIGRATE_FILE) or V(MIGRATE_BLOCK).
+          type: str
+        state:
+          description: State of the task (V(READY), V(RUNNING), V(SYNCING), V(MIGRATE_SUCCESS), V(MIGRATE_FAIL), ...).
+          type: str
+        start_date:
+          description: When it started, milliseconds since the epoch.
+          type: int
+        speed_limit:
+          description: Speed limit in Mbit/s (0 for none).
+          type: int
+        migrate_speed:
+          description: Migration speed in Mbit/s.
+          type: float
+        start_target_server:
+          description: Whether the target server is started when the migration ends.
+          type: bool
+        vm_template_id:
+          description: ID of the server template the task was created from.
+          type: str
+        region_id:
+          description: Region of the target server.
+          type: str
+        project_name:
+          description: Project of the target server.
+          type: str
+        project_id:
+          description: ID of the project of the target server.
+          type: str
+        target_server:
+          description: The target server.
+          type: dict
+          contains:
+            vm_id:
+              description: ID of the target server.
+              type: str
+            name:
+              description: Name of the target server.
+              type: str
+        log_collect_status:
+          description: State of the agent log upload (V(INIT), V(UPLOADING), V(UPLOAD_FAIL), V(UPLOADED)).
+          type: str
+        exist_server:
+          description: Whether the target is an existing server.
+          type: bool
+        use_public_ip:
+          description: Whether the migration uses the target's public IP address.
+          type: bool
+        clone_server:
+          description: The clone made for a migration test; V(null) when there is none.
+          type: dict
+          contains:
+            vm_id:
+              description: ID of the clone server.
+              type: str
+            name:
+              description: Name of the clone server.
+              type: str
+            clone_error:
+              description: Error code of a failed clone.
+              type: str
+            clone_state:
+              description: State of the clone (V(NOT_READY), V(READY), V(PREPARING), V(CREATING), V(ERROR), V(FINISHED)).
+              type: str
+            error_msg:
+              description: Error message of a failed clone.
+              type: str
+        subtask_info:
+          description: The current sub-task and its progress, as a text.
+          type: str
     disks:
       description:
-        - Disks of the source server, with C(name), C(size) and C(used_size) in bytes, C(device_use),
-          C(physical_volumes), and what is migrated of them (C(need_migration), C(adjust_size)).
+        - Disks of the source server (the SDK's C(ServerDisk)).
+        - Besides the fields below, C(need_migration) and C(adjust_size) of a disk and of its
+          C(physical_volumes) show a setting made with O(disks), where SMS echoes it (the SDK's model
+          does not have them; the emulator in C(tests/emulator) lists them as an inference).
       type: list
       elements: dict
-      sample: [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT", "need_migration": true, "adjust_size": 0}]
+      sample: [{"name": "/dev/vda", "size": 42949672960, "used_size": 5368709120, "device_use": "BOOT",
+                "partition_style": "MBR", "os_disk": true, "physical_volumes": []}]
+      contains:
+        name:
+          description: Name of the disk, for example V(/dev/vda).
+          type: str
+        partition_style:
+          description: Partition style of the disk, for example V(MBR) or V(GPT).
+          type: str
+        device_use:
+          description: What the device is used for (V(BOOT), V(OS), V(NORMAL), V(VOLUME_GROUP), V(BTRFS); may be empty).
+          type: str
+        size:
+          description: Size of the disk in bytes.
+          type: int
+        used_size:
+          description: Used size in bytes.
+          type: int
+        physical_volumes:
+          description: Partitions of the disk.
+          type: list
+          elements: dict
+          contains:
+            device_use:
+              description: What the device is used for (V(BOOT), V(OS), V(NORMAL), V(VOLUME_GROUP), V(BTRFS); may be empty).
+              type: str
+            file_system:
+              description: File system type.
+              type: str
+            index:
+              description: Position.
+              type: int
+            mount_point:
+              description: Mount point.
+              type: str
+            name:
+              description: Drive letter (Windows) or device (Linux).
+              type: str
+            size:
+              description: Size in bytes.
+              type: int
+            used_size:
+              description: Used size in bytes.
+              type: int
+            inode_size:
+              description: Inode size.
+              type: int
+            inode_nums:
+              description: Number of inodes.
+              type: int
+            uuid:
+              description: UUID (GUID) of the partition.
+              type: str
+            size_per_cluster:
+              description: Cluster size.
+              type: int
+        os_disk:
+          description: Whether it is the system disk.
+          type: bool
+        relation_name:
+          description: Name of the disk of the target server that corresponds to this one (Linux).
+          type: str
+        inode_size:
+          description: Inode size.
+          type: int
     volume_groups:
-      description: LVM volume groups, with their C(logical_volumes), like RV(source.disks).
+      description:
+        - LVM volume groups of the source server (the SDK's C(VolumeGroups)); V([]) when there are none.
+        - Like RV(source.disks), their C(logical_volumes) may show C(need_migration) and C(adjust_size).
       type: list
       elements: dict
       sample: []
+      contains:
+        components:
+          description: Physical volumes of the group.
+          type: str
+        free_size:
+          description: Free size in bytes.
+          type: int
+        logical_volumes:
+          description: Logical volumes of the group.
+          type: list
+          elements: dict
+          contains:
+            block_count:
+              description: Number of blocks.
+              type: int
+            block_size:
+              description: Block size.
+              type: int
+            file_system:
+              description: File system type.
+              type: str
+            inode_size:
+              description: Inode size.
+              type: int
+            inode_nums:
+              description: Number of inodes.
+              type: int
+            device_use:
+              description: What the device is used for (V(BOOT), V(OS), V(NORMAL), V(VOLUME_GROUP), V(BTRFS); may be empty).
+              type: str
+            mount_point:
+              description: Mount point.
+              type: str
+            name:
+              description: Name of the logical volume.
+              type: str
+            size:
+              description: Size in bytes.
+              type: int
+            used_size:
+              description: Used size in bytes.
+              type: int
+            free_size:
+              description: Free size in bytes.
+              type: int
+        name:
+          description: Name of the volume group.
+          type: str
+        size:
+          description: Size of the volume group in bytes.
+          type: int
     init_target_server:
-      description: Recommended disk layout of the target server (C(disks), C(volume_groups)).
+      description: Recommended disk layout of the target server (the SDK's C(InitTargetServer)).
       type: dict
-      sample: {"disks": [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT"}], "volume_groups": []}
+      sample: {"disks": [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT", "used_size": 5368709120,
+                          "physical_volumes": []}], "volume_groups": []}
+      contains:
+        disks:
+          description: Recommended disks of the target server.
+          type: list
+          elements: dict
+          contains:
+            name:
+              description: Name of the disk.
+              type: str
+            size:
+              description: Size of the disk in bytes.
+              type: int
+            device_use:
+              description: What the disk is used for (V(BOOT), V(OS), V(NORMAL)).
+              type: str
+            used_size:
+              description: Used size in bytes.
+              type: int
+            physical_volumes:
+              description: Partitions of the disk.
+              type: list
+              elements: dict
+              contains:
+                device_use:
+                  description: What the device is used for (V(BOOT), V(OS), V(NORMAL), V(VOLUME_GROUP), V(BTRFS); may be empty).
+                  type: str
+                file_system:
+                  description: File system type.
+                  type: str
+                index:
+                  description: Position.
+                  type: int
+                mount_point:
+                  description: Mount point.
+                  type: str
+                name:
+                  description: Drive letter (Windows) or device (Linux).
+                  type: str
+                size:
+                  description: Size in bytes.
+                  type: int
+                inode_size:
+                  description: Inode size.
+                  type: int
+                used_size:
+                  description: Used size in bytes.
+                  type: int
+                uuid:
+                  description: UUID (GUID) of the partition.
+                  type: str
+        volume_groups:
+          description: Recommended LVM volume groups (empty when there are none).
+          type: list
+          elements: dict
+          contains:
+            components:
+              description: Physical volumes of the group.
+              type: str
+            free_size:
+              description: Free size in bytes.
+              type: int
+            logical_volumes:
+              description: Logical volumes of the group.
+              type: list
+              elements: dict
+              contains:
+                block_count:
+                  description: Number of blocks.
+                  type: int
+                block_size:
+                  description: Block size.
+                  type: int
+                file_system:
+                  description: File system type.
+                  type: str
+                inode_size:
+                  description: Inode size.
+                  type: int
+                inode_nums:
+                  description: Number of inodes.
+                  type: int
+                device_use:
+                  description: What the device is used for (V(BOOT), V(OS), V(NORMAL), V(VOLUME_GROUP), V(BTRFS); may be empty).
+                  type: str
+                mount_point:
+                  description: Mount point.
+                  type: str
+                name:
+                  description: Name of the logical volume.
+                  type: str
+                size:
+                  description: Size in bytes.
+                  type: int
+                used_size:
+                  description: Used size in bytes.
+                  type: int
+                free_size:
+                  description: Free size in bytes.
+                  type: int
+            name:
+              description: Name of the volume group.
+              type: str
+            size:
+              description: Size of the volume group in bytes.
+              type: int
     replicatesize:
       description: Bytes replicated so far.
       type: int

@@ -101,7 +101,7 @@ options:
       - A JMESPath expression evaluated over the list of matching source records (the list
         RV(source_servers) would hold). The module then returns its value as RV(query_result)
         and no RV(source_servers).
-      - For example V([].id), V([?connected].ip) or V(length([?state=='error'])).
+      - For example V([].id), V([?connected].ip) or V(length([?state=='error']\)) (the number of source servers in error).
     type: str
   detail:
     description:
@@ -362,8 +362,11 @@ source_servers:
       sample: false
     current_task:
       description:
-        - Summary of the migration task of this source server (C(TaskByServerSources)), V(null)
-          when it has none. Further fields SMS gives are passed through.
+        - The migration task of this source server (the listing's C(TaskByServerSources)), V(null)
+          when it has none.
+        - With O(detail=true) it is the task as C(GET /v3/sources/{id}) shows it (C(TaskByServerSource)),
+          which has no C(estimate_complete_time), C(compress_rate), C(remain_seconds) and C(log_bucket),
+          C(log_expire), C(log_upload_time), C(log_share_url).
       type: dict
       sample: {"id": "2c0689c8-60ad-4728-a497-c91ec0844384", "name": "MigrationTask-web-01", "type": "MIGRATE_FILE",
                "state": "RUNNING", "start_date": 1598238727000, "migrate_speed": 85.3, "speed_limit": 0}
@@ -371,83 +374,101 @@ source_servers:
         id:
           description: ID of the migration task.
           type: str
-          sample: 2c0689c8-60ad-4728-a497-c91ec0844384
         name:
           description: Name of the migration task.
           type: str
-          sample: MigrationTask-web-01
         type:
-          description: C(MIGRATE_FILE) or C(MIGRATE_BLOCK).
+          description: Migration type, V(MIGRATE_FILE) or V(MIGRATE_BLOCK).
           type: str
-          sample: MIGRATE_FILE
         state:
-          description: State of the task (C(READY), C(RUNNING), C(SYNCING), C(MIGRATE_SUCCESS), ...).
+          description: State of the task (V(READY), V(RUNNING), V(SYNCING), V(MIGRATE_SUCCESS), V(MIGRATE_FAIL), ...).
           type: str
-          sample: RUNNING
-        start_date:
-          description: When the task started, milliseconds since the epoch.
-          type: int
-          sample: 1598238727000
         estimate_complete_time:
           description: When SMS expects the task to end, milliseconds since the epoch.
           type: int
-          sample: 1598242327000
-        remain_seconds:
-          description: Seconds SMS expects the task still to take.
+        start_date:
+          description: When it started, milliseconds since the epoch.
           type: int
-          sample: 3600
         speed_limit:
-          description: Speed limit of the task in Mbit/s (0 for none).
+          description: Speed limit in Mbit/s (0 for none).
           type: int
-          sample: 0
         migrate_speed:
-          description: Current migration speed in MB/s.
+          description: Migration speed in Mbit/s.
           type: float
-          sample: 85.3
         compress_rate:
           description: Compression rate of the data sent.
           type: float
-          sample: 0.0
         start_target_server:
           description: Whether the target server is started when the migration ends.
           type: bool
-          sample: true
         vm_template_id:
           description: ID of the server template the task was created from.
           type: str
-          sample: 7b0c3f1a-1a2b-4c3d-8e9f-0a1b2c3d4e5f
         region_id:
           description: Region of the target server.
           type: str
-          sample: ap-southeast-3
         project_name:
           description: Project of the target server.
           type: str
-          sample: ap-southeast-3
         project_id:
           description: ID of the project of the target server.
           type: str
-          sample: 0123456789abcdef0123456789abcdef
         target_server:
-          description: The target server, with C(vm_id) and C(name).
+          description: The target server.
           type: dict
-          sample: {"vm_id": "9f3c3a6e-3b1d-4f0e-a5a1-2b8f6c4d2e10", "name": "web-01"}
-        use_public_ip:
-          description: Whether the migration uses the target's public IP address.
-          type: bool
-          sample: true
+          contains:
+            vm_id:
+              description: ID of the target server.
+              type: str
+            name:
+              description: Name of the target server.
+              type: str
+        log_collect_status:
+          description: State of the agent log upload (V(INIT), V(UPLOADING), V(UPLOAD_FAIL), V(UPLOADED)).
+          type: str
         exist_server:
           description: Whether the target is an existing server.
           type: bool
-          sample: false
+        use_public_ip:
+          description: Whether the migration uses the target's public IP address.
+          type: bool
         clone_server:
-          description: The clone made for a migration test (C(vm_id), C(name), C(clone_state), C(clone_error), C(error_msg)), or V(null).
+          description: The clone made for a migration test; V(null) when there is none.
           type: dict
-          sample: null
-        log_collect_status:
-          description: State of the agent log upload (C(INIT), C(UPLOADING), C(UPLOAD_FAIL), C(UPLOADED)).
+          contains:
+            vm_id:
+              description: ID of the clone server.
+              type: str
+            name:
+              description: Name of the clone server.
+              type: str
+            clone_error:
+              description: Error code of a failed clone.
+              type: str
+            clone_state:
+              description: State of the clone (V(NOT_READY), V(READY), V(PREPARING), V(CREATING), V(ERROR), V(FINISHED)).
+              type: str
+            error_msg:
+              description: Error message of a failed clone.
+              type: str
+        remain_seconds:
+          description: Seconds SMS expects the task still to take.
+          type: int
+        log_bucket:
+          description: OBS bucket the agent logs are uploaded to.
           type: str
-          sample: INIT
+        log_expire:
+          description: How long the share link of the uploaded logs is valid.
+          type: int
+        log_upload_time:
+          description: When the logs were uploaded, milliseconds since the epoch.
+          type: int
+        log_share_url:
+          description: Share link of the uploaded logs.
+          type: str
+        subtask_info:
+          description: The current sub-task and its progress, as a text.
+          type: str
     checks:
       description: Results of the environment checks SMS ran on the source server (C(EnvironmentCheck)).
       type: list
@@ -485,21 +506,115 @@ source_servers:
           type: str
           sample: ""
     init_target_server:
-      description: Recommended disk layout of the target server (C(InitTargetServer)).
+      description: Recommended disk layout of the target server (the SDK's C(InitTargetServer)).
       type: dict
       sample: {"disks": [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT", "used_size": 5368709120,
                           "physical_volumes": []}], "volume_groups": []}
       contains:
         disks:
-          description: Disks, each with C(name), C(size) and C(used_size) in bytes, C(device_use) (C(BOOT), C(OS), C(NORMAL)) and C(physical_volumes).
+          description: Recommended disks of the target server.
           type: list
           elements: dict
-          sample: [{"name": "/dev/vda", "size": 42949672960, "device_use": "BOOT", "used_size": 5368709120, "physical_volumes": []}]
+          contains:
+            name:
+              description: Name of the disk.
+              type: str
+            size:
+              description: Size of the disk in bytes.
+              type: int
+            device_use:
+              description: What the disk is used for (V(BOOT), V(OS), V(NORMAL)).
+              type: str
+            used_size:
+              description: Used size in bytes.
+              type: int
+            physical_volumes:
+              description: Partitions of the disk.
+              type: list
+              elements: dict
+              contains:
+                device_use:
+                  description: What the device is used for (V(BOOT), V(OS), V(NORMAL), V(VOLUME_GROUP), V(BTRFS); may be empty).
+                  type: str
+                file_system:
+                  description: File system type.
+                  type: str
+                index:
+                  description: Position.
+                  type: int
+                mount_point:
+                  description: Mount point.
+                  type: str
+                name:
+                  description: Drive letter (Windows) or device (Linux).
+                  type: str
+                size:
+                  description: Size in bytes.
+                  type: int
+                inode_size:
+                  description: Inode size.
+                  type: int
+                used_size:
+                  description: Used size in bytes.
+                  type: int
+                uuid:
+                  description: UUID (GUID) of the partition.
+                  type: str
         volume_groups:
-          description: LVM volume groups (empty when there are none).
+          description: Recommended LVM volume groups (empty when there are none).
           type: list
           elements: dict
-          sample: []
+          contains:
+            components:
+              description: Physical volumes of the group.
+              type: str
+            free_size:
+              description: Free size in bytes.
+              type: int
+            logical_volumes:
+              description: Logical volumes of the group.
+              type: list
+              elements: dict
+              contains:
+                block_count:
+                  description: Number of blocks.
+                  type: int
+                block_size:
+                  description: Block size.
+                  type: int
+                file_system:
+                  description: File system type.
+                  type: str
+                inode_size:
+                  description: Inode size.
+                  type: int
+                inode_nums:
+                  description: Number of inodes.
+                  type: int
+                device_use:
+                  description: What the device is used for (V(BOOT), V(OS), V(NORMAL), V(VOLUME_GROUP), V(BTRFS); may be empty).
+                  type: str
+                mount_point:
+                  description: Mount point.
+                  type: str
+                name:
+                  description: Name of the logical volume.
+                  type: str
+                size:
+                  description: Size in bytes.
+                  type: int
+                used_size:
+                  description: Used size in bytes.
+                  type: int
+                free_size:
+                  description: Free size in bytes.
+                  type: int
+            name:
+              description: Name of the volume group.
+              type: str
+            size:
+              description: Size of the volume group in bytes.
+              type: int
     replicatesize:
       description: Bytes replicated so far.
       type: int
@@ -549,32 +664,239 @@ source_servers:
       sample: 25.3.0
     disks:
       description:
-        - Disks of the source server (C(ServerDisk)), with C(name), C(size), C(used_size), C(device_use),
-          C(partition_style), C(os_disk), C(physical_volumes) and more.
+        - Disks of the source server (the SDK's C(ServerDisk)).
       type: list
       elements: dict
       returned: with O(detail=true)
       sample: [{"name": "/dev/vda", "size": 42949672960, "used_size": 5368709120, "device_use": "BOOT",
                 "partition_style": "MBR", "os_disk": true, "physical_volumes": []}]
+      contains:
+        name:
+          description: Name of the disk, for example V(/dev/vda).
+          type: str
+        partition_style:
+          description: Partition style of the disk, for example V(MBR) or V(GPT).
+          type: str
+        device_use:
+          description: What the device is used for (V(BOOT), V(OS), V(NORMAL), V(VOLUME_GROUP), V(BTRFS); may be empty).
+          type: str
+        size:
+          description: Size of the disk in bytes.
+          type: int
+        used_size:
+          description: Used size in bytes.
+          type: int
+        physical_volumes:
+          description: Partitions of the disk.
+          type: list
+          elements: dict
+          contains:
+            device_use:
+              description: What the device is used for (V(BOOT), V(OS), V(NORMAL), V(VOLUME_GROUP), V(BTRFS); may be empty).
+              type: str
+            file_system:
+              description: File system type.
+              type: str
+            index:
+              description: Position.
+              type: int
+            mount_point:
+              description: Mount point.
+              type: str
+            name:
+              description: Drive letter (Windows) or device (Linux).
+              type: str
+            size:
+              description: Size in bytes.
+              type: int
+            used_size:
+              description: Used size in bytes.
+              type: int
+            inode_size:
+              description: Inode size.
+              type: int
+            inode_nums:
+              description: Number of inodes.
+              type: int
+            uuid:
+              description: UUID (GUID) of the partition.
+              type: str
+            size_per_cluster:
+              description: Cluster size.
+              type: int
+        os_disk:
+          description: Whether it is the system disk.
+          type: bool
+        relation_name:
+          description: Name of the disk of the target server that corresponds to this one (Linux).
+          type: str
+        inode_size:
+          description: Inode size.
+          type: int
     volume_groups:
-      description: LVM volume groups of the source server.
+      description: LVM volume groups of the source server (the SDK's C(VolumeGroups)); V([]) when there are none.
       type: list
       elements: dict
       returned: with O(detail=true)
       sample: []
+      contains:
+        components:
+          description: Physical volumes of the group.
+          type: str
+        free_size:
+          description: Free size in bytes.
+          type: int
+        logical_volumes:
+          description: Logical volumes of the group.
+          type: list
+          elements: dict
+          contains:
+            block_count:
+              description: Number of blocks.
+              type: int
+            block_size:
+              description: Block size.
+              type: int
+            file_system:
+              description: File system type.
+              type: str
+            inode_size:
+              description: Inode size.
+              type: int
+            inode_nums:
+              description: Number of inodes.
+              type: int
+            device_use:
+              description: What the device is used for (V(BOOT), V(OS), V(NORMAL), V(VOLUME_GROUP), V(BTRFS); may be empty).
+              type: str
+            mount_point:
+              description: Mount point.
+              type: str
+            name:
+              description: Name of the logical volume.
+              type: str
+            size:
+              description: Size in bytes.
+              type: int
+            used_size:
+              description: Used size in bytes.
+              type: int
+            free_size:
+              description: Free size in bytes.
+              type: int
+        name:
+          description: Name of the volume group.
+          type: str
+        size:
+          description: Size of the volume group in bytes.
+          type: int
     btrfs_list:
-      description: Btrfs file systems of the source server.
+      description: Btrfs file systems of the source server (the SDK's C(BtrfsFileSystem)); V([]) when there are none.
       type: list
       elements: dict
       returned: with O(detail=true)
       sample: []
+      contains:
+        name:
+          description: Name of the file system.
+          type: str
+        label:
+          description: Label of the file system (empty when it has none).
+          type: str
+        uuid:
+          description: UUID of the file system.
+          type: str
+        device:
+          description: Devices of the file system.
+          type: str
+        size:
+          description: Bytes of data in the file system.
+          type: int
+        nodesize:
+          description: Node size.
+          type: int
+        sectorsize:
+          description: Sector size.
+          type: int
+        data_profile:
+          description: Data profile (RAID level).
+          type: str
+        system_profile:
+          description: System profile (RAID level).
+          type: str
+        metadata_profile:
+          description: Metadata profile (RAID level).
+          type: str
+        global_reserve1:
+          description: Global reserve of the file system.
+          type: str
+        g_vol_used_size:
+          description: Used space of the volume.
+          type: int
+        default_subvolid:
+          description: ID of the default subvolume.
+          type: str
+        default_subvol_name:
+          description: Name of the default subvolume.
+          type: str
+        default_subvol_mountpath:
+          description: Mount path of the default subvolume (of the file system).
+          type: str
+        subvolumn:
+          description: Subvolumes (spelled so by SMS).
+          type: list
+          elements: dict
+          contains:
+            uuid:
+              description: UUID of the parent volume.
+              type: str
+            is_snapshot:
+              description: Whether the subvolume is a snapshot.
+              type: str
+            subvol_id:
+              description: ID of the subvolume.
+              type: str
+            parent_id:
+              description: ID of the parent volume.
+              type: str
+            subvol_name:
+              description: Name of the subvolume.
+              type: str
+            subvol_mount_path:
+              description: Mount path of the subvolume.
+              type: str
     networks:
-      description: Network interfaces, with C(name), C(ip), C(netmask), C(gateway), C(mtu) and C(mac).
+      description: Network interfaces of the source server (the SDK's C(NetWork)).
       type: list
       elements: dict
       returned: with O(detail=true)
       sample: [{"name": "eth0", "ip": "192.168.0.65", "netmask": "255.255.255.0", "gateway": "192.168.0.1", "mtu": 1500,
                 "mac": "fa:16:3e:12:34:56"}]
+      contains:
+        name:
+          description: Name of the interface.
+          type: str
+        ip:
+          description: IP address of the interface.
+          type: str
+        ipv6:
+          description: IPv6 address.
+          type: str
+        netmask:
+          description: Netmask.
+          type: str
+        gateway:
+          description: Gateway.
+          type: str
+        mtu:
+          description: MTU (Linux).
+          type: int
+        mac:
+          description: MAC address.
+          type: str
+        id:
+          description: ID of the record in SMS.
+          type: str
 """
 
 import traceback

@@ -289,11 +289,59 @@ task:
       description: The phase derived from the state (see M(hwcloud.sms.sms_task_info)).
       type: str
     source_server:
-      description: The source server of the task (C(id) and, from SMS, C(name), C(ip), C(state) ...).
+      description:
+        - The source server of the task (the SDK's C(SourceServerAssociatedWithTask) of C(TasksResponseBody)).
+        - A task read with C(GET /v3/tasks/{id}) also gives its C(migration_cycle). In check mode before
+          creation, only C(id) (from the request body).
       type: dict
+      contains:
+        id:
+          description: ID of the source server.
+          type: str
+        ip:
+          description: IP address of the source server.
+          type: str
+        name:
+          description: Name of the source server.
+          type: str
+        os_type:
+          description: V(WINDOWS) or V(LINUX).
+          type: str
+        os_version:
+          description: OS version.
+          type: str
+        oem_system:
+          description: Whether the OS is an OEM edition (Windows).
+          type: bool
+        state:
+          description: State of the source server, for example V(replicate), V(syncing), V(cutovering), V(finished).
+          type: str
     target_server:
-      description: The target server (C(vm_id), C(name), C(disks) ...).
+      description:
+        - The target server (the SDK's C(TargetServerAssociatedWithTask) of C(TasksResponseBody)).
+        - A task read with C(GET /v3/tasks/{id}) also gives C(system_dir), C(disks), C(volume_groups),
+          C(btrfs_list), C(image_disk_id) and C(cutovered_snapshot_ids) (its C(TaskTargetServer)). In check
+          mode before creation, the C(target_server) of the request body (C(name), C(vm_id), C(disks), ...).
       type: dict
+      contains:
+        id:
+          description: ID of the target server's record in SMS.
+          type: str
+        vm_id:
+          description: ID of the target server (ECS).
+          type: str
+        name:
+          description: Name of the target server.
+          type: str
+        ip:
+          description: IP address of the target server.
+          type: str
+        os_type:
+          description: V(WINDOWS) or V(LINUX).
+          type: str
+        os_version:
+          description: OS version.
+          type: str
     progress_percent:
       description: Share of the data copied, in percent, or V(null) when it is not known (see M(hwcloud.sms.sms_task_info)).
       type: float
@@ -334,7 +382,10 @@ settings_requests:
       description: Path of the request; for a task not created yet, the words V(new task) in parentheses stand in for its ID.
       type: str
     body:
-      description: The request body.
+      description:
+        - The JSON body of the request, free-form as the operation in RV(settings_requests[].path) takes it
+          (C(speed_limit) windows for C(.../speed-limit), C(migrate_type) and C(configurations) for
+          C(.../configuration-setting)).
       type: dict
 request:
   description: The request (method, path, body) that creates or starts the task, sent or, in check mode, that would be sent.
@@ -349,7 +400,7 @@ request:
       description: Path of the request.
       type: str
     body:
-      description: The request body (the SDK's C(PostTask), or C(UpdateTaskStatusReq) to start).
+      description: The request body, free-form as the operation takes it (the SDK's C(PostTask) to create, C(UpdateTaskStatusReq) to start).
       type: dict
 results:
   description: With O(tasks), one entry per row, in the order of the rows.
@@ -370,10 +421,28 @@ results:
       type: str
     task:
       description:
-        - The task as in RV(task). When SMS did not create the task of the row (C(outcome=failed)),
-          a dict whose C(id), C(state) and C(phase) are V(null), never V(null) itself.
+        - The task as in RV(task), with every field described there (C(type), C(source_server),
+          C(target_server), C(progress_percent), ...); those read most are below. When SMS did not
+          create the task of the row (C(outcome=failed)), a dict whose C(id), C(state) and C(phase)
+          are V(null), never V(null) itself.
         - V(null) after deletion or when there is nothing to delete.
       type: dict
+      contains:
+        id:
+          description: ID of the task; V(null) in check mode before creation and when SMS did not create it.
+          type: str
+        name:
+          description: Name of the task.
+          type: str
+        state:
+          description: The task's state as SMS reports it.
+          type: str
+        phase:
+          description: The phase derived from the state (see M(hwcloud.sms.sms_task_info)).
+          type: str
+        progress_percent:
+          description: Share of the data copied, in percent, or V(null) when it is not known.
+          type: float
     phase:
       description: The task's phase, V(null) when there is no task.
       type: str
@@ -389,10 +458,30 @@ results:
     request:
       description: As RV(request), for the row.
       type: dict
+      contains:
+        method:
+          description: HTTP method.
+          type: str
+        path:
+          description: Path of the request.
+          type: str
+        body:
+          description: The request body, free-form as the operation takes it (the SDK's C(PostTask) to create, C(UpdateTaskStatusReq) to start).
+          type: dict
     settings_requests:
       description: As RV(settings_requests), for the row.
       type: list
       elements: dict
+      contains:
+        method:
+          description: HTTP method.
+          type: str
+        path:
+          description: Path of the request; for a task not created yet, the words V(new task) in parentheses stand in for its ID.
+          type: str
+        body:
+          description: The JSON body of the request, free-form as the operation in its C(path) takes it.
+          type: dict
     error:
       description: With C(outcome=failed), what went wrong.
       type: dict
@@ -412,9 +501,57 @@ results:
         request_id:
           description: The request ID of SMS's answer, for support cases (API errors only).
           type: str
+        method:
+          description: HTTP method of the failed request (API errors only).
+          type: str
+          sample: POST
+        url:
+          description: URL of the failed request (API errors only).
+          type: str
+          sample: https://sms.ap-southeast-3.myhuaweicloud.com/v3/tasks
+        body:
+          description: SMS's error answer, parsed when it is small JSON, else its text cut short (API errors only).
+          type: raw
+          sample: {"error_code": "SMS.0515", "error_msg": "..."}
+        encoded_authorization_message:
+          description: The encoded authorization message of a refusal by IAM, else V(null) (API errors only).
+          type: str
+          sample: null
     create_error:
       description: With C(outcome=exists), SMS's refusal of the creation request (fields as in C(error)).
       type: dict
+      contains:
+        msg:
+          description: The error as a text.
+          type: str
+        status:
+          description: HTTP status of SMS's answer (API errors only).
+          type: int
+        error_code:
+          description: SMS's error code, for example V(SMS.0515) (API errors only).
+          type: str
+        error_msg:
+          description: SMS's error message (API errors only).
+          type: str
+        request_id:
+          description: The request ID of SMS's answer, for support cases (API errors only).
+          type: str
+        method:
+          description: HTTP method of the failed request (API errors only).
+          type: str
+          sample: POST
+        url:
+          description: URL of the failed request (API errors only).
+          type: str
+          sample: https://sms.ap-southeast-3.myhuaweicloud.com/v3/tasks
+        body:
+          description: SMS's error answer, parsed when it is small JSON, else its text cut short (API errors only).
+          type: raw
+          sample: {"error_code": "SMS.0515", "error_msg": "..."}
+        encoded_authorization_message:
+          description: The encoded authorization message of a refusal by IAM, else V(null) (API errors only).
+          type: str
+          sample: null
     msg:
       description: With C(outcome=failed), the row label and the error as a text.
       type: str

@@ -162,17 +162,78 @@ results:
       type: str
       sample: sent
     request:
-      description: The request body sent (or that would be sent); V(null) for V(already).
+      description: The request body sent (or that would be sent), the SDK's C(UpdateTaskStatusReq); V(null) for V(already).
       type: dict
       sample: {"operation": "start"}
+      contains:
+        operation:
+          description: The operation SMS is asked for, for example V(start), V(stop), V(restart), V(test), V(clone_test), V(sync).
+          type: str
+          sample: start
+        template_id:
+          description: O(template_id), when set.
+          type: str
+          returned: when O(template_id) is set
+          sample: 7b0c3f1a-1a2b-4c3d-8e9f-0a1b2c3d4e5f
+        switch_hce:
+          description: O(switch_hce), when set.
+          type: bool
+          returned: when O(switch_hce) is set
+          sample: false
+        is_need_consistency_check:
+          description: O(is_need_consistency_check), when set.
+          type: bool
+          returned: when O(is_need_consistency_check) is set
+          sample: false
     error:
       description:
-        - For V(error), why the request failed, with C(msg) and, for an API error, C(status),
-          C(error_code), C(error_msg) and C(request_id).
+        - For V(error), why the request failed, with C(msg) and, for an API error, C(status), C(error_code), C(error_msg) and C(request_id).
       type: dict
       returned: for outcome V(error)
       sample: {"msg": "POST .../action failed: HTTP 400 SMS.1038: ...", "status": 400, "error_code": "SMS.1038",
                "error_msg": "Only tasks that are created or being monitored can be paused", "request_id": "0a1b2c3d"}
+      contains:
+        msg:
+          description: What went wrong.
+          type: str
+          sample: "POST .../action failed: HTTP 400 SMS.1038: ..."
+        status:
+          description: HTTP status of SMS's answer (API errors only).
+          type: int
+          sample: 400
+        error_code:
+          description: SMS's error code (API errors only).
+          type: str
+          sample: SMS.1038
+        error_msg:
+          description: SMS's error message (API errors only).
+          type: str
+          sample: Only tasks that are created or being monitored can be paused
+        request_id:
+          description: The request ID of SMS's answer, for support cases (API errors only).
+          type: str
+          sample: 0a1b2c3d
+        method:
+          description: HTTP method of the failed request (API errors only).
+          type: str
+          sample: POST
+        url:
+          description: URL of the failed request (API errors only).
+          type: str
+          sample: https://sms.ap-southeast-3.myhuaweicloud.com/v3/tasks/2c0689c860ad4728a497c91ec0844384/action
+        body:
+          description: SMS's error answer, parsed when it is small JSON, else its text cut short (API errors only).
+          type: raw
+          sample: {"error_code": "SMS.1038", "error_msg": "Only tasks that are created or being monitored can be paused"}
+        encoded_authorization_message:
+          description: The encoded authorization message of a refusal by IAM, else V(null) (API errors only).
+          type: str
+          sample: null
+    msg:
+      description: For V(error), the error as a text.
+      type: str
+      returned: for outcome V(error)
+      sample: "POST .../action failed: HTTP 400 SMS.1038: ..."
   sample: [{"task_id": "2c0689c860ad4728a497c91ec0844384", "source_name": "app-01", "state": "READY",
             "phase": "ready", "outcome": "sent", "request": {"operation": "start"}}]
 tasks:
@@ -226,13 +287,53 @@ tasks:
       type: str
       sample: null
     error:
-      description: The task's C(error_json) parsed into a dict; V(null) when there is none.
+      description:
+        - The task's C(error_json) parsed into a dict, with the keys SMS wrote (normally C(error_code) and
+          C(error_msg)); V(null) when there is none. Text that is not a JSON object becomes C(error_msg)
+          (with the parsed value in C(details) when it is other JSON).
       type: dict
-      sample: null
+      sample: {"error_code": "SMS.1901", "error_msg": "The target server is unreachable"}
+      contains:
+        error_code:
+          description: SMS's error code.
+          type: str
+          sample: SMS.1901
+        error_msg:
+          description: SMS's error message.
+          type: str
+          sample: The target server is unreachable
     source_server:
-      description: The task's source server (C(id), C(name), C(ip), C(state), ...).
+      description:
+        - The task's source server (the SDK's C(SourceServerAssociatedWithTask) of C(TasksResponseBody)); a task
+          read with C(GET /v3/tasks/{id}) also gives its C(migration_cycle).
       type: dict
-      sample: {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01", "state": "replicate"}
+      sample: {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01", "ip": "192.168.0.10", "state": "replicate"}
+      contains:
+        id:
+          description: ID of the source server.
+          type: str
+        ip:
+          description: IP address of the source server.
+          type: str
+        name:
+          description: Name of the source server.
+          type: str
+        os_type:
+          description: V(WINDOWS) or V(LINUX).
+          type: str
+        os_version:
+          description: OS version.
+          type: str
+        oem_system:
+          description: Whether the OS is an OEM edition (Windows).
+          type: bool
+        state:
+          description: State of the source server, for example V(replicate), V(syncing), V(cutovering), V(finished).
+          type: str
+  sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "name": "MigrationTask_app-01", "state": "RUNNING", "phase": "replicating",
+            "progress_percent": 0.0, "current_subtask": "CREATE_CLOUD_SERVER", "remain_seconds": null, "eta": null,
+            "speed_mbps": 0.0, "start_time": "2026-11-23T20:00:00Z", "finish_time": null, "error": null,
+            "source_server": {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01", "state": "replicate"}}]
 summary:
   description: Number of tasks per phase in RV(tasks); every phase is present.
   returned: always
@@ -296,18 +397,199 @@ gone_tasks:
   sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "gone": true, "last_state": "ABORTING", "state": null,
             "phase": "unknown", "source_server": {"name": "app-01"},
             "error": {"error_msg": "the task no longer exists (HTTP 404 for GET /v3/tasks/2c0689c860ad4728a497c91ec0844384)"}}]
+  contains:
+    id:
+      description: Task ID.
+      type: str
+      sample: 2c0689c860ad4728a497c91ec0844384
+    name:
+      description: Task name, when it was known.
+      type: str
+      sample: MigrationTask_app-01
+    gone:
+      description: Always V(true).
+      type: bool
+      sample: true
+    last_state:
+      description: The task state read last, before it disappeared.
+      type: str
+      sample: RUNNING
+    state:
+      description: Always V(null).
+      type: str
+      sample: null
+    phase:
+      description: Always V(unknown).
+      type: str
+      sample: unknown
+    source_server:
+      description: The task's source server as read last (as in RV(tasks[].source_server)).
+      type: dict
+      sample: {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01"}
+      contains:
+        id:
+          description: ID of the source server.
+          type: str
+          sample: 6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b
+        name:
+          description: Name of the source server.
+          type: str
+          sample: app-01
+    error:
+      description: Why it is reported.
+      type: dict
+      sample: {"error_msg": "the task no longer exists (HTTP 404 for GET /v3/tasks/2c0689c860ad4728a497c91ec0844384)"}
+      contains:
+        error_msg:
+          description: That the task no longer exists.
+          type: str
+          sample: the task no longer exists (HTTP 404 for GET /v3/tasks/2c0689c860ad4728a497c91ec0844384)
 failed_tasks:
-  description: With O(wait), the tasks that reached a phase of O(fail_on) and ended the wait, as in RV(tasks).
+  description:
+    - With O(wait), the tasks that reached a phase of O(fail_on) and ended the wait, each with every
+      field of an item of RV(tasks); those read most are below.
   returned: when a wait fails
   type: list
   elements: dict
   sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "state": "MIGRATE_FAIL", "phase": "failed"}]
+  contains:
+    id:
+      description: Task ID.
+      type: str
+      sample: 2c0689c860ad4728a497c91ec0844384
+    name:
+      description: Task name.
+      type: str
+      sample: MigrationTask_app-01
+    state:
+      description: Raw task state as SMS gave it.
+      type: str
+      sample: MIGRATE_FAIL
+    phase:
+      description: The phase.
+      type: str
+      sample: failed
+    progress_percent:
+      description: Share of the data of the full copy that is copied, in percent; V(null) when not known.
+      type: float
+      sample: 42.0
+    source_server:
+      description:
+        - The task's source server (the SDK's C(SourceServerAssociatedWithTask) of C(TasksResponseBody)); a task
+          read with C(GET /v3/tasks/{id}) also gives its C(migration_cycle).
+      type: dict
+      sample: {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01", "ip": "192.168.0.10", "state": "replicate"}
+      contains:
+        id:
+          description: ID of the source server.
+          type: str
+        ip:
+          description: IP address of the source server.
+          type: str
+        name:
+          description: Name of the source server.
+          type: str
+        os_type:
+          description: V(WINDOWS) or V(LINUX).
+          type: str
+        os_version:
+          description: OS version.
+          type: str
+        oem_system:
+          description: Whether the OS is an OEM edition (Windows).
+          type: bool
+        state:
+          description: State of the source server, for example V(replicate), V(syncing), V(cutovering), V(finished).
+          type: str
+    error:
+      description:
+        - The task's C(error_json) parsed into a dict, with the keys SMS wrote (normally C(error_code) and
+          C(error_msg)); V(null) when there is none. Text that is not a JSON object becomes C(error_msg)
+          (with the parsed value in C(details) when it is other JSON).
+      type: dict
+      sample: {"error_code": "SMS.1901", "error_msg": "The target server is unreachable"}
+      contains:
+        error_code:
+          description: SMS's error code.
+          type: str
+          sample: SMS.1901
+        error_msg:
+          description: SMS's error message.
+          type: str
+          sample: The target server is unreachable
 pending_tasks:
-  description: With O(wait), the tasks still waited for at the timeout or when polls failed past O(outage_timeout).
+  description:
+    - With O(wait), the tasks still waited for at the timeout or when polls failed past O(outage_timeout),
+      each with every field of an item of RV(tasks); those read most are below.
   returned: when a wait fails
   type: list
   elements: dict
   sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "state": "ABORTING", "phase": "stopping"}]
+  contains:
+    id:
+      description: Task ID.
+      type: str
+      sample: 2c0689c860ad4728a497c91ec0844384
+    name:
+      description: Task name.
+      type: str
+      sample: MigrationTask_app-01
+    state:
+      description: Raw task state as SMS gave it.
+      type: str
+      sample: ABORTING
+    phase:
+      description: The phase.
+      type: str
+      sample: stopping
+    progress_percent:
+      description: Share of the data of the full copy that is copied, in percent; V(null) when not known.
+      type: float
+      sample: 42.0
+    source_server:
+      description:
+        - The task's source server (the SDK's C(SourceServerAssociatedWithTask) of C(TasksResponseBody)); a task
+          read with C(GET /v3/tasks/{id}) also gives its C(migration_cycle).
+      type: dict
+      sample: {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01", "ip": "192.168.0.10", "state": "replicate"}
+      contains:
+        id:
+          description: ID of the source server.
+          type: str
+        ip:
+          description: IP address of the source server.
+          type: str
+        name:
+          description: Name of the source server.
+          type: str
+        os_type:
+          description: V(WINDOWS) or V(LINUX).
+          type: str
+        os_version:
+          description: OS version.
+          type: str
+        oem_system:
+          description: Whether the OS is an OEM edition (Windows).
+          type: bool
+        state:
+          description: State of the source server, for example V(replicate), V(syncing), V(cutovering), V(finished).
+          type: str
+    error:
+      description:
+        - The task's C(error_json) parsed into a dict, with the keys SMS wrote (normally C(error_code) and
+          C(error_msg)); V(null) when there is none. Text that is not a JSON object becomes C(error_msg)
+          (with the parsed value in C(details) when it is other JSON).
+      type: dict
+      sample: {"error_code": "SMS.1901", "error_msg": "The target server is unreachable"}
+      contains:
+        error_code:
+          description: SMS's error code.
+          type: str
+          sample: SMS.1901
+        error_msg:
+          description: SMS's error message.
+          type: str
+          sample: The target server is unreachable
 status:
   description: HTTP status of the last failed poll, when polls failed past O(outage_timeout) with an API error.
   returned: when a wait fails that way

@@ -177,9 +177,21 @@ tasks:
       type: float
       sample: 312.5
     error:
-      description: The task's C(error_json) parsed into a dict; V(null) when there is none.
+      description:
+        - The task's C(error_json) parsed into a dict, with the keys SMS wrote (normally C(error_code) and
+          C(error_msg)); V(null) when there is none. Text that is not a JSON object becomes C(error_msg)
+          (with the parsed value in C(details) when it is other JSON).
       type: dict
       sample: {"error_code": "SMS.1901", "error_msg": "The target server is unreachable"}
+      contains:
+        error_code:
+          description: SMS's error code.
+          type: str
+          sample: SMS.1901
+        error_msg:
+          description: SMS's error message.
+          type: str
+          sample: The target server is unreachable
     start_time:
       description:
         - When the task started, ISO 8601 UTC; its C(start_date) (C(GET /v3/tasks/{id})), else the
@@ -222,7 +234,7 @@ tasks:
           type: int
           sample: 1795000600000
     source_server:
-      description: The task's source server.
+      description: The task's source server (the SDK's C(SourceServerAssociatedWithTask) of C(TasksResponseBody)).
       type: dict
       contains:
         id:
@@ -241,22 +253,57 @@ tasks:
           description: Source server state, for example V(replicate), V(syncing), V(cutovering), V(finished).
           type: str
           sample: replicate
+        os_type:
+          description: V(WINDOWS) or V(LINUX).
+          type: str
+          sample: LINUX
+        os_version:
+          description: OS version.
+          type: str
+          sample: CENTOS7.6
+        oem_system:
+          description: Whether the OS is an OEM edition (Windows).
+          type: bool
+          sample: false
         migration_cycle:
           description: The source's migration cycle, when SMS gives it (C(GET /v3/tasks/{id})).
           type: str
           sample: replicating
     speed_windows:
-      description: Time-window speed limits (C(start), C(end), C(speed), C(over_speed_threshold)).
+      description: Time-window speed limits (the SDK's C(SpeedLimitlJson)); V([]) when the task has none.
       type: list
       elements: dict
       returned: with O(include) V(speed_windows)
       sample: [{"start": "08:00", "end": "18:00", "speed": 100, "over_speed_threshold": 120}]
+      contains:
+        start:
+          description: Start of the window, V(HH:MM).
+          type: str
+        end:
+          description: End of the window, V(HH:MM).
+          type: str
+        speed:
+          description: Speed limit in the window, 0 to 1000 Mbit/s.
+          type: int
+        over_speed_threshold:
+          description: Speed, in percent of the limit, above which SMS stops the migration.
+          type: float
     configurations:
-      description: Advanced settings (C(config_key), C(config_value), C(config_status)).
+      description: Advanced settings (the SDK's C(ConfigBody)).
       type: list
       elements: dict
       returned: with O(include) V(configurations)
-      sample: [{"config_key": "EXCLUDE_MIGRATE_PATH", "config_value": "/tmp", "config_status": ""}]
+      sample: [{"config_key": "MIGRATE_EXCLUDE_DIR", "config_value": "/tmp", "config_status": ""}]
+      contains:
+        config_key:
+          description: Setting, for example V(MIGRATE_EXCLUDE_DIR), V(SYNC_EXCLUDE_DIR), V(NUM_PROCESS_MIGRATE).
+          type: str
+        config_value:
+          description: Value of the setting, as the agent reads it.
+          type: str
+        config_status:
+          description: Reserved status field.
+          type: str
     consistency_results:
       description: Consistency check results as SMS gives them (C(result_list)).
       type: list
@@ -273,6 +320,13 @@ tasks:
       type: str
       returned: for a task deleted while waited for
       sample: RUNNING
+  sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "name": "MigrationTask_app-01", "type": "MIGRATE_FILE", "state": "RUNNING",
+            "phase": "replicating", "progress_percent": 42.0, "current_subtask": "MIGRATE_LINUX_FILE", "remain_seconds": 3600,
+            "eta": "2026-11-24T03:15:00Z", "speed_mbps": 312.5, "error": null, "start_time": "2026-11-23T20:00:00Z",
+            "finish_time": null, "estimate_complete_time": 1795000000000, "migrate_speed": 312.5,
+            "sub_tasks": [{"name": "MIGRATE_LINUX_FILE", "progress": 42, "start_date": 1795000000000, "end_date": null}],
+            "source_server": {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01", "ip": "192.168.0.10",
+                              "state": "replicate"}}]
 summary:
   description: Number of tasks per phase; every phase is present.
   returned: always
@@ -349,6 +403,10 @@ gone_tasks:
       description: Task ID.
       type: str
       sample: 2c0689c860ad4728a497c91ec0844384
+    name:
+      description: Task name, when it was known.
+      type: str
+      sample: MigrationTask_app-01
     gone:
       description: Always V(true).
       type: bool
@@ -357,28 +415,184 @@ gone_tasks:
       description: The task state read last, before it disappeared.
       type: str
       sample: RUNNING
+    state:
+      description: Always V(null).
+      type: str
+      sample: null
+    phase:
+      description: Always V(unknown).
+      type: str
+      sample: unknown
     source_server:
-      description: The task's source server as read last (C(id), C(name), ...).
+      description: The task's source server as read last (as in RV(tasks[].source_server)).
       type: dict
       sample: {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01"}
+      contains:
+        id:
+          description: ID of the source server.
+          type: str
+          sample: 6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b
+        name:
+          description: Name of the source server.
+          type: str
+          sample: app-01
     error:
-      description: Why it is reported, in C(error_msg).
+      description: Why it is reported.
       type: dict
       sample: {"error_msg": "the task no longer exists (HTTP 404 for GET /v3/tasks/2c0689c860ad4728a497c91ec0844384)"}
+      contains:
+        error_msg:
+          description: That the task no longer exists.
+          type: str
+          sample: the task no longer exists (HTTP 404 for GET /v3/tasks/2c0689c860ad4728a497c91ec0844384)
   sample: []
 failed_tasks:
-  description: The tasks that reached a phase of O(fail_on) and ended the wait, as in RV(tasks).
+  description:
+    - The tasks that reached a phase of O(fail_on) and ended the wait, each with every field of an
+      item of RV(tasks); those read most are below.
   returned: when a wait fails
   type: list
   elements: dict
   sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "state": "MIGRATE_FAIL", "phase": "failed",
             "error": {"error_code": "SMS.1901", "error_msg": "The target server is unreachable"}}]
+  contains:
+    id:
+      description: Task ID.
+      type: str
+      sample: 2c0689c860ad4728a497c91ec0844384
+    name:
+      description: Task name.
+      type: str
+      sample: MigrationTask_app-01
+    state:
+      description: Raw task state as SMS gave it.
+      type: str
+      sample: MIGRATE_FAIL
+    phase:
+      description: The phase.
+      type: str
+      sample: failed
+    progress_percent:
+      description: Share of the data of the full copy that is copied, in percent; V(null) when not known.
+      type: float
+      sample: 42.0
+    source_server:
+      description:
+        - The task's source server (the SDK's C(SourceServerAssociatedWithTask) of C(TasksResponseBody)); a task
+          read with C(GET /v3/tasks/{id}) also gives its C(migration_cycle).
+      type: dict
+      sample: {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01", "ip": "192.168.0.10", "state": "replicate"}
+      contains:
+        id:
+          description: ID of the source server.
+          type: str
+        ip:
+          description: IP address of the source server.
+          type: str
+        name:
+          description: Name of the source server.
+          type: str
+        os_type:
+          description: V(WINDOWS) or V(LINUX).
+          type: str
+        os_version:
+          description: OS version.
+          type: str
+        oem_system:
+          description: Whether the OS is an OEM edition (Windows).
+          type: bool
+        state:
+          description: State of the source server, for example V(replicate), V(syncing), V(cutovering), V(finished).
+          type: str
+    error:
+      description:
+        - The task's C(error_json) parsed into a dict, with the keys SMS wrote (normally C(error_code) and
+          C(error_msg)); V(null) when there is none. Text that is not a JSON object becomes C(error_msg)
+          (with the parsed value in C(details) when it is other JSON).
+      type: dict
+      sample: {"error_code": "SMS.1901", "error_msg": "The target server is unreachable"}
+      contains:
+        error_code:
+          description: SMS's error code.
+          type: str
+          sample: SMS.1901
+        error_msg:
+          description: SMS's error message.
+          type: str
+          sample: The target server is unreachable
 pending_tasks:
-  description: The tasks still waited for when the wait timed out or polls failed past O(outage_timeout), as in RV(tasks).
+  description:
+    - The tasks still waited for when the wait timed out or polls failed past O(outage_timeout), each
+      with every field of an item of RV(tasks); those read most are below.
   returned: when a wait fails
   type: list
   elements: dict
   sample: [{"id": "2c0689c860ad4728a497c91ec0844384", "state": "RUNNING", "phase": "replicating"}]
+  contains:
+    id:
+      description: Task ID.
+      type: str
+      sample: 2c0689c860ad4728a497c91ec0844384
+    name:
+      description: Task name.
+      type: str
+      sample: MigrationTask_app-01
+    state:
+      description: Raw task state as SMS gave it.
+      type: str
+      sample: RUNNING
+    phase:
+      description: The phase.
+      type: str
+      sample: replicating
+    progress_percent:
+      description: Share of the data of the full copy that is copied, in percent; V(null) when not known.
+      type: float
+      sample: 42.0
+    source_server:
+      description:
+        - The task's source server (the SDK's C(SourceServerAssociatedWithTask) of C(TasksResponseBody)); a task
+          read with C(GET /v3/tasks/{id}) also gives its C(migration_cycle).
+      type: dict
+      sample: {"id": "6f8a9b0c-1d2e-4f30-8a1b-2c3d4e5f6a7b", "name": "app-01", "ip": "192.168.0.10", "state": "replicate"}
+      contains:
+        id:
+          description: ID of the source server.
+          type: str
+        ip:
+          description: IP address of the source server.
+          type: str
+        name:
+          description: Name of the source server.
+          type: str
+        os_type:
+          description: V(WINDOWS) or V(LINUX).
+          type: str
+        os_version:
+          description: OS version.
+          type: str
+        oem_system:
+          description: Whether the OS is an OEM edition (Windows).
+          type: bool
+        state:
+          description: State of the source server, for example V(replicate), V(syncing), V(cutovering), V(finished).
+          type: str
+    error:
+      description:
+        - The task's C(error_json) parsed into a dict, with the keys SMS wrote (normally C(error_code) and
+          C(error_msg)); V(null) when there is none. Text that is not a JSON object becomes C(error_msg)
+          (with the parsed value in C(details) when it is other JSON).
+      type: dict
+      sample: {"error_code": "SMS.1901", "error_msg": "The target server is unreachable"}
+      contains:
+        error_code:
+          description: SMS's error code.
+          type: str
+          sample: SMS.1901
+        error_msg:
+          description: SMS's error message.
+          type: str
+          sample: The target server is unreachable
 status:
   description: HTTP status of the last failed poll, when polls failed past O(outage_timeout) with an API error.
   returned: when a wait fails that way
