@@ -2,26 +2,51 @@
 # Copyright: hwcloud.sms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""hwcloud.sms.wave_plan: the rows of a wave plan (CSV text) as sms_task rows."""
+"""hwcloud.sms.wave_plan: the lines of a wave plan (CSV) as sms_task rows, every problem named by
+the physical line of the file; hwcloud.sms.wave_problems: every problem of a wave (the plan's and
+sms_task's) as one sorted list of texts."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import csv
+import difflib
 import io
+import ipaddress
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_text
 
-# Columns copied into the sms_task row as they are (empty cells are left out).
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import NAME_RE
+
+_SOURCE_COLUMNS = ("source", "source_name", "source_id", "source_ip")
+_SOURCE_OPTIONS = ("source_id", "source_name", "source_ip")
+# Columns copied (once checked) into the sms_task row.
 _TASK_COLUMNS = ("name", "template_id", "target_server_id", "target_server_name", "migration_ip", "type",
                  "syncing", "priority", "speed_limit", "start_target_server", "use_public_ip", "migproject")
-_SOURCE_COLUMNS = ("source", "source_name", "source_id", "source_ip")
+# Columns for the team's own notes: kept in ``columns``, never read.
+_NOTE_COLUMNS = ("owner", "notes", "comment")
+_NOTE_PREFIX = "x_"
+_KNOWN = _SOURCE_COLUMNS + _TASK_COLUMNS + ("template", "ok_to_cutover") + _NOTE_COLUMNS
+_BOOLEANS = ("syncing", "start_target_server", "use_public_ip", "ok_to_cutover")
+# One set of boolean words for every boolean column.
+_TRUE = ("true", "yes", "y", "1", "on")
+_FALSE = ("false", "no", "n", "0", "off")
+_CHOICES = {"priority": ("low", "standard", "high"), "type": ("MIGRATE_FILE", "MIGRATE_BLOCK")}
 _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _ID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
-_TRUE = ("true", "yes", "y", "1", "x", "on")
-_FALSE = ("", "false", "no", "n", "0", "off")
+_BOM = u"\ufeff"
+_SAVE_AS = 'save it as "CSV UTF-8 (Comma delimited)" in Excel, or as UTF-8 text in another editor'
+_SYNCING_NO = ("syncing is no: SMS launches the target server as soon as the full copy ends, without "
+               "waiting for the wave's approved cut-over")
+
+
+def _where(line, column=None):
+    return "line %d, column %s" % (line, column) if column is not None else "line %d" % line
 
 
 def _source_key(value):
@@ -32,68 +57,314 @@ def _source_key(value):
     return "source_name"
 
 
-def _resolve_template(task, name, templates, label):
-    """Put the ID of the template called ``name`` into the task; the problem when there is none."""
-    if task.get("template_id"):
-        return "%s: template and template_id are mutually exclusive" % label
-    found = [t for t in templates if t.get("name") == name]
-    # Unresolved names still go into the row, so that sms_task does not add "needs a target" to
-    # the one real problem; the playbook never creates tasks while there are problems.
-    task["template_id"] = name
+def _text_of(data):
+    """(text, problem) of the plan given as text, bytes or the result of ansible.builtin.slurp; when
+    it is not UTF-8, the problem and the text with the bad bytes replaced (to look for more problems)."""
+    if isinstance(data, dict) and "content" in data:
+        if data.get("encoding", "base64") != "base64":
+            raise AnsibleFilterError("wave_plan expects the result of ansible.builtin.slurp (encoding base64), "
+                                     "got encoding %r" % data.get("encoding"))
+        try:
+            data = base64.b64decode(to_text(data["content"]), validate=True)
+        except (binascii.Error, ValueError, TypeError) as exc:
+            raise AnsibleFilterError("wave_plan: the slurped content is not base64: %s" % exc)
+    if isinstance(data, (bytes, bytearray)):
+        data = bytes(data)
+        try:
+            return data.decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            return data.decode("utf-8", "replace"), "%s: byte 0x%02x is not UTF-8, so the plan is not UTF-8 text: %s" % (
+                _where(line), data[exc.start], _SAVE_AS)
+    if not isinstance(data, str):
+        raise AnsibleFilterError("wave_plan expects the plan as text, or the result of ansible.builtin.slurp, "
+                                 "got %s" % type(data).__name__)
+    # Text that was read with errors='surrogateescape' keeps undecodable bytes as lone surrogates.
+    bad = re.search(u"[\ud800-\udfff]", data)
+    if bad:
+        return (re.sub(u"[\ud800-\udfff]", u"\ufffd", data),
+                "%s: the plan is not UTF-8 text: %s" % (_where(data.count("\n", 0, bad.start()) + 1), _SAVE_AS))
+    return data, None
+
+
+def _records(text):
+    """(first physical line, cells) of every CSV record; blank and comment lines are skipped but
+    counted; a quoted cell may span lines. Raises _PlanError on broken CSV."""
+    state = {"start": True, "number": 0, "first": 0}
+
+    def lines():
+        for line in io.StringIO(text, newline=""):
+            state["number"] += 1
+            if state["start"] and (not line.strip() or line.lstrip().startswith("#")):
+                yield "\n"  # read by csv as an empty record, so that line_num stays the physical line
+                continue
+            if state["start"]:
+                state["first"] = state["number"]
+            state["start"] = False
+            yield line
+
+    reader = csv.reader(lines(), skipinitialspace=True, strict=True)
+    try:
+        for cells in reader:
+            first, state["start"] = state["first"], True
+            if cells:
+                yield first, cells
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise _PlanError("%s: a quoted cell starting on this line is never closed (a missing \")" % _where(state["first"]))
+        raise _PlanError("%s: the line is not valid CSV (%s)" % (_where(reader.line_num), exc))
+
+
+class _PlanError(Exception):
+    pass
+
+
+def _header(line, cells):
+    """(column names, problems) of the header cells."""
+    names, problems, seen = [], [], {}
+    for position, cell in enumerate(cells, start=1):
+        name = cell.replace(_BOM, "").strip().lower()
+        names.append(name)
+        if not name:
+            continue  # judged per line: an unnamed column must stay empty
+        if name in seen:
+            problems.append("%s: column %r is given twice (also column %d; names are not case-sensitive)" % (
+                _where(line, position), cell.strip(), seen[name]))
+            continue
+        seen[name] = position
+        if name not in _KNOWN and not name.startswith(_NOTE_PREFIX):
+            close = difflib.get_close_matches(name, _KNOWN, n=1)
+            hint = "; did you mean %s?" % close[0] if close else ""
+            if ";" in name:
+                hint += " (the cells seem to be separated by ';': save the plan with commas)"
+            problems.append("%s: unknown column %r%s (known columns: %s; columns for your own notes are %s or "
+                            "start with %s)" % (_where(line, position), cell.strip(), hint, ", ".join(_KNOWN[:-3]),
+                                                ", ".join(_NOTE_COLUMNS), _NOTE_PREFIX))
+    if not any(name in names for name in _SOURCE_COLUMNS):
+        problems.append("%s: the plan needs a column naming the source server: one of %s; it has %s" % (
+            _where(line), ", ".join(_SOURCE_COLUMNS), ", ".join(names) or "none"))
+    return names, problems
+
+
+def _boolean(value):
+    lowered = value.lower()
+    return True if lowered in _TRUE else False if lowered in _FALSE else None
+
+
+def _checked_value(column, value):
+    """(value for the task, problem) of one non-empty cell of a task column."""
+    if column in _BOOLEANS:
+        flag = _boolean(value)
+        if flag is None:
+            return None, "%s must be one of %s (or empty), got %r" % (column, "/".join(
+                "%s/%s" % pair for pair in zip(_TRUE, _FALSE)), value)
+        return flag, None
+    if column in _CHOICES:
+        for choice in _CHOICES[column]:
+            if value.lower() == choice.lower():
+                return choice, None
+        return None, "%s must be one of %s, got %r" % (column, ", ".join(_CHOICES[column]), value)
+    if column == "speed_limit":
+        if not re.match(r"^\d+$", value) or int(value) > 10000:
+            return None, "speed_limit must be a whole number of Mbit/s from 0 to 10000 (0: no limit), got %r" % value
+        return int(value), None
+    if column == "migration_ip":
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            return None, "migration_ip must be an IP address, got %r" % value
+        return value, None
+    if column == "name" and not NAME_RE.match(value):
+        return None, ("name %r may only hold letters, digits, Chinese characters, _ and - (1 to 255 characters)"
+                      % value)
+    if len(value) > 255:
+        return None, "%s must be at most 255 characters, got %d" % (column, len(value))
+    return value, None
+
+
+def _resolve_template(name, templates):
+    """(template ID, problem) of the template called ``name``."""
+    found = [t for t in templates if isinstance(t, dict) and t.get("name") == name]
     if len(found) != 1:
-        return "%s: template %r matches %s" % (
-            label, name, "no server template" if not found else "%d server templates; use template_id" % len(found))
-    if found[0].get("id"):
-        task["template_id"] = found[0]["id"]
-    return None
+        return None, "template %r matches %s" % (
+            name, "no server template" if not found else "%d server templates; use template_id" % len(found))
+    # A template that check mode would create has no ID yet: its name stands in.
+    return found[0].get("id") or name, None
 
 
-def wave_plan(text, templates=None):
-    """[{line, source, task: {sms_task row}, ok_to_cutover, template, problems, columns: {every cell}}]
-    of a CSV plan; ``templates`` ([{name, id}]) resolves the ``template`` column to template IDs."""
-    if not isinstance(text, str):
-        raise AnsibleFilterError("wave_plan expects the CSV text of the plan, got %s" % type(text).__name__)
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        raise AnsibleFilterError("the wave plan is empty: it needs a header line and one line per server")
-    reader = csv.DictReader(io.StringIO("\n".join(lines)), skipinitialspace=True)
-    header = [name.strip().lower() for name in reader.fieldnames or ()]
-    if not any(name in header for name in _SOURCE_COLUMNS):
-        raise AnsibleFilterError("the wave plan needs a column naming the source server: one of %s; it has %s"
-                                 % (", ".join(_SOURCE_COLUMNS), ", ".join(header)))
-    reader.fieldnames = header
-    rows = []
-    for number, raw in enumerate(reader, start=2):
-        cells = dict((key, (value or "").strip()) for key, value in raw.items() if key)
-        task = dict((key, cells[key]) for key in _TASK_COLUMNS if cells.get(key))
-        source = cells.get("source")
-        if source:
-            task[_source_key(source)] = source
-        for key in ("source_name", "source_id", "source_ip"):
-            if cells.get(key):
-                task[key] = cells[key]
-        approval = cells.get("ok_to_cutover", "").lower()
-        if approval not in _TRUE + _FALSE:
-            raise AnsibleFilterError("line %d of the wave plan: ok_to_cutover must be yes or no, got %r"
-                                     % (number, cells.get("ok_to_cutover")))
-        label = next((task[key] for key in ("source_name", "source_id", "source_ip") if task.get(key)), "")
-        problems = []
-        template = cells.get("template") or None
-        if template:
-            if templates is None:
-                raise AnsibleFilterError("line %d of the wave plan names template %r: pass templates=[{name, id}] "
-                                         "to wave_plan to resolve it" % (number, template))
-            # Labelled as sms_task labels its rows, so that the problems read as one list.
-            key = next((key for key in ("source_id", "source_name", "source_ip") if task.get(key)), "source")
-            problem = _resolve_template(task, template, templates, "row %d (%s %s)" % (len(rows) + 1, key, task.get(key)))
+def _row(line, header, header_line, cells, templates):
+    problems, notes = [], []
+    if len(cells) != len(header):
+        problems.append("%s: %d cells, but the header (line %d) has %d columns (a missing or extra comma, or an "
+                        "unquoted comma inside a cell?)" % (_where(line), len(cells), header_line, len(header)))
+        return dict(line=line, source=None, task={}, ok_to_cutover=False, template=None, problems=problems,
+                    notes=notes, columns=dict((name, cell.strip()) for name, cell in zip(header, cells) if name))
+    columns = {}
+    for position, (name, cell) in enumerate(zip(header, cells), start=1):
+        value = cell.strip()
+        if name:
+            columns[name] = value
+        elif value:
+            problems.append("%s: a value (%r) in a column without a name" % (_where(line, position), value))
+    task, named = {}, {}
+    source_cells = [(column, columns[column]) for column in _SOURCE_COLUMNS if columns.get(column)]
+    for column, value in source_cells:
+        key = _source_key(value) if column == "source" else column
+        if key in named and task[key] != value:
+            problems.append("%s: names source server %r, but column %s names %r: one line, one server" % (
+                _where(line, column), value, named[key], task[key]))
+            continue
+        named.setdefault(key, column)
+        task[key] = value
+    source = next((value for _column, value in source_cells), None)
+    if source is None:
+        problems.append("%s: no source server: fill the %s column" % (
+            _where(line), " or ".join(column for column in _SOURCE_COLUMNS if column in columns)))
+    values = {}
+    for column in _TASK_COLUMNS + ("ok_to_cutover",):
+        if columns.get(column):
+            value, problem = _checked_value(column, columns[column])
             if problem:
-                problems.append(problem)
-        rows.append(dict(line=number, source=label, task=task, ok_to_cutover=approval in _TRUE, template=template,
-                         problems=problems, columns=cells))
+                problems.append("%s: %s" % (_where(line, column), problem))
+            else:
+                values[column] = value
+    refused = values.get("ok_to_cutover") is False  # an explicit no, not an empty cell
+    approved = bool(values.pop("ok_to_cutover", False))
+    template = columns.get("template") or None
+    if template:
+        if templates is None:
+            raise AnsibleFilterError("%s of the wave plan names template %r: pass templates=[{name, id}] to wave_plan "
+                                     "to resolve it" % (_where(line, "template"), template))
+        if columns.get("template_id"):
+            problems.append("%s: a line has a template or a template_id, not both" % _where(line, "template"))
+        else:
+            template_id, problem = _resolve_template(template, templates)
+            if problem:
+                problems.append("%s: %s" % (_where(line, "template"), problem))
+            else:
+                values["template_id"] = template_id
+    target_columns = [column for column in ("template", "template_id", "target_server_id") if columns.get(column)]
+    if not target_columns:
+        problems.append("%s: needs a target: a template, template_id or target_server_id column" % _where(line))
+    elif "target_server_id" in target_columns and len(target_columns) > 1:
+        problems.append("%s: a line has either a template (template or template_id) or an existing target server "
+                        "(target_server_id), not both" % _where(line, "target_server_id"))
+    if columns.get("target_server_id") and not columns.get("target_server_name"):
+        problems.append("%s: needed with target_server_id (the name of the existing target server)" % (
+            _where(line, "target_server_name")))
+    # Continuous sync unless the line says otherwise, so that only the approved cut-over launches a target.
+    if columns.get("syncing", "") == "":
+        values["syncing"] = True
+    elif values.get("syncing") is False:
+        if refused:
+            problems.append("%s: syncing is no and ok_to_cutover is no: SMS would launch the target server as soon as "
+                            "the full copy ends, which the line does not approve (make syncing yes, or empty)"
+                            % _where(line, "syncing"))
+        else:
+            notes.append("%s: %s" % (_where(line, "syncing"), _SYNCING_NO))
+    task.update(values)
+    return dict(line=line, source=source, task=task, ok_to_cutover=approved, template=template, problems=problems,
+                notes=notes, columns=columns)
+
+
+def wave_plan(data, templates=None):
+    """[{line, source, task, ok_to_cutover, template, problems, notes, columns}] of a CSV plan."""
+    if templates is not None and not isinstance(templates, list):
+        raise AnsibleFilterError("wave_plan: templates must be a list of {name, id}, got %s" % type(templates).__name__)
+    text, problem = _text_of(data)
+    problems = [problem] if problem else []
+    if text.startswith(_BOM):
+        text = text[1:]  # Excel's "CSV UTF-8" begins with a byte-order mark
+    rows, header, header_line = [], None, None
+    try:
+        for line, cells in _records(text):
+            if header is None:
+                header, header_problems = _header(line, cells)
+                problems.extend(header_problems)
+                header_line = line
+            elif not problems:
+                rows.append(_row(line, header, header_line, cells, templates))
+    except _PlanError as exc:
+        problems.append(str(exc))
+    if header is None and not problems:
+        problems.append("the plan is empty: it needs a header line and one line per server")
+    elif not rows and not problems:
+        problems.append("%s: the plan has a header but no server line" % _where(header_line))
+    if problems:
+        raise AnsibleFilterError("the wave plan cannot be read, %d problem(s):\n- %s" % (len(problems), "\n- ".join(problems)))
     return rows
+
+
+_ROW_REFERENCE = re.compile(r"\brow (\d+)\b")
+
+
+def _plan_column(row, option):
+    """The plan column behind a sms_task option of ``row``."""
+    if option is None:
+        return None
+    columns = row.get("columns") or {}
+    if option in _SOURCE_OPTIONS and not columns.get(option) and columns.get("source"):
+        return "source"
+    if option == "template_id" and row.get("template"):
+        return "template"
+    return option
+
+
+def _api_fields(error):
+    fields = [("status", error.get("status")), ("error_code", error.get("error_code")),
+              ("error_msg", error.get("error_msg")), ("request_id", error.get("request_id"))]
+    shown = ", ".join("%s %s" % (name, value) for name, value in fields if value not in (None, ""))
+    return shown or error.get("msg") or "no details"
+
+
+def wave_problems(rows, task_result=None):
+    """Every problem of a wave as sorted texts: the rows' own, sms_task's mapped to lines, and the
+    rows sms_task failed on."""
+    if not isinstance(rows, list):
+        raise AnsibleFilterError("wave_problems expects the rows of hwcloud.sms.wave_plan, got %s" % type(rows).__name__)
+    found = []
+    for row in rows:
+        found.extend((row["line"], problem) for problem in row.get("problems") or ())
+    result = task_result if isinstance(task_result, dict) else {}
+
+    def label(index):
+        row = rows[index]
+        return "line %d (source %s)" % (row["line"], row.get("source")) if row.get("source") else "line %d" % row["line"]
+
+    def lines_for(match):
+        number = int(match.group(1))
+        return "line %d" % rows[number - 1]["line"] if 0 < number <= len(rows) else match.group(0)
+
+    for entry in result.get("row_problems") or ():
+        index = (entry.get("row") or 0) - 1
+        if not 0 <= index < len(rows):
+            found.append((0, "sms_task: %s" % entry.get("msg")))
+            continue
+        row = rows[index]
+        # The plan's own check already named a bad value of this line; what sms_task says about the
+        # values left out is a consequence, not another problem.
+        if entry.get("kind") == "value" and row.get("problems"):
+            continue
+        column = _plan_column(row, entry.get("option"))
+        where = label(index) if column is None else "%s, column %s (source %s)" % (
+            "line %d" % row["line"], column, row.get("source"))
+        found.append((row["line"], "%s: %s" % (where, _ROW_REFERENCE.sub(lines_for, str(entry.get("msg"))))))
+    for item in result.get("results") or ():
+        if not isinstance(item, dict) or not (item.get("error") or item.get("outcome") == "failed"):
+            continue
+        index = item.get("index")
+        if not isinstance(index, int) or not 0 <= index < len(rows):
+            continue
+        error = item.get("error") or {}
+        what = item.get("attempted") or "the request"
+        found.append((rows[index]["line"], "%s: %s failed: %s" % (label(index), what, _api_fields(error))))
+    if result.get("failed") and not result.get("row_problems") and not result.get("results"):
+        api = " (%s)" % _api_fields(result) if result.get("error_code") or result.get("status") else ""
+        found.append((0, "sms_task failed: %s%s" % (result.get("msg"), api)))
+    return [text for _line, text in sorted(found, key=lambda item: item[0])]
 
 
 class FilterModule(object):
 
     def filters(self):
-        return {"wave_plan": wave_plan}
+        return {"wave_plan": wave_plan, "wave_problems": wave_problems}
