@@ -221,8 +221,8 @@ def _row(line, header, header_line, cells, templates):
         problems.append("%s: no source server: fill the %s column" % (
             _where(line), " or ".join(column for column in _SOURCE_COLUMNS if column in columns)))
     values = {}
-    for column in _TASK_COLUMNS + ("ok_to_cutover",):
-        if columns.get(column):
+    for column in header:  # left to right, as the user reads the line
+        if column in _TASK_COLUMNS + ("ok_to_cutover",) and columns.get(column):
             value, problem = _checked_value(column, columns[column])
             if problem:
                 problems.append("%s: %s" % (_where(line, column), problem))

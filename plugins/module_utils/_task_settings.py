@@ -166,9 +166,9 @@ def send_settings(client, task_id, plan):
 PROJECT_SETTINGS = ("type", "syncing", "use_public_ip", "start_target_server", "speed_limit", "start_network_check")
 
 
-def fill_from_project(module, client, options, problems, label):
+def fill_from_project(module, client, options):
     """Set the task options left unset from the migration project ``options['migproject']`` (ID or
-    unique name); the projects are read once per module run."""
+    unique name); the projects are read once per module run. The problem text, or None."""
     projects = getattr(module, "_sms_migprojects", None)
     if projects is None:
         projects = module.call("Listing migration projects failed", list_every, client, "/v3/migprojects", "migprojects")
@@ -176,12 +176,12 @@ def fill_from_project(module, client, options, problems, label):
     key = options["migproject"]
     found = [p for p in projects if p.get("id") == key] or [p for p in projects if p.get("name") == key]
     if len(found) != 1:
-        problems.append("%s: migproject %r matches %s" % (
-            label, key, "no migration project" if not found else "%d migration projects; use its ID" % len(found)))
-        return
+        return "migproject %r matches %s" % (
+            key, "no migration project" if not found else "%d migration projects; use its ID" % len(found))
     for name in PROJECT_SETTINGS:
         if options.get(name) is None and found[0].get(name) is not None:
             options[name] = found[0][name]
+    return None
 
 
 INCLUDES = ("speed_windows", "configurations", "consistency_results")

@@ -25,9 +25,17 @@ description:
   - A task that exists already is compared with the options that were set. Most fields of a
     task cannot change after it was created, so a difference fails, showing the difference,
     before anything is sent. Delete the task (O(state=absent)) and create it again to change them.
-  - O(tasks) handles a whole wave in one call. Every row is checked first (unknown or ambiguous
-    source server, disconnected agent, failed environment checks, duplicate sources or targets,
-    bad values) and every problem is reported at once, before anything is sent.
+  - The comparison reads only fields the official SDK documents for C(GET /v3/tasks/{id})
+    (C(ShowTaskResponse)) - O(name), O(type), O(template_id), O(target_server_id),
+    O(target_server_name), O(migration_ip), O(start_target_server), O(priority), O(speed_limit) and
+    O(need_migration_test). O(syncing), O(use_public_ip), O(use_ipv6), O(over_speed_threshold),
+    O(is_need_consistency_check), O(start_network_check) and O(clonevm_template_id) are not in that
+    answer, so a difference in them cannot be seen and is not reported.
+  - O(tasks) handles a whole wave in one call. Every row is checked in one pass (bad values,
+    unknown or ambiguous source servers, the same source or target in two rows, disconnected
+    agents, failed environment checks, an OS that does not support the type) and every problem is
+    reported at once, before anything is written; a bad value does not stop the checks against SMS
+    of that row or the others. C(problems) lists them as text and C(row_problems) by row and option.
   - Request bodies carry only the fields of the official SDK's C(PostTask) model.
 author:
   - hwcloud.sms maintainers (@hwcloud)
@@ -58,6 +66,11 @@ options:
         O(target_server_name), O(migration_ip), O(type), O(syncing), O(start), O(priority),
         O(speed_limit), O(start_target_server), O(use_public_ip), O(target_disks) ...).
         Options set outside O(tasks) are the defaults of every row.
+      - A row may name its source server by more than one of O(source_id), O(source_name) and
+        O(source_ip) when they all name the same server (checked against SMS), as a plan with both
+        a name and an IP column does.
+      - The values of a row are typed and checked by the module itself (the same types and choices
+        as the options), so that every bad value of every row is reported in one run.
       - Source servers are then resolved from one listing of all source servers and existing
         tasks from one listing of all tasks.
     type: list
@@ -98,7 +111,12 @@ options:
     type: str
     choices: [MIGRATE_FILE, MIGRATE_BLOCK]
   syncing:
-    description: Keep synchronising continuously after the full copy (until the cut-over).
+    description:
+      - Keep synchronising continuously after the full copy, until the cut-over launches the
+        target server. When V(false) (the SMS default), SMS launches the target server as soon as
+        the full copy ends.
+      - P(hwcloud.sms.wave_plan#filter) sets V(true) on every plan line that does not say
+        otherwise, so a migration project's C(syncing) does not apply to plan lines.
     type: bool
   start_target_server:
     description: Start the target server after the migration (SMS default V(true)).
@@ -149,7 +167,8 @@ options:
       - ID or name of a migration project whose settings fill the options not set for a task that is
         created (O(type), O(syncing), O(use_public_ip), O(start_target_server), O(speed_limit),
         O(start_network_check)); SMS's create-task request has no project field.
-      - Existing tasks are not compared with the project.
+      - Existing tasks are not compared with the project. An option set in the row (as
+        P(hwcloud.sms.wave_plan#filter) always sets O(syncing)) wins over the project's setting.
     type: str
   speed_windows:
     description:
@@ -235,10 +254,38 @@ RETURN = r"""
 task:
   description:
     - The task as SMS returns it (C(GET /v3/tasks/{id})) with its phase and progress fields as
-      M(hwcloud.sms.sms_task_info) adds them; in check mode before creation, the request body.
+      M(hwcloud.sms.sms_task_info) adds them; in check mode before creation, the request body with
+      C(id=null) and C(state=READY).
     - V(null) after deletion or when no task exists with O(state=absent).
   returned: when O(tasks) is not used
   type: dict
+  sample: {"id": "2c06d8f2-6f1b-4b7e-9a55-0d4c3c0e1a11", "name": "app-01", "type": "MIGRATE_FILE", "state": "READY",
+           "phase": "ready", "progress_percent": 0.0, "source_server": {"id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f"}}
+  contains:
+    id:
+      description: ID of the task; V(null) in check mode before creation.
+      type: str
+    name:
+      description: Name of the task.
+      type: str
+    type:
+      description: Migration type, V(MIGRATE_FILE) or V(MIGRATE_BLOCK).
+      type: str
+    state:
+      description: The task's state as SMS reports it (V(READY), V(RUNNING), V(SYNCING), V(MIGRATE_SUCCESS) ...).
+      type: str
+    phase:
+      description: The phase derived from the state (see M(hwcloud.sms.sms_task_info)).
+      type: str
+    source_server:
+      description: The source server of the task (C(id) and, from SMS, C(name), C(ip), C(state) ...).
+      type: dict
+    target_server:
+      description: The target server (C(vm_id), C(name), C(disks) ...).
+      type: dict
+    progress_percent:
+      description: Share of the data copied, in percent, or V(null) when it is not known (see M(hwcloud.sms.sms_task_info)).
+      type: float
 phase:
   description: The task's phase (see M(hwcloud.sms.sms_task_info)); V(null) when there is no task.
   returned: when O(tasks) is not used
@@ -248,7 +295,16 @@ outcome:
   description:
     - V(created), V(started), V(updated) (only O(speed_windows) or O(configurations) changed),
       V(unchanged), V(deleted) or V(absent) (nothing to delete).
+    - V(exists) when SMS refused to create the task but the source server has one now (another
+      job created it first, or a gateway failed after SMS created it); the task is that one and
+      is not compared with the options.
+    - V(failed) when a request failed; C(attempted) then says which outcome it was going for.
   returned: when O(tasks) is not used
+  type: str
+  sample: created
+attempted:
+  description: With C(outcome=failed), the outcome the failed request was for (V(created), V(started), V(updated), V(deleted)).
+  returned: when a request failed
   type: str
   sample: created
 settings_requests:
@@ -259,25 +315,140 @@ settings_requests:
   type: list
   elements: dict
   sample: [{"method": "POST", "path": "/v3/tasks/2c06/speed-limit", "body": {"speed_limit": [{"start": "08:00", "end": "18:00", "speed": 100}]}}]
+  contains:
+    method:
+      description: HTTP method.
+      type: str
+    path:
+      description: Path of the request; for a task not created yet, the words V(new task) in parentheses stand in for its ID.
+      type: str
+    body:
+      description: The request body.
+      type: dict
 request:
-  description: The creation request (method, path, body) sent or, in check mode, that would be sent.
-  returned: when a task is or would be created
+  description: The request (method, path, body) that creates or starts the task, sent or, in check mode, that would be sent.
+  returned: when a task is or would be created or started
   type: dict
   sample: {"method": "POST", "path": "/v3/tasks", "body": {"name": "app-01", "type": "MIGRATE_FILE"}}
+  contains:
+    method:
+      description: HTTP method.
+      type: str
+    path:
+      description: Path of the request.
+      type: str
+    body:
+      description: The request body (the SDK's C(PostTask), or C(UpdateTaskStatusReq) to start).
+      type: dict
 results:
-  description: With O(tasks), one entry per row with C(source_id), C(source_name), C(task), C(phase), C(outcome), C(changed) and C(request).
+  description: With O(tasks), one entry per row, in the order of the rows.
   returned: when O(tasks) is used
   type: list
   elements: dict
+  sample: [{"index": 0, "source_id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "source_name": "app-01", "outcome": "created",
+            "changed": true, "phase": "ready", "task": {"id": "2c06d8f2-6f1b-4b7e-9a55-0d4c3c0e1a11", "state": "READY"}}]
+  contains:
+    index:
+      description: Index of the row in O(tasks), from 0.
+      type: int
+    source_id:
+      description: ID of the row's source server; V(null) when it could not be resolved.
+      type: str
+    source_name:
+      description: Name of the row's source server.
+      type: str
+    task:
+      description:
+        - The task as in RV(task). When SMS did not create the task of the row (C(outcome=failed)),
+          a dict whose C(id), C(state) and C(phase) are V(null), never V(null) itself.
+        - V(null) after deletion or when there is nothing to delete.
+      type: dict
+    phase:
+      description: The task's phase, V(null) when there is no task.
+      type: str
+    outcome:
+      description: As RV(outcome), for the row.
+      type: str
+    attempted:
+      description: With C(outcome=failed), the outcome the failed request was for.
+      type: str
+    changed:
+      description: Whether the row changed something in SMS (a task SMS created stays a change when a settings request after it failed).
+      type: bool
+    request:
+      description: As RV(request), for the row.
+      type: dict
+    settings_requests:
+      description: As RV(settings_requests), for the row.
+      type: list
+      elements: dict
+    error:
+      description: With C(outcome=failed), what went wrong.
+      type: dict
+      contains:
+        msg:
+          description: The error as a text.
+          type: str
+        status:
+          description: HTTP status of SMS's answer (API errors only).
+          type: int
+        error_code:
+          description: SMS's error code, for example V(SMS.0515) (API errors only).
+          type: str
+        error_msg:
+          description: SMS's error message (API errors only).
+          type: str
+        request_id:
+          description: The request ID of SMS's answer, for support cases (API errors only).
+          type: str
+    create_error:
+      description: With C(outcome=exists), SMS's refusal of the creation request (fields as in C(error)).
+      type: dict
+    msg:
+      description: With C(outcome=failed), the row label and the error as a text.
+      type: str
 summary:
-  description: With O(tasks), the number of rows per outcome.
+  description: With O(tasks), the number of rows per outcome; the counts add up to the number of rows.
   returned: when O(tasks) is used
   type: dict
-  sample: {"created": 10, "unchanged": 2}
+  sample: {"created": 10, "unchanged": 2, "failed": 1}
+problems:
+  description: Every problem found before anything was sent, as texts that start with the row's label (see the sample).
+  returned: when the checks fail
+  type: list
+  elements: str
+  sample: ["row 3 (source_name web-03): no source server has name 'web-03'"]
+row_problems:
+  description:
+    - The same problems as RV(problems), by row, for a playbook that maps them back to its own
+      lines (as P(hwcloud.sms.wave_problems#filter) does for a wave plan).
+  returned: when the checks fail
+  type: list
+  elements: dict
+  sample: [{"row": 3, "option": "source_name", "msg": "no source server has name 'web-03'", "kind": "sms"}]
+  contains:
+    row:
+      description: The row in O(tasks), from 1; V(null) without O(tasks).
+      type: int
+    option:
+      description: The option the problem is about (a row key such as V(priority) or V(source_ip)), or V(null).
+      type: str
+    msg:
+      description: The problem, without the row label. Other rows are named C(row N).
+      type: str
+    kind:
+      description:
+        - V(value) for a problem of the row's values alone (a bad value, a missing target), V(sms) for
+          one found in what SMS holds (unknown or ambiguous source, duplicate, agent, OS, an existing
+          task that differs).
+      type: str
 """
 
+import difflib
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.common.validation import check_type_bool, check_type_float, check_type_int
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, error_entry
@@ -303,7 +474,10 @@ _RUNNING_SOURCE_STATES = ("initialize", "stopping", "deleting", "cloning", "repl
                           "cutovering", "skipping", "clearing", "premiging")
 _RUNNING_PHASES = ("replicating", "syncing", "cutting_over", "stopping", "deleting")
 
-# Per-task options (also the keys of a row of ``tasks``).
+# Per-task options (also the keys of a row of ``tasks``). ``tasks`` gets no ``options=`` sub-spec on
+# purpose: Ansible fails the whole call at the first bad sub-option and names it without its row, so
+# the rows are typed against this same spec by _check_row_values, which reports every bad value of
+# every row and goes on to the checks against SMS (unknown and duplicate sources, OS and type).
 TASK_OPTIONS = dict(
     source_id=dict(type="str"),
     source_name=dict(type="str"),
@@ -332,20 +506,23 @@ TASK_OPTIONS = dict(
     configurations=dict(type="dict"),
 )
 _SOURCE_KEYS = ("source_id", "source_name", "source_ip")
-# Option -> how the task record shows it; none of these can change after creation.
-_IMMUTABLE = (
-    ("name", lambda t: t.get("name")),
-    ("type", lambda t: t.get("type")),
-    ("template_id", lambda t: t.get("vm_template_id")),
-    ("target_server_id", lambda t: (t.get("target_server") or {}).get("vm_id")),
-    ("target_server_name", lambda t: (t.get("target_server") or {}).get("name")),
-    ("migration_ip", lambda t: t.get("migration_ip")),
-    ("syncing", lambda t: t.get("syncing")),
-    ("start_target_server", lambda t: t.get("start_target_server")),
-    ("use_public_ip", lambda t: t.get("use_public_ip")),
-    ("priority", lambda t: t.get("priority")),
-    ("speed_limit", lambda t: t.get("speed_limit")),
-    ("need_migration_test", lambda t: t.get("need_migration_test")),
+_CONVERTERS = {"bool": check_type_bool, "int": check_type_int, "float": check_type_float}
+_CONTAINERS = {"list": list, "dict": dict}
+# Option -> where GET /v3/tasks/{id} shows it: only fields of the SDK's ShowTaskResponse and
+# TaskTargetServer models (none of these can change after creation). syncing, use_public_ip,
+# use_ipv6, over_speed_threshold, is_need_consistency_check, start_network_check and
+# clonevm_template_id are not in that answer, so they cannot be compared.
+IMMUTABLE = (
+    ("name", ("name",)),
+    ("type", ("type",)),
+    ("template_id", ("vm_template_id",)),
+    ("target_server_id", ("target_server", "vm_id")),
+    ("target_server_name", ("target_server", "name")),
+    ("migration_ip", ("migration_ip",)),
+    ("start_target_server", ("start_target_server",)),
+    ("priority", ("priority",)),
+    ("speed_limit", ("speed_limit",)),
+    ("need_migration_test", ("need_migration_test",)),
 )
 
 
@@ -367,7 +544,35 @@ class Row(object):
     def label(self):
         key = next((k for k in _SOURCE_KEYS if self.options.get(k)), None)
         where = "row %d " % (self.index + 1) if self.index is not None else ""
-        return "%s(%s %s)" % (where, key, self.options.get(key)) if key else "%s" % (where or "task")
+        return "%s(%s %s)" % (where, key, self.options.get(key)) if key else "%s" % (where.strip() or "task")
+
+
+class Problems(object):
+    """Every problem of the call, each of a row (or of none), about one option (or none). ``value``
+    problems are those of a row's values alone, ``sms`` ones come from what SMS holds."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, row, msg, option=None, kind="sms"):
+        self.items.append((row, option, msg, kind))
+
+    def __bool__(self):
+        return bool(self.items)
+
+    __nonzero__ = __bool__
+
+    def texts(self):
+        return ["%s: %s" % (row.label, msg) if row is not None else msg for row, _option, msg, _kind in self.items]
+
+    def by_row(self):
+        return [dict(row=row.index + 1 if row is not None and row.index is not None else None, option=option,
+                     msg=msg, kind=kind) for row, option, msg, kind in self.items]
+
+    def fail(self, module, **extra):
+        texts = self.texts()
+        module.fail_json(msg="%d problem(s), nothing was sent:\n- %s" % (len(texts), "\n- ".join(texts)),
+                         problems=texts, row_problems=self.by_row(), **extra)
 
 
 def _merge_rows(params):
@@ -379,87 +584,108 @@ def _merge_rows(params):
         options = dict(defaults)
         for key in _SOURCE_KEYS:
             options[key] = None  # a row names its own source
-        options.update(dict((key, value) for key, value in item.items() if value is not None and value != ""))
+        if isinstance(item, dict):
+            options.update(dict((key, value) for key, value in item.items() if value is not None and value != ""))
         rows.append(Row(index, options))
     return rows
 
 
+def _typed(key, value):
+    """(value as TASK_OPTIONS types it, problem)."""
+    spec = TASK_OPTIONS[key]
+    kind = spec["type"]
+    if kind in _CONVERTERS:
+        try:
+            value = _CONVERTERS[kind](value)
+        except (TypeError, ValueError):
+            return None, "%s must be a %s, got %r" % (key, {"bool": "boolean (true/false, yes/no)", "int": "whole number",
+                                                           "float": "number"}[kind], value)
+        if kind == "float" and value != value:
+            return None, "%s must be a number, got %r" % (key, value)
+    elif kind in _CONTAINERS:
+        if not isinstance(value, _CONTAINERS[kind]):
+            return None, "%s must be a %s, got %r" % (key, kind, value)
+    elif not isinstance(value, str) or value != value.strip() or not value or len(value) > 255:
+        return None, "%s must be a string of 1 to 255 characters without surrounding white space, got %r" % (key, value)
+    if spec.get("choices") and value not in spec["choices"]:
+        return None, "%s must be one of %s, got %r" % (key, ", ".join(spec["choices"]), value)
+    return value, None
+
+
 def _check_row_values(row, state, problems):
-    """Problems a row has on its own (before any request)."""
+    """Problems a row has on its own (before any request). A bad value is reported and dropped, so
+    that the checks against SMS still run for the rest of the row."""
     options = row.options
-    unknown = sorted(set(options) - set(TASK_OPTIONS))
-    if unknown:
-        problems.append("%s: unknown keys %s (allowed: %s)" % (row.label, ", ".join(unknown), ", ".join(sorted(TASK_OPTIONS))))
-        return
-    given = [key for key in _SOURCE_KEYS if options.get(key)]
-    if len(given) != 1:
-        problems.append("%s: exactly one of source_id, source_name, source_ip is required, got %s"
-                        % (row.label, ", ".join(given) or "none"))
-    for key in ("source_id", "source_name", "source_ip", "name", "template_id", "target_server_id",
-                "target_server_name", "migration_ip", "clonevm_template_id", "migproject"):
-        value = options.get(key)
-        if value is not None and (not isinstance(value, str) or value != value.strip() or not value or len(value) > 255):
-            problems.append("%s: %s must be a string of 1 to 255 characters without surrounding white space" % (row.label, key))
+    for key in sorted(set(options) - set(TASK_OPTIONS)):
+        close = difflib.get_close_matches(key, TASK_OPTIONS, n=1)
+        problems.add(row, "unknown key %s%s (allowed: %s)" % (
+            key, "; did you mean %s?" % close[0] if close else "", ", ".join(sorted(TASK_OPTIONS))), key, "value")
+        del options[key]
+    for key in sorted(TASK_OPTIONS):
+        if options.get(key) is not None:
+            options[key], problem = _typed(key, options[key])
+            if problem:
+                problems.add(row, problem, key, "value")
+    if not any(options.get(key) for key in _SOURCE_KEYS):
+        problems.add(row, "one of source_id, source_name or source_ip is required", None, "value")
     if state == "absent":
         return
     if options.get("template_id") and options.get("target_server_id"):
-        problems.append("%s: template_id and target_server_id are mutually exclusive" % row.label)
+        problems.add(row, "template_id and target_server_id are mutually exclusive", "target_server_id", "value")
     if options.get("target_server_id") and not options.get("target_server_name"):
-        problems.append("%s: target_server_name is required with target_server_id" % row.label)
+        problems.add(row, "target_server_name is required with target_server_id", "target_server_name", "value")
     if options.get("name") is not None and not NAME_RE.match(options["name"]):
-        problems.append("%s: name %r may only hold letters, digits, Chinese characters, _ and - (1 to 255)"
-                        % (row.label, options["name"]))
-    for key, choices in (("type", ("MIGRATE_FILE", "MIGRATE_BLOCK")), ("priority", tuple(PRIORITIES))):
-        if options.get(key) is not None and options[key] not in choices:
-            problems.append("%s: %s must be one of %s, got %r" % (row.label, key, ", ".join(choices), options[key]))
-    for key in ("syncing", "start", "start_target_server", "use_public_ip", "use_ipv6", "is_need_consistency_check",
-                "need_migration_test", "start_network_check"):
-        value = options.get(key)
-        if isinstance(value, str):
-            lowered = value.strip().lower()
-            if lowered in ("true", "yes", "1", "y", "on"):
-                options[key] = True
-            elif lowered in ("false", "no", "0", "n", "off"):
-                options[key] = False
-            else:
-                problems.append("%s: %s must be a boolean, got %r" % (row.label, key, value))
-    speed = options.get("speed_limit")
-    if speed is not None:
-        try:
-            options["speed_limit"] = int(speed)
-        except (TypeError, ValueError):
-            options["speed_limit"] = -1
-        if not 0 <= options["speed_limit"] <= 10000:
-            problems.append("%s: speed_limit must be 0 to 10000 Mbit/s, got %r" % (row.label, speed))
-    problems.extend("%s: %s" % (row.label, problem) for problem in check_settings(options))
+        problems.add(row, "name %r may only hold letters, digits, Chinese characters, _ and - (1 to 255)"
+                     % options["name"], "name", "value")
+        options["name"] = None
+    if options.get("speed_limit") is not None and not 0 <= options["speed_limit"] <= 10000:
+        problems.add(row, "speed_limit must be 0 to 10000 Mbit/s, got %r" % options["speed_limit"], "speed_limit", "value")
+        options["speed_limit"] = None
+    for key in ("speed_windows", "configurations"):
+        for problem in check_settings({key: options.get(key)}):
+            problems.add(row, problem, key, "value")
+            options[key] = None
+    disk_keys = set(("name", "size", "size_gb", "device_use", "disk_id", "physical_volumes"))
+    unusable = False
     for disk in options.get("target_disks") or ():
         if not isinstance(disk, dict) or not disk.get("name"):
-            problems.append("%s: every target_disks item needs a name" % row.label)
-        elif set(disk) - set(("name", "size", "size_gb", "device_use", "disk_id", "physical_volumes")):
-            problems.append("%s: target_disks item %s has unknown keys %s" % (
-                row.label, disk["name"], ", ".join(sorted(set(disk) - set(("name", "size", "size_gb", "device_use",
-                                                                           "disk_id", "physical_volumes"))))))
+            problems.add(row, "every target_disks item needs a name", "target_disks", "value")
+        elif set(disk) - disk_keys:
+            problems.add(row, "target_disks item %s has unknown keys %s" % (
+                disk["name"], ", ".join(sorted(set(disk) - disk_keys))), "target_disks", "value")
+        else:
+            continue
+        unusable = True
+    if unusable:
+        options["target_disks"] = None  # no request is built from half of them
 
 
-def _resolve_sources(client, rows, module):
-    """Attach each row's source record; problems for unknown and ambiguous ones."""
-    problems = []
+def _resolve_sources(client, rows, module, problems):
+    """Attach each row's source record; problems for unknown and ambiguous ones, and for a row whose
+    source options name different servers."""
     wanted = []
     for row in rows:
-        option = next((k for k in _SOURCE_KEYS if row.options.get(k)), None)
-        if option is not None:
-            wanted.append((row, (option.replace("source_", ""), row.options[option])))
-    found = module.call("Looking up the source servers failed", resolve_sources, client, [key for _row, key in wanted])
-    for row, key in wanted:
+        for option in _SOURCE_KEYS:
+            if row.options.get(option):
+                wanted.append((row, option, (option.replace("source_", ""), row.options[option])))
+    found = module.call("Looking up the source servers failed", resolve_sources, client, [key for _r, _o, key in wanted])
+    for row, option, key in wanted:
         result = found[key]
         if result.get("problem") == "unknown":
-            problems.append("%s: no source server has %s %r" % (row.label, key[0], key[1]))
+            problems.add(row, "no source server has %s %r" % key, option)
         elif result.get("problem") == "ambiguous":
-            problems.append("%s: %s %r is ambiguous, it matches %d source servers (%s); use source_id" % (
-                row.label, key[0], key[1], len(result["ids"]), ", ".join(result["ids"])))
-        else:
+            problems.add(row, "%s %r is ambiguous, it matches %d source servers (%s); use source_id" % (
+                key[0], key[1], len(result["ids"]), ", ".join(result["ids"])), option)
+        elif row.source is not None and row.source["id"] != result["source"]["id"]:
+            problems.add(row, "%s %r is source server %s (%s), but the row also names source server %s (%s)" % (
+                key[0], key[1], result["source"].get("name"), result["source"]["id"], row.source.get("name"),
+                row.source["id"]), option)
+            row.source = False  # named two servers: no source to go on with
+        elif row.source is not False:
             row.source = result["source"]
-    return problems
+    for row in rows:
+        if row.source is False:
+            row.source = None
 
 
 def _check_plan(rows, problems):
@@ -469,19 +695,22 @@ def _check_plan(rows, problems):
         if row.source is None:
             continue
         source_id = row.source["id"]
+        option = next((k for k in _SOURCE_KEYS if row.options.get(k)), None)
         if source_id in seen_sources:
-            problems.append("%s: source server %s (%s) is already planned in %s" % (
-                row.label, row.source.get("name"), source_id, seen_sources[source_id]))
+            problems.add(row, "source server %s (%s) is already planned in %s" % (
+                row.source.get("name"), source_id, seen_sources[source_id]), option)
         seen_sources.setdefault(source_id, row.label)
         target_id = row.options.get("target_server_id")
         if target_id:
             if target_id in seen_targets:
-                problems.append("%s: target server %s is also the target of %s" % (row.label, target_id, seen_targets[target_id]))
+                problems.add(row, "target server %s is also the target of %s" % (target_id, seen_targets[target_id]),
+                             "target_server_id")
             seen_targets.setdefault(target_id, row.label)
         target_name = row.options.get("target_server_name")
         if target_name:
             if target_name in seen_names:
-                problems.append("%s: target server name %s is also used by %s" % (row.label, target_name, seen_names[target_name]))
+                problems.add(row, "target server name %s is also used by %s" % (target_name, seen_names[target_name]),
+                             "target_server_name")
             seen_names.setdefault(target_name, row.label)
 
 
@@ -489,22 +718,23 @@ def _check_creation(row, require_connected, problems):
     source = row.source
     options = row.options
     if not (options.get("template_id") or options.get("target_server_id")):
-        problems.append("%s: a new task needs a target: template_id, or target_server_id and target_server_name" % row.label)
+        problems.add(row, "a new task needs a target: template_id, or target_server_id and target_server_name",
+                     "template_id", "value")
     if options.get("type") == "MIGRATE_FILE" and source.get("os_type") == "WINDOWS":
-        problems.append("%s: Windows source server %s supports only MIGRATE_BLOCK" % (row.label, source.get("name")))
+        problems.add(row, "Windows source server %s supports only MIGRATE_BLOCK" % source.get("name"), "type")
     if require_connected:
         if source.get("connected") is False:
-            problems.append("%s: the agent of source server %s is not connected" % (row.label, source.get("name")))
+            problems.add(row, "the agent of source server %s is not connected" % source.get("name"))
         failed_checks = [check.get("name") for check in source.get("checks") or () if check.get("result") == "ERROR"]
         if failed_checks or source.get("state") == "unavailable":
-            problems.append("%s: source server %s failed its environment checks (%s)" % (
-                row.label, source.get("name"), ", ".join(failed_checks) or "state unavailable"))
+            problems.add(row, "source server %s failed its environment checks (%s)" % (
+                source.get("name"), ", ".join(failed_checks) or "state unavailable"))
     disks = (source.get("init_target_server") or {}).get("disks")
     names = [disk.get("name") for disk in disks or ()]
     for disk in options.get("target_disks") or ():
         if isinstance(disk, dict) and disk.get("name") and disks is not None and disk["name"] not in names:
-            problems.append("%s: target_disks names disk %s, but source server %s has %s" % (
-                row.label, disk["name"], source.get("name"), ", ".join(names) or "no disks"))
+            problems.add(row, "target_disks names disk %s, but source server %s has %s" % (
+                disk["name"], source.get("name"), ", ".join(names) or "no disks"), "target_disks")
 
 
 # Fields of the SDK's PhysicalVolumes and VolumeGroups models: source records carry more.
@@ -577,13 +807,15 @@ def creation_body(row, region, project_id):
 
 def _immutable_diff(row):
     before, after = {}, {}
-    for key, read in _IMMUTABLE:
+    for key, path in IMMUTABLE:
         wanted = row.options.get(key)
         if wanted is None:
             continue
         if key == "priority":
             wanted = PRIORITIES[wanted]
-        have = read(row.task)
+        have = row.task
+        for field in path:
+            have = have.get(field) if isinstance(have, dict) else None
         if have is None and key not in ("name", "type"):
             continue  # the record does not show it: nothing to compare
         if have != wanted:
@@ -613,15 +845,13 @@ def main():
     if params["tasks"] is not None and not params["tasks"]:
         module.fail_json(msg="tasks must list at least one row")
     rows = _merge_rows(params)
-    problems = []
+    problems = Problems()
     for row in rows:
         _check_row_values(row, state, problems)
-    if problems:
-        module.fail_json(msg="%d problem(s), nothing was sent:\n- %s" % (len(problems), "\n- ".join(problems)),
-                         problems=problems)
-
+    # One pass: rows with bad values are still looked up, so that unknown and duplicate sources,
+    # shared IPs and OS/type mismatches are reported with them. Only reads are sent before it passes.
     client = module.client
-    problems = _resolve_sources(client, rows, module)
+    _resolve_sources(client, rows, module, problems)
     _check_plan(rows, problems)
     found = module.call("Reading the tasks of the source servers failed", tasks_of_sources, client,
                         [row.source["id"] for row in rows if row.source is not None])
@@ -631,19 +861,21 @@ def main():
         row.task = found.get(row.source["id"])
         if state == "present" and row.task is None:
             if row.options.get("migproject"):
-                fill_from_project(module, client, row.options, problems, row.label)
+                problem = fill_from_project(module, client, row.options)
+                if problem:
+                    problems.add(row, problem, "migproject")
             _check_creation(row, params["require_connected"], problems)
         elif state == "present":
             before, after = _immutable_diff(row)
             if before or after:
                 row.result["diff"] = dict(before=before, after=after)
-                problems.append("%s: task %s of source server %s differs in fields that cannot change after creation: %s "
-                                "(delete it with state=absent and create it again)" % (
-                                    row.label, row.task["id"], row.source.get("name"),
-                                    ", ".join("%s %r -> %r" % (key, before[key], after[key]) for key in sorted(before))))
+                problems.add(row, "task %s of source server %s differs in fields that cannot change after creation: %s "
+                                  "(delete it with state=absent and create it again)" % (
+                                      row.task["id"], row.source.get("name"),
+                                      ", ".join("%s %r -> %r" % (key, before[key], after[key]) for key in sorted(before))),
+                             sorted(before)[0] if len(before) == 1 else None)
     if problems:
-        module.fail_json(msg="%d problem(s), nothing was sent:\n- %s" % (len(problems), "\n- ".join(problems)),
-                         problems=problems, diff=_combined_diff(rows))
+        problems.fail(module, diff=_combined_diff(rows))
 
     if state == "present":
         region = client.region
@@ -656,10 +888,11 @@ def main():
     else:
         for row in rows:
             _plan_absent(row, params["force"])
-        refused = [row for row in rows if row.result.get("refused")]
-        if refused:
-            module.fail_json(msg="nothing was deleted: %s" % "; ".join(row.result["refused"] for row in refused),
-                             problems=[row.result["refused"] for row in refused])
+        for row in rows:
+            if row.result.get("refused"):
+                problems.add(row, row.result["refused"])
+        if problems:
+            problems.fail(module)
 
     if not module.check_mode:
         with ThreadPoolExecutor(max_workers=min(params["workers"], len(rows))) as pool:
@@ -725,8 +958,8 @@ def _plan_absent(row, force):
     source_state = (row.task.get("source_server") or {}).get("state")
     running = described["phase"] in _RUNNING_PHASES or source_state in _RUNNING_SOURCE_STATES
     if running and not force:
-        row.result["refused"] = ("%s: task %s is %s (state %s, source %s); stop it first or set force=true" % (
-            row.label, row.task["id"], described["phase"], row.task.get("state"), source_state))
+        row.result["refused"] = ("task %s is %s (state %s, source %s); stop it first or set force=true" % (
+            row.task["id"], described["phase"], row.task.get("state"), source_state))
     row.result["stop_first"] = running and described["phase"] in ("replicating", "syncing", "cutting_over")
 
 
@@ -734,7 +967,12 @@ def _apply(client, row, stop_timeout):
     result = row.result
     try:
         if result.get("outcome") == "created":
-            answer = client.request("POST", "/v3/tasks", body=result["request"]["body"])
+            try:
+                answer = client.request("POST", "/v3/tasks", body=result["request"]["body"])
+            except (SmsApiError, SmsClientError) as exc:
+                if not _found_existing(client, row, exc):
+                    raise
+                return
             result["task_id"] = answer.get("id") if isinstance(answer, dict) else None
         elif result.get("outcome") == "started":
             send_action(client, row.task["id"], result["request"]["body"])
@@ -746,6 +984,20 @@ def _apply(client, row, stop_timeout):
             client.request("DELETE", client.path("/v3/tasks/{0}", row.task["id"]))
     except (SmsApiError, SmsClientError) as exc:
         result.update(error=error_entry(exc), msg="%s: %s" % (row.label, exc))
+
+
+def _found_existing(client, row, exc):
+    """Whether the source has a task after SMS refused to create one (another job created it
+    first, or a gateway failed after SMS created it): then the row's outcome is ``exists``."""
+    try:
+        task = tasks_of_sources(client, [row.source["id"]]).get(row.source["id"])
+    except (SmsApiError, SmsClientError):
+        return False
+    if task is None:
+        return False
+    row.task = task
+    row.result.update(outcome="exists", changed=False, task_id=task.get("id"), create_error=error_entry(exc))
+    return True
 
 
 def _stop_and_wait(client, task, stop_timeout):
@@ -768,26 +1020,35 @@ def _stop_and_wait(client, task, stop_timeout):
 def _row_result(row, check_mode):
     result = row.result
     task = row.task
-    if result.get("outcome") in ("deleted", "absent") and not check_mode and not result.get("error"):
+    outcome = result.get("outcome")
+    if outcome in ("deleted", "absent") and not check_mode and not result.get("error"):
         task = None
-    elif result.get("outcome") == "created" and check_mode:
+    elif outcome == "created" and check_mode:
         task = dict(result["request"]["body"], id=None, state="READY")
-    elif result.get("outcome") == "created" and result.get("error"):
-        task = None
+    elif outcome == "created" and not result.get("task_id"):
+        task = None  # SMS did not create it (in check mode the body stands in, above)
     described = describe(task) if task is not None else None
     item = dict(
         source_id=row.source.get("id") if row.source else None,
         source_name=row.source.get("name") if row.source else None,
         task=described,
         phase=described["phase"] if described else None,
-        outcome=result.get("outcome"),
-        changed=bool(result.get("changed")) and not result.get("error"),
+        outcome=outcome,
+        # A task SMS created stays a change even when a settings request after it failed.
+        changed=bool(result.get("changed")) and (not result.get("error") or bool(outcome == "created" and result.get("task_id"))),
         request=result.get("request"),
         settings_requests=result.get("settings_requests") or [],
         diff=result.get("diff"),
     )
     if result.get("error"):
-        item.update(error=result["error"], msg=result["msg"])
+        # What was attempted stays readable; the outcome says the row failed, so that the summary
+        # counts only what SMS did. A task that failed to be created has no record: an empty one
+        # keeps templates such as results | map(attribute='task') | map(attribute='id') working.
+        item.update(error=result["error"], msg=result["msg"], outcome="failed", attempted=outcome)
+        if task is None and row.index is not None:
+            item["task"] = dict(id=None, state=None, phase=None)
+    if result.get("create_error"):
+        item["create_error"] = result["create_error"]
     if row.index is not None:
         item["index"] = row.index
     return item

@@ -118,12 +118,12 @@ def test_immutable_difference_fails_with_a_diff_before_sending(emu, env):
     created = run_module("sms_task", {"source_id": source["id"], "template_id": "t-1"}, env=env)
     assert created["changed"], created
     emu.clear_request_log()
-    result = run_module("sms_task", {"source_id": source["id"], "template_id": "t-2", "syncing": True}, env=env)
+    result = run_module("sms_task", {"source_id": source["id"], "template_id": "t-2", "priority": "high"}, env=env)
     assert result.get("failed")
     assert "cannot change after creation" in result["msg"] and "template_id 't-1' -> 't-2'" in result["msg"]
-    assert "syncing False -> True" in result["msg"]
-    assert result["diff"] == {"before": {"template_id": "t-1", "syncing": False},
-                              "after": {"template_id": "t-2", "syncing": True}}
+    assert "priority 1 -> 2" in result["msg"]
+    assert result["diff"] == {"before": {"template_id": "t-1", "priority": 1},
+                              "after": {"template_id": "t-2", "priority": 2}}
     assert all(e["method"] == "GET" for e in emu.request_log())
 
 
@@ -179,35 +179,43 @@ def test_absent_refuses_a_running_task_unless_forced(emu, env):
     assert gone["changed"] is False and gone["outcome"] == "absent"
 
 
-def test_a_wave_is_checked_as_a_whole_and_every_problem_is_reported_before_sending(emu, env):
+def test_a_wave_is_checked_as_a_whole_and_every_problem_is_reported_in_one_pass(emu, env):
     good, twin_a, disconnected = _fresh_sources(emu, 2) + _fresh_sources(emu, 1, connected=False)
+    windows = _fresh_sources(emu, 1, os_type="WINDOWS")[0]
     emu.clear_request_log()
     rows = [
         {"source_name": good["name"], "template_id": "t"},
-        {"source_id": good["id"], "template_id": "t"},  # the same source twice
-        {"source_name": "no-such-server", "template_id": "t"},
+        {"source_id": good["id"], "template_id": "t", "priority": "urgent"},  # the same source twice, a bad value
+        {"source_name": "no-such-server", "template_id": "t", "syncing": "perhaps"},
         {"source_ip": twin_a["ip"], "target_server_id": "ecs-1", "target_server_name": "x"},
         {"source_name": disconnected["name"], "target_server_id": "ecs-1", "target_server_name": "y"},
-        {"source_name": "web-0001", "template_id": "t", "name": "bad name!"},
-        {"template_id": "t"},
+        {"source_name": windows["name"], "template_id": "t", "name": "bad name!", "type": "MIGRATE_FILE"},
+        {"template_id": "t", "speed_limit": "fast", "colour": "red"},
+        {"source_name": good["name"], "source_ip": twin_a["ip"], "template_id": "t"},  # two servers on one row
     ]
     result = run_module("sms_task", {"tasks": rows}, env=env)
     assert result.get("failed")
-    problems = result["problems"]
-    text = "\n".join(problems)
-    assert "row 6" in text and "bad name!" in text
-    assert "row 7" in text and "exactly one of source_id, source_name, source_ip" in text
-    # Values are checked first; once they pass, sources and the plan are checked.
-    assert not [e for e in emu.request_log() if e["method"] != "GET"]
-    rows = rows[:5]
-    result = run_module("sms_task", {"tasks": rows}, env=env)
-    assert result.get("failed")
-    text = "\n".join(result["problems"])
-    assert "row 2" in text and "already planned in row 1" in text
-    assert "row 3" in text and "no source server has name 'no-such-server'" in text
-    assert "row 5" in text and "target server ecs-1 is also the target of row 4" in text
-    assert "row 5" in text and "is not connected" in text
-    assert len(result["problems"]) == 4
+    # Value problems no longer stop the check before the sources are looked up: one pass, every problem.
+    assert sorted((p["row"], str(p["option"]), p["kind"]) for p in result["row_problems"]) == sorted([
+        (2, "priority", "value"), (2, "source_id", "sms"),
+        (3, "syncing", "value"), (3, "source_name", "sms"),
+        (5, "target_server_id", "sms"), (5, "None", "sms"),
+        (6, "name", "value"), (6, "type", "sms"),
+        (7, "colour", "value"), (7, "speed_limit", "value"), (7, "None", "value"),
+        (8, "source_ip", "sms"),
+    ]), result["row_problems"]
+    by_row = dict(((p["row"], p["option"]), p["msg"]) for p in result["row_problems"])
+    assert by_row[(2, "priority")] == "priority must be one of high, low, standard, got 'urgent'"
+    assert by_row[(2, "source_id")].endswith("is already planned in row 1 (source_name %s)" % good["name"])
+    assert by_row[(3, "source_name")] == "no source server has name 'no-such-server'"
+    assert by_row[(5, "target_server_id")] == "target server ecs-1 is also the target of row 4 (source_ip %s)" % twin_a["ip"]
+    assert "is not connected" in by_row[(5, None)]
+    assert "supports only MIGRATE_BLOCK" in by_row[(6, "type")]
+    assert by_row[(7, "colour")].startswith("unknown key colour")
+    assert by_row[(8, "source_ip")].startswith("ip %r is source server %s" % (twin_a["ip"], twin_a["name"]))
+    # The strings for direct users carry the row labels.
+    assert "row 3 (source_name no-such-server): no source server has name 'no-such-server'" in result["problems"]
+    assert len(result["problems"]) == len(result["row_problems"])
     assert not [e for e in emu.request_log() if e["method"] != "GET"]
 
 
@@ -242,7 +250,8 @@ def test_task_names_follow_the_name_rule_of_templates_and_projects(emu, env):
     # U+9FB0 is past U+9FA5, the end of the Chinese characters SMS allows in names (NAME_RE)
     result = run_module("sms_task", {"source_id": "any", "template_id": "t", "name": u"app-\u9fb0"}, env=env)
     assert result.get("failed") and "may only hold letters, digits, Chinese characters" in result["msg"], result
-    assert emu.request_log() == []
+    assert "no source server has id 'any'" in result["msg"]  # looked up in the same pass
+    assert [e["method"] for e in emu.request_log()] == ["GET"]
 
 
 def test_missing_region_is_a_clear_error(emu):

@@ -131,7 +131,8 @@ def test_a_refused_settings_request_fails_with_the_api_error(emulator_factory):
     playbook = [{"hosts": "localhost", "gather_facts": False, "connection": "local",
                  "tasks": [_task("windows", {"source_id": source["id"], "speed_windows": NIGHT})]}]
     result = run_playbook(yaml.safe_dump(playbook), env=env).result("windows")
-    assert result["failed"] and result["outcome"] == "updated" and "SMS.9004" in result["msg"]
+    assert result["failed"] and result["outcome"] == "failed" and result["attempted"] == "updated"
+    assert "SMS.9004" in result["msg"]
     # the API error's fields at the top level, as every module's fail_json_sms puts them
     assert result["status"] == 403 and result["error_code"] == "SMS.9004" and result["request_id"]
     assert result["error_msg"] and "error" not in result

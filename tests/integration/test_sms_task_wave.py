@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+"""sms_task over a wave against the emulator: what a row that SMS refused or that another job
+created first looks like, a summary that counts only what SMS created, the immutability check on
+documented fields only, and the wave_plan -> sms_task -> wave_problems chain a playbook runs."""
+
+import json
+
+import pytest
+import yaml
+
+from sms_emulator import Emulator
+from support.ansible import emulator_env, run_module, run_playbook
+from support.fleet import take_fresh_sources
+
+from ansible_collections.hwcloud.sms.plugins.modules import sms_task
+
+models = pytest.importorskip("huaweicloudsdksms.v3.model")
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with Emulator(sources=40, seed=23, states="waiting=1") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def env(emu):
+    return emulator_env(emu, HUAWEICLOUD_REGION=emu.region)
+
+
+def _posts(emu):
+    return [e for e in emu.request_log() if e["method"] == "POST" and e["path"] == "/v3/tasks"]
+
+
+def test_a_refused_row_is_failed_with_the_api_fields_and_the_summary_counts_only_what_sms_created(emu, env):
+    sources = take_fresh_sources(emu, 3, os_type="LINUX")
+    rows = [{"source_name": s["name"], "template_id": "t"} for s in sources]
+    emu.clear_request_log()
+    with emu.faults(methods=["POST"], fail_next=[500]):  # SMS refuses the first creation (workers=1: row 1)
+        result = run_module("sms_task", {"tasks": rows, "workers": 1}, env=env)
+    assert result.get("failed") and "1 of 3 row(s) failed" in result["msg"]
+    assert result["summary"] == {"failed": 1, "created": 2}
+    assert sum(result["summary"].values()) == len(result["results"])
+    refused = result["results"][0]
+    assert refused["outcome"] == "failed" and refused["attempted"] == "created" and refused["changed"] is False
+    assert (refused["source_name"], refused["source_id"], refused["index"]) == (sources[0]["name"], sources[0]["id"], 0)
+    error = refused["error"]
+    assert error["status"] == 500 and error["error_code"] == "SMS.2007" and error["request_id"] and error["error_msg"]
+    # No task: a record without an ID rather than null, so that templates reading task.id do not crash.
+    assert refused["task"] == {"id": None, "state": None, "phase": None} and refused["phase"] is None
+    assert emu.store.get_source_record(sources[0]["id"])["current_task"] is None
+    assert [item["outcome"] for item in result["results"][1:]] == ["created", "created"]
+    assert all(item["task"]["id"] for item in result["results"][1:])
+    assert len(_posts(emu)) == 3
+
+
+def test_a_task_created_by_someone_else_first_is_found_and_reported_as_existing(emu, env):
+    sources = take_fresh_sources(emu, 2, os_type="LINUX")
+    rows = [{"source_name": s["name"], "template_id": "t"} for s in sources]
+    emu.clear_request_log()
+    # SMS creates the first task, the gateway answers 503, the client sends the POST again and SMS
+    # refuses it (the source has a task): the same answer as when another job created it first.
+    with emu.faults(methods=["POST"], fail_next_after_acting=[503], fault_path_prefix="/v3/tasks"):
+        result = run_module("sms_task", {"tasks": rows, "workers": 1}, env=env)
+    assert not result.get("failed"), result.get("msg")
+    assert result["summary"] == {"exists": 1, "created": 1}
+    existing = result["results"][0]
+    stored = emu.store.get_source_record(sources[0]["id"])["current_task"]
+    assert existing["outcome"] == "exists" and existing["changed"] is False
+    assert existing["task"]["id"] == stored["id"] and existing["phase"] == "ready"
+    assert existing["source_name"] == sources[0]["name"] and existing["source_id"] == sources[0]["id"]
+    assert existing["create_error"]["status"] == 400 and existing["create_error"]["request_id"]
+    assert len(_posts(emu)) == 3
+
+
+def test_a_single_task_refused_by_sms_fails_with_outcome_failed(emu, env):
+    source = take_fresh_sources(emu, 1)[0]
+    with emu.faults(methods=["POST"], fail_next=[500]):
+        result = run_module("sms_task", {"source_id": source["id"], "template_id": "t"}, env=env)
+    assert result.get("failed") and result["outcome"] == "failed" and result["attempted"] == "created"
+    assert result["status"] == 500 and result["error_code"] == "SMS.2007" and result["request_id"]
+    assert result["source_id"] == source["id"]
+
+
+def test_the_immutability_check_reads_only_fields_of_the_sdk_show_task_model():
+    top = set(models.ShowTaskResponse.attribute_map)
+    nested = {"target_server": set(models.TaskTargetServer.attribute_map),
+              "source_server": set(models.SourceServerResponse.attribute_map)}
+    for option, path in sms_task.IMMUTABLE:
+        assert path[0] in top, (option, path)
+        if len(path) > 1:
+            assert path[1] in nested[path[0]], (option, path)
+    # Options documented as not comparable are really left out.
+    assert not set(("syncing", "use_public_ip")) & set(option for option, _path in sms_task.IMMUTABLE)
+
+
+def test_an_existing_task_is_compared_on_documented_fields_only(emu, env):
+    source = take_fresh_sources(emu, 1, os_type="LINUX")[0]
+    created = run_module("sms_task", {"source_id": source["id"], "template_id": "t", "use_public_ip": True,
+                                      "syncing": True}, env=env)
+    assert created["changed"], created
+    # syncing and use_public_ip are not in GET /v3/tasks/{id} (ShowTaskResponse): not compared.
+    again = run_module("sms_task", {"source_id": source["id"], "template_id": "t", "use_public_ip": False,
+                                    "syncing": False}, env=env)
+    assert not again.get("failed"), again.get("msg")
+    assert again["outcome"] == "unchanged"
+    # target_server.name is (TaskTargetServer.name): still compared.
+    renamed = run_module("sms_task", {"source_id": source["id"], "template_id": "t",
+                                      "target_server_name": "other-name"}, env=env)
+    assert renamed.get("failed") and "target_server_name %r -> 'other-name'" % source["name"] in renamed["msg"]
+
+
+def test_a_plan_through_wave_plan_sms_task_and_wave_problems(emu, env, tmp_path):
+    ok, dup, windows = take_fresh_sources(emu, 2, os_type="LINUX") + take_fresh_sources(emu, 1, os_type="WINDOWS")
+    emu.store.create_project({"name": "nosync", "region": emu.region, "type": "MIGRATE_FILE", "syncing": False})
+    plan = tmp_path / "wave.csv"
+    plan.write_text(
+        "# wave 5\n"
+        "source,template_id,type,priority,migproject,ok_to_cutover\n"
+        "%s,t,,high,nosync,yes\n"          # line 3: fine; the project says syncing false, the plan's default wins
+        "no-such-server,t,,,,\n"           # line 4: unknown source (SMS side)
+        "%s,t,,urgent,,\n"                 # line 5: bad priority (plan side), and the same source as line 6
+        "%s,t,,,,\n"                       # line 6
+        "\n"
+        "%s,t,MIGRATE_FILE,,,\n"           # line 8: Windows with MIGRATE_FILE (SMS side)
+        % (ok["name"], dup["name"], dup["id"], windows["name"]))
+    playbook = [{"hosts": "localhost", "gather_facts": False, "connection": "local", "tasks": [
+        {"name": "slurp", "ansible.builtin.slurp": {"src": str(plan)}, "register": "plan"},
+        {"name": "rows", "ansible.builtin.set_fact": {"rows": "{{ plan | hwcloud.sms.wave_plan }}"}},
+        {"name": "check", "hwcloud.sms.sms_task": {"tasks": "{{ rows | map(attribute='task') | list }}"},
+         "check_mode": True, "register": "checked", "ignore_errors": True},
+        {"name": "problems", "ansible.builtin.debug": {"msg": "{{ rows | hwcloud.sms.wave_problems(checked) }}"}},
+        {"name": "create", "hwcloud.sms.sms_task": {"tasks": "{{ rows[:1] | map(attribute='task') | list }}"},
+         "register": "created"},
+    ]}]
+    emu.clear_request_log()
+    run = run_playbook(yaml.safe_dump(playbook), env=env)
+    problems = run.result("problems")["msg"]
+    assert problems == [
+        "line 4, column source (source no-such-server): no source server has name 'no-such-server'",
+        "line 5, column priority: priority must be one of low, standard, high, got 'urgent'",
+        "line 6, column source (source %s): source server %s (%s) is already planned in line 5 (source_name %s)"
+        % (dup["id"], dup["name"], dup["id"], dup["name"]),
+        "line 8, column type (source %s): Windows source server %s supports only MIGRATE_BLOCK"
+        % (windows["name"], windows["name"]),
+    ], json.dumps(problems, indent=1)
+    # The plan's continuous sync wins over the project's syncing false.
+    created = run.result("create")["results"][0]
+    assert created["request"]["body"]["syncing"] is True and emu.store.get_task(created["task"]["id"])["syncing"] is True
+    assert len(_posts(emu)) == 1
