@@ -192,3 +192,25 @@ def test_a_task_deleted_during_the_replicate_wait_ends_it_and_is_reported_gone(t
         assert time.monotonic() - started < 120
         msg = run.result("Stop when replication failed or timed out")["msg"]
         assert "line 3, server %s, task %s: the task is gone" % (sources[1]["name"], doomed) in msg, msg
+
+
+def test_the_status_report_survives_a_pipe_and_a_line_break_in_a_name(emulator_factory, tmp_path):
+    emu = emulator_factory(sources=4, seed=7, states="waiting=1")
+    source = emu.store.list_sources()[0]
+    emu.store.update_source(source["id"], lambda record: record.update(
+        name="db|01\nold", checks=[{"name": "disk|space\r\nfree", "result": "ERROR", "error_code": "SMS.8|1"}]))
+    report = tmp_path / "status.md"
+    run = run_playbook(os.path.join(REPO_ROOT, "playbooks", "wave_status.yml"), env=emulator_env(emu),
+                       extra_vars={"sms_wave_report": str(report)})
+    assert run.rc == 0, _failures(run)
+    text = report.read_text()
+    assert not re.search(r"^(old|free)", text, re.M), text
+    header_cells = None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header_cells = None
+            continue
+        cells = len(re.split(r"(?<!\\)\|", line))
+        header_cells = header_cells or cells
+        assert cells == header_cells and line.endswith("|"), line
+    assert "| db\\|01 old | disk\\|space free | ERROR | SMS.8\\|1 |" in text, text
