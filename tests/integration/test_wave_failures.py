@@ -140,8 +140,8 @@ def test_prepare_moves_the_servers_into_their_project_so_wave_cleanup_finds_them
     cleanup = run_playbook(CLEANUP, env=emulator_env(emu), extra_vars={"wave_migproject": project_id})
     assert cleanup.rc == 0, _failures(cleanup)
     listed = cleanup.result("Show what would be removed (dry run, set wave_cleanup_apply=true)")["wave_cleanup_plan"]
-    assert sorted(listed["left_alone"]) == sorted("%s: %s" % (s["name"], emu.store.get_source_record(s["id"])["state"])
-                                                 for s in sources[:2])
+    states = ["%s: %s" % (s["name"], emu.store.get_source_record(s["id"])["state"]) for s in sources[:2]]
+    assert sorted(listed["left_alone"]) == sorted(states)
 
 
 def _vanish(store, task_id):
@@ -174,7 +174,7 @@ def test_a_task_deleted_during_the_replicate_wait_ends_it_and_is_reported_gone(t
 
         def delete_later():
             try:
-                for _ in range(300):
+                for _attempt in range(300):
                     time.sleep(0.2)
                     if (reports / "gone-progress.txt").exists():  # the wait has begun
                         _vanish(slow.store, doomed)
