@@ -85,7 +85,8 @@ def test_migrate_wave_check_of_prepared_tasks_neither_starts_nor_waits(emu, tmp_
     assert prepared.rc == 0, _failures(prepared)
     for phase in ("replicate", "cutover", "all"):
         emu.clear_request_log()
-        run, seconds = _wave(emu, tmp_path, str(plan), phase, check=True)
+        # No approval: --check launches nothing, so it needs none (and waits for no answer).
+        run, seconds = _wave(emu, tmp_path, str(plan), phase, check=True, wave_cutover_approved=False)
         assert run.rc == 0, (phase, _failures(run))
         assert _writes(emu) == [], phase
         assert seconds < 120, (phase, seconds)
