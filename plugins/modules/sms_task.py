@@ -233,6 +233,17 @@ EXAMPLES = r"""
       - {source_name: web-02, template_id: "{{ web_template }}", priority: high}
       - {source_ip: 10.0.3.7, target_server_id: "{{ ecs_id }}", target_server_name: db-01, migration_ip: 192.168.0.9}
 
+- name: Check a wave without sending anything; every problem of every row in one run
+  hwcloud.sms.sms_task:
+    tasks: "{{ wave_rows | map(attribute='task') | list }}"
+  check_mode: true
+  register: checked
+  ignore_errors: true
+
+- name: The problems by row and option (for example to map them to the lines of a plan)
+  ansible.builtin.debug:
+    msg: "{{ checked.row_problems | default([]) }}"
+
 - name: Slow it down in office hours and skip scratch directories
   hwcloud.sms.sms_task:
     source_name: app-01
@@ -412,6 +423,31 @@ summary:
   returned: when O(tasks) is used
   type: dict
   sample: {"created": 10, "unchanged": 2, "failed": 1}
+  contains:
+    created:
+      description: Rows whose task SMS created in answer to this run's request.
+      type: int
+    started:
+      description: Rows whose existing task was started.
+      type: int
+    updated:
+      description: Rows whose existing task got new O(speed_windows) or O(configurations).
+      type: int
+    unchanged:
+      description: Rows whose task was already as asked.
+      type: int
+    exists:
+      description: Rows whose task SMS refused to create because the source server had one by then (see RV(outcome)).
+      type: int
+    deleted:
+      description: Rows whose task was deleted (O(state=absent)).
+      type: int
+    absent:
+      description: Rows without a task to delete (O(state=absent)).
+      type: int
+    failed:
+      description: Rows whose request failed (see C(error) in RV(results)).
+      type: int
 problems:
   description: Every problem found before anything was sent, as texts that start with the row's label (see the sample).
   returned: when the checks fail
@@ -445,6 +481,7 @@ row_problems:
 """
 
 import difflib
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -508,6 +545,7 @@ TASK_OPTIONS = dict(
 _SOURCE_KEYS = ("source_id", "source_name", "source_ip")
 _CONVERTERS = {"bool": check_type_bool, "int": check_type_int, "float": check_type_float}
 _CONTAINERS = {"list": list, "dict": dict}
+_KIND_WORDS = {"bool": "boolean (true/false, yes/no)", "int": "whole number", "float": "number"}
 # Option -> where GET /v3/tasks/{id} shows it: only fields of the SDK's ShowTaskResponse and
 # TaskTargetServer models (none of these can change after creation). syncing, use_public_ip,
 # use_ipv6, over_speed_threshold, is_need_consistency_check, start_network_check and
@@ -598,9 +636,8 @@ def _typed(key, value):
         try:
             value = _CONVERTERS[kind](value)
         except (TypeError, ValueError):
-            return None, "%s must be a %s, got %r" % (key, {"bool": "boolean (true/false, yes/no)", "int": "whole number",
-                                                           "float": "number"}[kind], value)
-        if kind == "float" and value != value:
+            return None, "%s must be a %s, got %r" % (key, _KIND_WORDS[kind], value)
+        if kind == "float" and math.isnan(value):
             return None, "%s must be a number, got %r" % (key, value)
     elif kind in _CONTAINERS:
         if not isinstance(value, _CONTAINERS[kind]):

@@ -148,3 +148,23 @@ def test_a_plan_through_wave_plan_sms_task_and_wave_problems(emu, env, tmp_path)
     created = run.result("create")["results"][0]
     assert created["request"]["body"]["syncing"] is True and emu.store.get_task(created["task"]["id"])["syncing"] is True
     assert len(_posts(emu)) == 1
+
+
+def test_plans_saved_by_excel_read_through_ansible(tmp_path):
+    utf8_bom = tmp_path / "excel-utf8.csv"
+    utf8_bom.write_bytes(u"\ufeffsource,template_id\r\nsrv-m\u00fcller,t\r\n".encode("utf-8"))
+    windows = tmp_path / "excel-default.csv"
+    windows.write_bytes(u"source,template_id\r\nweb-01,t\r\nsrv-m\u00fcller,t\r\n".encode("cp1252"))
+    playbook = [{"hosts": "localhost", "gather_facts": False, "connection": "local", "tasks": [
+        {"name": "bom", "ansible.builtin.debug": {
+            "msg": "{{ lookup('ansible.builtin.file', '%s') | hwcloud.sms.wave_plan }}" % utf8_bom}},
+        {"name": "slurp", "ansible.builtin.slurp": {"src": str(windows)}, "register": "plan"},
+        {"name": "cp1252", "ansible.builtin.debug": {"msg": "{{ plan | hwcloud.sms.wave_plan }}"},
+         "ignore_errors": True},
+    ]}]
+    run = run_playbook(yaml.safe_dump(playbook))
+    rows = run.result("bom")["msg"]
+    assert rows[0]["task"]["source_name"] == u"srv-m\u00fcller" and rows[0]["line"] == 2
+    refused = run.result("cp1252")
+    assert refused["failed"] and "line 3: byte 0xfc is not UTF-8" in refused["msg"], refused["msg"]
+    assert 'save it as "CSV UTF-8 (Comma delimited)"' in refused["msg"]
