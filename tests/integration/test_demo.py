@@ -17,6 +17,7 @@ def test_demo_shows_the_inventory_the_fleet_and_a_finished_wave(tmp_path):
     output = process.stdout + process.stderr
     assert process.returncode == 0, output[-6000:]
     assert "No inventory was parsed" not in output
+    assert "Using a template for task args is unsafe" not in output
     assert re.search(r"^  \|--@state_waiting:$", output, re.M), output[:3000]
     assert "emulator ready at http://127.0.0.1:" in output
     # The plan lists three servers; the report finds all three launched, with template and project ids.

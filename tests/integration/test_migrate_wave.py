@@ -48,13 +48,14 @@ def _tasks_of(emu, sources):
 
 def test_a_wave_from_plan_to_report(emu, tmp_path):
     sources = _eligible(emu, 6)
-    # Sources named by name, IP and ID; four in continuous sync, three of them approved.
+    # Sources named by name, IP and ID; four in continuous sync (the fourth by default), three of
+    # them approved; the last two say syncing no, which the plan check points out.
     lines = [(sources[0]["name"], "tmpl-a", "true", "high", "yes"),
              (sources[1]["ip"], "tmpl-a", "true", "standard", "yes"),
              (sources[2]["id"], "tmpl-a", "true", "low", "yes"),
-             (sources[3]["name"], "tmpl-a", "true", "", ""),
+             (sources[3]["name"], "tmpl-a", "", "", ""),
              (sources[4]["name"], "tmpl-b", "false", "", ""),
-             (sources[5]["name"], "tmpl-b", "false", "", "no")]
+             (sources[5]["name"], "tmpl-b", "no", "", "")]
     plan = _write_plan(tmp_path / "wave7.csv", lines)
     reports = tmp_path / "reports"
 
@@ -64,6 +65,9 @@ def test_a_wave_from_plan_to_report(emu, tmp_path):
     assert all(task is not None and task["state"] == "READY" for task in tasks.values()), tasks
     assert [tasks[s["name"]]["syncing"] for s in sources] == [True, True, True, True, False, False]
     assert tasks[sources[0]["name"]]["priority"] == 2 and tasks[sources[2]["name"]]["priority"] == 0
+    notes = prepared.result("Notes on the plan")["msg"]
+    assert [note.split(":")[0] for note in notes] == ["line 6, column syncing", "line 7, column syncing"], notes
+    assert "launches the target server as soon as the full copy ends" in notes[0]
     again = _run(emu, plan, "prepare", reports)
     assert again.rc == 0 and again.result("Check the whole plan and create the missing tasks")["changed"] is False
 
@@ -121,23 +125,13 @@ def test_prepare_reports_every_problem_of_the_plan_at_once(emu, tmp_path):
     emu.clear_request_log()
     run = _run(emu, plan, "prepare", tmp_path / "r")
     assert run.rc != 0
-    text = run.output
-    assert "row 5" in text and "syncing must be a boolean" in text and "priority must be one of" in text
-    assert not [e for e in emu.request_log() if e["method"] != "GET"]
-    plan = _write_plan(tmp_path / "bad2.csv", [
-        (good["name"], "t", "true", "", ""),
-        ("nobody-here", "t", "true", "", ""),
-        (good["ip"], "t", "true", "", ""),
-        (twin["name"], "", "true", "", ""),
-    ])
-    run = _run(emu, plan, "prepare", tmp_path / "r")
-    assert run.rc != 0
-    result = run.result("Check the whole plan and create the missing tasks")
-    problems = "\n".join(result["problems"])
-    assert "row 2" in problems and "nobody-here" in problems
-    assert "row 3" in problems and "already planned in row 1" in problems
-    assert "row 4" in problems and "needs a target" in problems
-    assert len(result["problems"]) == 3
+    # One run, every problem, each named by the physical line of the file (the header is line 1).
+    problems = run.result("The plan must have no problems")["msg"].split("\n- ")
+    assert problems[0] == "6 problem(s) in wave bad, no task was created:", problems
+    assert [problem.split(":")[0] for problem in problems[1:]] == [
+        "line 3, column source (source nobody-here)", "line 4, column source (source %s)" % good["ip"], "line 5",
+        "line 6, column syncing", "line 6, column priority", "line 6, column source (source %s)" % twin["id"]]
+    assert "already planned in line 2" in problems[2] and "needs a target" in problems[3]
     assert not [e for e in emu.request_log() if e["method"] != "GET"]
     assert emu.store.get_source_record(good["id"])["current_task"] is None
 
@@ -183,8 +177,8 @@ def test_prepare_creates_the_templates_and_projects_the_plan_names(emu, tmp_path
     assert refused.rc != 0
     msg = refused.result("The plan must have no problems")["msg"]
     assert "2 problem(s)" in msg, msg
-    assert "\n- row 1 (source_name %s): template 'no-such-template' matches no server template" % sources[0]["name"] in msg
-    assert "\n- row 2 (source_name nobody-here): no source server has name 'nobody-here'" in msg
+    assert "\n- line 2, column template: template 'no-such-template' matches no server template" in msg
+    assert "\n- line 3, column source (source nobody-here): no source server has name 'nobody-here'" in msg
     assert not [e for e in emu.request_log() if e["method"] != "GET"]
 
     prepared = _run(emu, str(plan), "prepare", reports, **definitions)
@@ -200,7 +194,7 @@ def test_prepare_creates_the_templates_and_projects_the_plan_names(emu, tmp_path
     # The project's settings fill what the plan leaves empty: block-level, continuous sync at 300 Mbit/s.
     first = tasks[sources[0]["name"]]
     assert first["syncing"] is True and first["speed_limit"] == 300 and first["type"] == "MIGRATE_BLOCK", first
-    assert tasks[sources[1]["name"]]["syncing"] is False
+    assert tasks[sources[1]["name"]]["syncing"] is True  # no project, no syncing column: continuous sync
 
     emu.clear_request_log()
     again = _run(emu, str(plan), "prepare", reports, **definitions)

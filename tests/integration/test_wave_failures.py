@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+"""hwcloud.sms.migrate_wave when things go wrong or could: a line SMS refuses, a task deleted
+during the wait, a plan without a syncing column (no target may boot before the approved cut-over),
+an SMS message that would break the Markdown report; and what a wave leaves for wave_cleanup
+(the servers are members of the plan's migration project). All against the emulator."""
+
+import os
+import re
+import threading
+import time
+
+import pytest
+
+from sms_emulator import Emulator
+from support.ansible import REPO_ROOT, emulator_env, run_playbook
+from support.fleet import take_fresh_sources
+
+PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "migrate_wave.yml")
+CLEANUP = os.path.join(REPO_ROOT, "playbooks", "wave_cleanup.yml")
+WAIT_TASK = "Wait until every server has copied its data (progress in %s)"
+PROJECT = {"name": "fw", "type": "MIGRATE_FILE", "speed_limit": 200}
+TEMPLATE = {"name": "fw-web", "availability_zone": "ap-southeast-3a", "flavor": "s6.large.2", "volumetype": "SAS",
+            "vpc": {"id": "autoCreate", "name": "vpc-fw", "cidr": "192.168.0.0/16"},
+            "nics": [{"id": "autoCreate", "name": "subnet-fw", "cidr": "192.168.0.0/24"}],
+            "security_groups": [{"id": "autoCreate", "name": "sg-fw"}]}
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with Emulator(sources=24, seed=41, states="waiting=1", speedup=20000, auto_agent=True, agent_delay=1) as emulator:
+        yield emulator
+
+
+def _run(emu, plan, phase, report_dir, **extra):
+    extra_vars = {"wave_plan": str(plan), "wave_phase": phase, "wave_report_dir": str(report_dir),
+                  "wave_poll_interval": 0.2, "wave_timeout": 120, "wave_cutover_timeout": 120}
+    extra_vars.update(extra)
+    return run_playbook(PLAYBOOK, env=emulator_env(emu, HUAWEICLOUD_REGION=emu.region), extra_vars=extra_vars)
+
+
+def _failures(run):
+    return [(r["task"], r["result"].get("msg")) for r in run.results if r["result"].get("failed")] or run
+
+
+def _task_of(emu, source):
+    current = emu.store.get_source_record(source["id"])["current_task"]
+    return emu.store.get_task(current["id"]) if current else None
+
+
+def test_a_line_sms_refuses_is_reported_with_its_line_server_and_api_fields(emu, tmp_path):
+    sources = take_fresh_sources(emu, 3, os_type="LINUX")
+    plan = tmp_path / "refused.csv"
+    plan.write_text("source,template_id,ok_to_cutover\n" + "".join("%s,tmpl-r,yes\n" % s["name"] for s in sources))
+    with emu.faults(methods=["POST"], fail_next=[500]):  # one worker: the first creation is line 2's
+        run = _run(emu, plan, "prepare", tmp_path / "reports", wave_workers=1)
+    assert run.rc != 0
+    assert "NoneType" not in run.output
+    msg = run.result("The plan must have no problems")["msg"]
+    problems = msg.split("\n- ")
+    assert problems[0] == "1 problem(s) in wave refused:", msg
+    line = problems[1]
+    assert line.startswith("line 2 (source %s):" % sources[0]["name"]), line
+    assert "status 500" in line and "error_code SMS.2007" in line and "error_msg " in line, line
+    assert re.search(r"request_id \S+", line), line
+    assert _task_of(emu, sources[0]) is None and _task_of(emu, sources[1]) and _task_of(emu, sources[2])
+    # Run again: the refused line gets its task, the others are left alone.
+    again = _run(emu, plan, "prepare", tmp_path / "reports")
+    assert again.rc == 0, _failures(again)
+    assert [r["outcome"] for r in again.result("Check the whole plan and create the missing tasks")["results"]] == [
+        "created", "unchanged", "unchanged"]
+
+
+def test_without_a_syncing_column_replication_boots_no_target(emu, tmp_path):
+    sources = take_fresh_sources(emu, 3)
+    plan = tmp_path / "nosync.csv"
+    plan.write_text("source,template_id,ok_to_cutover\n%s,tmpl-n,yes\n%s,tmpl-n,no\n%s,tmpl-n,\n"
+                    % tuple(s["name"] for s in sources))
+    reports = tmp_path / "reports"
+    prepared = _run(emu, plan, "prepare", reports)
+    assert prepared.rc == 0, _failures(prepared)
+    replicated = _run(emu, plan, "replicate", reports)
+    assert replicated.rc == 0, _failures(replicated)
+    # Long after the copy (the emulator's clock runs 20,000 times faster), nothing was launched.
+    time.sleep(2)
+    for source in sources:
+        task = _task_of(emu, source)
+        record = emu.store.get_source_record(source["id"])
+        assert task["syncing"] is True and task["state"] == "SYNCING", (source["name"], task["state"])
+        assert record["migration_cycle"] != "cutovered" and record["state"] != "finished", record["state"]
+    # Only the approved cut-over launches a target: the line with ok_to_cutover yes.
+    cut = _run(emu, plan, "cutover", reports, wave_cutover_approved=True)
+    assert cut.rc == 0, _failures(cut)
+    assert [emu.store.get_source_record(s["id"])["migration_cycle"] == "cutovered" for s in sources] == [True, False, False]
+
+
+def test_the_report_table_survives_a_pipe_and_a_line_break_in_an_sms_message(emu, tmp_path):
+    sources = take_fresh_sources(emu, 2, os_type="LINUX")
+    plan = tmp_path / "pipes.csv"
+    plan.write_text("source,template_id,ok_to_cutover\n" + "".join("%s,tmpl-p,\n" % s["name"] for s in sources))
+    reports = tmp_path / "reports"
+    emu.set_task_fault(sources[1]["id"], fail_at="MIGRATE_LINUX_FILE", error_code="SMS.1106",
+                       error_msg="disk | full\nsee =HYPERLINK(\"x\")\r\nline three")
+    assert _run(emu, plan, "prepare", reports).rc == 0
+    failed = _run(emu, plan, "replicate", reports)
+    assert failed.rc != 0
+    msg = failed.result("Stop when replication failed or timed out")["msg"]
+    assert "line 3, server %s, task " % sources[1]["name"] in msg and "error_code SMS.1106" in msg, msg
+    reported = _run(emu, plan, "report", reports)
+    assert reported.rc == 0, _failures(reported)
+    markdown = (reports / "pipes-report.md").read_text()
+    table = markdown.split("## Servers\n", 1)[1].strip().splitlines()
+    assert len(table) == 2 + len(sources), table
+    for row in table:
+        cells = re.split(r"(?<!\\)\|", row)
+        assert cells[0] == "" and cells[-1] == "" and len(cells) == 12, row
+    failed_row = next(row for row in table if sources[1]["name"] in row)
+    assert "SMS.1106 disk \\| full see =HYPERLINK(\"x\") line three" in failed_row, failed_row
+
+
+def test_prepare_moves_the_servers_into_their_project_so_wave_cleanup_finds_them(emu, tmp_path):
+    sources = take_fresh_sources(emu, 3, os_type="LINUX")
+    plan = tmp_path / "proj.csv"
+    plan.write_text("source,template,migproject,ok_to_cutover\n%s,fw-web,fw,\n%s,fw-web,fw,\n%s,fw-web,,\n"
+                    % tuple(s["name"] for s in sources))
+    definitions = {"wave_templates": [TEMPLATE], "wave_migprojects": [PROJECT]}
+    prepared = _run(emu, plan, "prepare", tmp_path / "reports", **definitions)
+    assert prepared.rc == 0, _failures(prepared)
+    # Spelled-out options: no templated task arguments, so no warning about them.
+    assert "template for task args is unsafe" not in prepared.output, prepared.stderr[-2000:]
+    project_id = prepared.result("Create the migration projects of the wave")["results"][0]["migproject"]["id"]
+    members = sorted(s["id"] for s in emu.store.list_sources(migproject=project_id))
+    assert members == sorted(s["id"] for s in sources[:2])
+    assert _task_of(emu, sources[0])["speed_limit"] == 200
+    emu.clear_request_log()
+    again = _run(emu, plan, "prepare", tmp_path / "reports", **definitions)
+    assert again.rc == 0, _failures(again)
+    assert [r["changed"] for r in again.result("Move the servers into the migration projects their lines name")["results"]] == [False]
+    assert not [e for e in emu.request_log() if e["method"] != "GET"]
+
+    cleanup = run_playbook(CLEANUP, env=emulator_env(emu), extra_vars={"wave_migproject": project_id})
+    assert cleanup.rc == 0, _failures(cleanup)
+    listed = cleanup.result("Show what would be removed (dry run, set wave_cleanup_apply=true)")["wave_cleanup_plan"]
+    states = ["%s: %s" % (s["name"], emu.store.get_source_record(s["id"])["state"]) for s in sources[:2]]
+    assert sorted(listed["left_alone"]) == sorted(states)
+
+
+def _vanish(store, task_id):
+    """The task disappears, as when someone deletes it in the console (the emulator itself refuses
+    to delete a running task, as SMS does through the API)."""
+    task = store.get_task(task_id)
+    store.update_source(task["source_server"]["id"], lambda record: record.update(current_task=None))
+    with store._write() as conn:  # pylint: disable=protected-access
+        store._drop_run(conn, task_id)  # pylint: disable=protected-access
+        conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
+
+
+def _waits_report_gone_tasks():
+    with open(os.path.join(REPO_ROOT, "plugins", "modules", "sms_task_info.py")) as handle:
+        return "gone_tasks" in handle.read()
+
+
+@pytest.mark.skipif(not _waits_report_gone_tasks(), reason="needs sms_task_info's gone_tasks (branch waits)")
+def test_a_task_deleted_during_the_replicate_wait_ends_it_and_is_reported_gone(tmp_path):
+    # A clock at normal speed: the copy takes hours, so the wait can only end because of the deletion.
+    with Emulator(sources=4, seed=43, states="waiting=1", auto_agent=True, agent_delay=1) as slow:
+        sources = take_fresh_sources(slow, 2)
+        plan = tmp_path / "gone.csv"
+        plan.write_text("source,template_id,ok_to_cutover\n" + "".join("%s,tmpl-g,\n" % s["name"] for s in sources))
+        reports = tmp_path / "reports"
+        assert _run(slow, plan, "prepare", reports).rc == 0
+        doomed = _task_of(slow, sources[1])["id"]
+
+        errors = []
+
+        def delete_later():
+            try:
+                for _attempt in range(300):
+                    time.sleep(0.2)
+                    if (reports / "gone-progress.txt").exists():  # the wait has begun
+                        _vanish(slow.store, doomed)
+                        return
+            except Exception as exc:  # pylint: disable=broad-except
+                errors.append(exc)
+
+        deleter = threading.Thread(target=delete_later)
+        deleter.start()
+        started = time.monotonic()
+        run = _run(slow, plan, "replicate", reports, wave_timeout=300, wave_poll_interval=0.5)
+        deleter.join()
+        assert errors == [] and slow.store.get_task(doomed) is None
+        assert run.rc != 0
+        assert time.monotonic() - started < 120
+        msg = run.result("Stop when replication failed or timed out")["msg"]
+        assert "line 3, server %s, task %s: the task is gone" % (sources[1]["name"], doomed) in msg, msg
+
+
+def test_the_status_report_survives_a_pipe_and_a_line_break_in_a_name(emulator_factory, tmp_path):
+    emu = emulator_factory(sources=4, seed=7, states="waiting=1")
+    source = emu.store.list_sources()[0]
+    emu.store.update_source(source["id"], lambda record: record.update(
+        name="db|01\nold", checks=[{"name": "disk|space\r\nfree", "result": "ERROR", "error_code": "SMS.8|1"}]))
+    report = tmp_path / "status.md"
+    run = run_playbook(os.path.join(REPO_ROOT, "playbooks", "wave_status.yml"), env=emulator_env(emu),
+                       extra_vars={"sms_wave_report": str(report)})
+    assert run.rc == 0, _failures(run)
+    text = report.read_text()
+    assert not re.search(r"^(old|free)", text, re.M), text
+    header_cells = None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header_cells = None
+            continue
+        cells = len(re.split(r"(?<!\\)\|", line))
+        header_cells = header_cells or cells
+        assert cells == header_cells and line.endswith("|"), line
+    assert "| db\\|01 old | disk\\|space free | ERROR | SMS.8\\|1 |" in text, text
