@@ -214,3 +214,15 @@ def test_the_status_report_survives_a_pipe_and_a_line_break_in_a_name(emulator_f
         header_cells = header_cells or cells
         assert cells == header_cells and line.endswith("|"), line
     assert "| db\\|01 old | disk\\|space free | ERROR | SMS.8\\|1 |" in text, text
+
+
+def test_a_plan_that_is_not_utf8_is_reported_as_such(emu, tmp_path):
+    source = take_fresh_sources(emu, 1)[0]
+    plan = tmp_path / "excel.csv"
+    plan.write_bytes(("source,template_id,x_owner\n%s,tmpl-x,Jos\u00e9\n" % source["name"]).encode("cp1252"))
+    emu.clear_request_log()
+    run = _run(emu, plan, "prepare", tmp_path / "reports")
+    assert run.rc != 0
+    msg = run.result("Check the plan on its own")["msg"]
+    assert "line 2: byte 0xe9 is not UTF-8" in msg and "CSV UTF-8" in msg, msg
+    assert not [e for e in emu.request_log() if e["method"] != "GET"]
