@@ -118,7 +118,7 @@ def test_the_wait_rides_through_an_outage_longer_than_the_retries(emu, env):
         emu.reset_faults()
     assert not result.get("failed"), result.get("msg")
     faulted = [e for e in emu.request_log() if e.get("fault")]
-    assert result["failed_polls"] == len(faulted) >= 3 and result["polls"] == result["failed_polls"] + 2
+    assert result["failed_polls"] == len(faulted) >= 3 and result["polls"] >= result["failed_polls"] + 2
     assert result["tasks"][0]["phase"] == "replicating" and result["gone_tasks"] == []
 
 
