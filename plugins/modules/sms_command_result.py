@@ -63,7 +63,8 @@ options:
       - A dictionary nested deeper is refused before Ansible templates the task's arguments
         (on ansible-core 2.19 and later, through the module's action plugin). Ansible cannot load
         a playbook or variables file that nests data some 450 levels deep at all and stops before
-        any task runs; JSON text is checked at any depth.
+        any task runs; JSON text is checked at any depth. On ansible-core 2.15 to 2.18, which have
+        no such hook, pass data that may nest deeply as JSON text (for example with C(to_json)).
     type: raw
     default: {}
   results:
