@@ -228,7 +228,6 @@ def _row(line, header, header_line, cells, templates):
                 problems.append("%s: %s" % (_where(line, column), problem))
             else:
                 values[column] = value
-    refused = values.get("ok_to_cutover") is False  # an explicit no, not an empty cell
     approved = bool(values.pop("ok_to_cutover", False))
     template = columns.get("template") or None
     if template:
@@ -256,10 +255,11 @@ def _row(line, header, header_line, cells, templates):
     if columns.get("syncing", "") == "":
         values["syncing"] = True
     elif values.get("syncing") is False:
-        if refused:
-            problems.append("%s: syncing is no and ok_to_cutover is no: SMS would launch the target server as soon as "
-                            "the full copy ends, which the line does not approve (make syncing yes, or empty)"
-                            % _where(line, "syncing"))
+        # The cut-over counts an empty ok_to_cutover as no; SMS would launch the target all the same.
+        if not approved:
+            problems.append("%s: syncing is no but ok_to_cutover is %s: SMS would launch the target server as soon "
+                            "as the full copy ends, which the line does not approve (make syncing yes or empty, or "
+                            "ok_to_cutover yes)" % (_where(line, "syncing"), columns.get("ok_to_cutover") or "empty"))
         else:
             notes.append("%s: %s" % (_where(line, "syncing"), _SYNCING_NO))
     task.update(values)

@@ -13,7 +13,7 @@ PLAN = """# wave 1
 source, template_id, target_server_id, target_server_name, syncing, priority, ok_to_cutover, owner
 
 web-01, tmpl-1, , , true, high, yes, team-a
-10.0.0.7, , ecs-9, "db, new", false, , , team-b
+10.0.0.7, , ecs-9, "db, new", false, , yes, team-b
 0b36512e-65d1-4a3d-b46b-3daf6e86457a, tmpl-2, , , , low, no,
 """
 
@@ -33,7 +33,7 @@ def test_rows_become_sms_task_rows_numbered_by_the_physical_line():
                                "syncing": False}
     assert rows[2]["task"] == {"source_id": "0b36512e-65d1-4a3d-b46b-3daf6e86457a", "template_id": "tmpl-2",
                                "priority": "low", "syncing": True}
-    assert [row["ok_to_cutover"] for row in rows] == [True, False, False]
+    assert [row["ok_to_cutover"] for row in rows] == [True, True, False]
     assert rows[0]["columns"]["owner"] == "team-a" and rows[0]["source"] == "web-01"
     assert all(row["problems"] == [] for row in rows)
 
@@ -149,14 +149,23 @@ def test_syncing_defaults_to_true_an_explicit_no_gets_a_note_or_a_problem():
     rows = wave_plan("source,template_id,syncing,ok_to_cutover\nweb-01,t,,yes\nweb-02,t,no,yes\nweb-03,t,no,\n"
                      "web-04,t,no,no\nweb-05,t,yes,no\n")
     assert [row["task"].get("syncing") for row in rows] == [True, False, False, False, True]
-    assert rows[0]["notes"] == [] and rows[4]["notes"] == []
+    assert rows[0]["notes"] == [] and rows[4]["notes"] == [] and rows[4]["problems"] == []
     assert rows[1]["notes"] == ["line 3, column syncing: syncing is no: SMS launches the target server as soon as the "
                                 "full copy ends, without waiting for the wave's approved cut-over"]
-    assert rows[2]["notes"] == ["line 4, column syncing: syncing is no: SMS launches the target server as soon as the "
-                                "full copy ends, without waiting for the wave's approved cut-over"]
-    assert rows[3]["problems"] == ["line 5, column syncing: syncing is no and ok_to_cutover is no: SMS would launch "
+    assert rows[1]["problems"] == []
+    # An empty ok_to_cutover is not approved (the cut-over skips the line), but SMS launches the
+    # target anyway: as much a problem as an explicit no.
+    assert rows[2]["problems"] == ["line 4, column syncing: syncing is no but ok_to_cutover is empty: SMS would "
+                                   "launch the target server as soon as the full copy ends, which the line does not "
+                                   "approve (make syncing yes or empty, or ok_to_cutover yes)"]
+    assert rows[3]["problems"] == ["line 5, column syncing: syncing is no but ok_to_cutover is no: SMS would launch "
                                    "the target server as soon as the full copy ends, which the line does not approve "
-                                   "(make syncing yes, or empty)"]
+                                   "(make syncing yes or empty, or ok_to_cutover yes)"]
+    assert rows[2]["notes"] == rows[3]["notes"] == []
+    # No ok_to_cutover column at all: no line is approved.
+    assert wave_plan("source,template_id,syncing\nweb-01,t,off\n")[0]["problems"] == [
+        "line 2, column syncing: syncing is no but ok_to_cutover is empty: SMS would launch the target server as soon "
+        "as the full copy ends, which the line does not approve (make syncing yes or empty, or ok_to_cutover yes)"]
     # No syncing column at all: continuous sync.
     assert wave_plan("source,template_id\nweb-01,t\n")[0]["task"]["syncing"] is True
 
