@@ -120,7 +120,8 @@ class _PlanError(Exception):
 
 
 def _header(line, cells):
-    """(column names, problems) of the header cells."""
+    """(column names, problems) of the header cells; a column given again is named None, and its
+    cells are not read, so that the lines can still be checked."""
     names, problems, seen = [], [], {}
     for position, cell in enumerate(cells, start=1):
         name = cell.replace(_BOM, "").strip().lower()
@@ -130,6 +131,7 @@ def _header(line, cells):
         if name in seen:
             problems.append("%s: column %r is given twice (also column %d; names are not case-sensitive)" % (
                 _where(line, position), cell.strip(), seen[name]))
+            names[-1] = None
             continue
         seen[name] = position
         if name not in _KNOWN and not name.startswith(_NOTE_PREFIX):
@@ -204,7 +206,7 @@ def _row(line, header, header_line, cells, templates):
         value = cell.strip()
         if name:
             columns[name] = value
-        elif value:
+        elif name is not None and value:
             problems.append("%s: a value (%r) in a column without a name" % (_where(line, position), value))
     task, named = {}, {}
     source_cells = [(column, columns[column]) for column in _SOURCE_COLUMNS if columns.get(column)]
@@ -217,7 +219,7 @@ def _row(line, header, header_line, cells, templates):
         named.setdefault(key, column)
         task[key] = value
     source = next((value for _column, value in source_cells), None)
-    if source is None:
+    if source is None and any(column in columns for column in _SOURCE_COLUMNS):
         problems.append("%s: no source server: fill the %s column" % (
             _where(line), " or ".join(column for column in _SOURCE_COLUMNS if column in columns)))
     values = {}
@@ -272,7 +274,7 @@ def wave_plan(data, templates=None):
     if templates is not None and not isinstance(templates, list):
         raise AnsibleFilterError("wave_plan: templates must be a list of {name, id}, got %s" % type(templates).__name__)
     text, problem = _text_of(data)
-    problems = [problem] if problem else []
+    problems = [problem] if problem else []  # of the whole file; the lines are checked all the same
     if text.startswith(_BOM):
         text = text[1:]  # Excel's "CSV UTF-8" begins with a byte-order mark
     rows, header, header_line = [], None, None
@@ -282,7 +284,7 @@ def wave_plan(data, templates=None):
                 header, header_problems = _header(line, cells)
                 problems.extend(header_problems)
                 header_line = line
-            elif not problems:
+            else:
                 rows.append(_row(line, header, header_line, cells, templates))
     except _PlanError as exc:
         problems.append(str(exc))
@@ -291,8 +293,15 @@ def wave_plan(data, templates=None):
     elif not rows and not problems:
         problems.append("%s: the plan has a header but no server line" % _where(header_line))
     if problems:
+        problems.extend(problem for row in rows for problem in row["problems"])
+        problems.sort(key=_line_of)  # stable: a line's problems stay left to right
         raise AnsibleFilterError("the wave plan cannot be read, %d problem(s):\n- %s" % (len(problems), "\n- ".join(problems)))
     return rows
+
+
+def _line_of(problem):
+    found = re.match(r"line (\d+)\b", problem)
+    return int(found.group(1)) if found else 0
 
 
 _ROW_REFERENCE = re.compile(r"\brow (\d+)\b")

@@ -109,7 +109,8 @@ def test_a_line_with_more_or_fewer_cells_than_the_header():
 
 def test_file_level_problems_are_all_refused_at_once_with_line_and_column():
     text = _refusal("# plan\nSource,templat,owner,SOURCE,priorty\nweb-01,t,,,\n")
-    assert "3 problem(s)" in text
+    assert "4 problem(s)" in text  # the line is checked too: templat is not a target column
+    assert text.endswith("- line 3: needs a target: a template, template_id or target_server_id column")
     assert "line 2, column 2: unknown column 'templat'; did you mean template?" in text
     assert "line 2, column 4: column 'SOURCE' is given twice (also column 1; names are not case-sensitive)" in text
     assert "line 2, column 5: unknown column 'priorty'; did you mean priority?" in text
@@ -135,7 +136,32 @@ def test_a_file_that_is_not_utf8_names_its_line_and_the_encoding_to_save_as():
         assert "line 3: byte 0xfc is not UTF-8" in text and 'save it as "CSV UTF-8 (Comma delimited)"' in text
     # Unknown columns are reported with it, in the same pass.
     text = _refusal(u"source,templat\nsrv-m\u00fcller,t\n".encode("cp1252"))
-    assert "2 problem(s)" in text and "did you mean template" in text and "line 2: byte 0xfc" in text
+    assert "3 problem(s)" in text and "did you mean template" in text and "line 2: byte 0xfc" in text
+
+
+def test_file_problems_do_not_stop_the_line_checks_and_come_in_line_order():
+    text = _refusal("source,templat,ok_to_cutover\nweb1,t1,maybe\n")
+    assert text.split("\n")[1:] == [
+        "- line 1, column 2: unknown column 'templat'; did you mean template? (known columns: source, source_name, "
+        "source_id, source_ip, name, template_id, target_server_id, target_server_name, migration_ip, type, syncing, "
+        "priority, speed_limit, start_target_server, use_public_ip, migproject, template, ok_to_cutover; columns "
+        "for your own notes are owner, notes, comment or start with x_)",
+        "- line 2, column ok_to_cutover: ok_to_cutover must be one of true/false/yes/no/y/n/1/0/on/off (or empty), "
+        "got 'maybe'",
+        "- line 2: needs a target: a template, template_id or target_server_id column",
+    ]
+    # A column given twice: its second cells are not read, the first ones are checked.
+    text = _refusal("source,template_id,priority,Priority\nweb-01,t,urgent,high\nweb-02,t,low,x\n")
+    assert text.split("\n")[1:] == [
+        "- line 1, column 4: column 'Priority' is given twice (also column 3; names are not case-sensitive)",
+        "- line 2, column priority: priority must be one of low, standard, high, got 'urgent'",
+    ]
+    # Not UTF-8: the lines are checked on the text with the bad bytes replaced, in line order.
+    text = _refusal(u"source,template_id,priority\nweb-01,t,urgent\nsrv-m\u00fcller,t,\nweb-03,t,asap\n"
+                    .encode("cp1252"))
+    assert [entry.split(":")[0] for entry in text.split("\n")[1:]] == [
+        "- line 2, column priority", "- line 3", "- line 4, column priority"]
+    assert "line 3: byte 0xfc is not UTF-8" in text
 
 
 def test_slurped_utf8_plans_read_like_text():
