@@ -284,7 +284,7 @@ def wave_plan(data, templates=None):
                 header, header_problems = _header(line, cells)
                 problems.extend(header_problems)
                 header_line = line
-            else:
+            elif any(cell.strip() for cell in cells):  # Excel leaves lines of empty cells after cleared rows
                 rows.append(_row(line, header, header_line, cells, templates))
     except _PlanError as exc:
         problems.append(str(exc))

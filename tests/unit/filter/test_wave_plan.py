@@ -226,3 +226,11 @@ def test_a_value_under_a_column_without_a_name():
     rows = wave_plan("source,template_id,\nweb-01,t,\nweb-02,t,stray\n")
     assert rows[0]["problems"] == []
     assert rows[1]["problems"] == ["line 3, column 3: a value ('stray') in a column without a name"]
+
+
+def test_lines_of_empty_cells_left_by_excel_are_skipped_but_counted():
+    rows = wave_plan("source,template_id,ok_to_cutover\r\nweb-01,t,yes\r\n,,\r\n, , \r\n\"\",,\r\n"
+                     "web-02,t,\r\n,,\r\n,,\r\n")
+    assert [(row["line"], row["source"]) for row in rows] == [(2, "web-01"), (6, "web-02")]
+    assert all(row["problems"] == [] for row in rows)
+    assert "line 1: the plan has a header but no server line" in _refusal("source,template_id\n,\n ,\n")
