@@ -367,7 +367,9 @@ def wave_problems(rows, task_result=None):
         error = item.get("error") or {}
         what = item.get("attempted") or "the request"
         found.append((rows[index]["line"], "%s: %s failed: %s" % (label(index), what, _api_fields(error))))
-    if result.get("failed") and not result.get("row_problems") and not result.get("results"):
+    # A call that ended without rows (a failed listing, say) says why in msg; with failed_when: false
+    # (as the wave playbook registers it) it is not marked failed, so msg is what tells.
+    if result.get("msg") and not result.get("row_problems") and not result.get("results"):
         api = " (%s)" % _api_fields(result) if result.get("error_code") or result.get("status") else ""
         found.append((0, "sms_task failed: %s%s" % (result.get("msg"), api)))
     return [text for _line, text in sorted(found, key=lambda item: item[0])]
