@@ -359,8 +359,10 @@ outcome:
     - V(created), V(started), V(updated) (only O(speed_windows) or O(configurations) changed),
       V(unchanged), V(deleted) or V(absent) (nothing to delete).
     - V(exists) when SMS refused to create the task but the source server has one now (another
-      job created it first, or a gateway failed after SMS created it); the task is that one and
-      is not compared with the options.
+      job created it first, or a gateway failed after SMS created it); the task is that one. It
+      is compared with the options like any existing task, and a difference makes the outcome
+      V(failed) (C(attempted=exists)), so that a task another job created with O(syncing=false)
+      is not taken for the planned one.
     - V(failed) when a request failed; C(attempted) then says which outcome it was going for.
   returned: when O(tasks) is not used
   type: str
@@ -1008,6 +1010,12 @@ def _immutable_diff(row, shown=None):
     return before, after
 
 
+def _difference_text(row, before, after):
+    return "task %s of source server %s differs in fields that cannot change after creation: %s (delete it with " \
+           "state=absent and create it again)" % (row.task["id"], row.source.get("name"), ", ".join(
+               "%s %r -> %r" % (key, before[key], after[key]) for key in sorted(before)))
+
+
 def _shown_tasks(client, rows, workers):
     """{task_id: GET /v3/tasks/{id}} of the existing tasks whose rows set an IMMUTABLE_SHOWN option."""
     ids = list(dict.fromkeys(row.task["id"] for row in rows if row.task is not None and any(
@@ -1069,11 +1077,7 @@ def main():
             before, after = _immutable_diff(row, shown.get(row.task["id"]))
             if before or after:
                 row.result["diff"] = dict(before=before, after=after)
-                problems.add(row, "task %s of source server %s differs in fields that cannot change after creation: %s "
-                                  "(delete it with state=absent and create it again)" % (
-                                      row.task["id"], row.source.get("name"),
-                                      ", ".join("%s %r -> %r" % (key, before[key], after[key]) for key in sorted(before))),
-                             sorted(before)[0] if len(before) == 1 else None)
+                problems.add(row, _difference_text(row, before, after), sorted(before)[0] if len(before) == 1 else None)
     if problems:
         problems.fail(module, diff=_combined_diff(rows))
 
@@ -1197,6 +1201,13 @@ def _found_existing(client, row, exc):
         return False
     row.task = task
     row.result.update(outcome="exists", changed=False, task_id=task.get("id"), create_error=error_entry(exc))
+    # Found, but not necessarily the task the row asks for (another job may have made it with
+    # syncing false, which SMS launches without the cut-over): then the row fails.
+    shown = _shown_tasks(client, [row], 1)
+    before, after = _immutable_diff(row, shown.get(task.get("id")))
+    if before:
+        row.result["diff"] = dict(before=before, after=after)
+        raise SmsClientError(_difference_text(row, before, after))
     return True
 
 

@@ -4,6 +4,8 @@ created first looks like, a summary that counts only what SMS created, the immut
 the SDK model each field comes from, and the wave_plan -> sms_task -> wave_problems chain a playbook runs."""
 
 import json
+import threading
+import time
 
 import pytest
 import yaml
@@ -71,6 +73,40 @@ def test_a_task_created_by_someone_else_first_is_found_and_reported_as_existing(
     assert existing["source_name"] == sources[0]["name"] and existing["source_id"] == sources[0]["id"]
     assert existing["create_error"]["status"] == 400 and existing["create_error"]["request_id"]
     assert len(_posts(emu)) == 3
+
+
+def test_a_task_another_job_created_first_with_syncing_false_fails_the_row(emu, env):
+    source = take_fresh_sources(emu, 1, os_type="LINUX")[0]
+    other = {"name": "by-another-job", "type": "MIGRATE_FILE", "source_server": {"id": source["id"]},
+             "syncing": False, "vm_template_id": "t"}
+
+    def create_after_the_listing():
+        # The module has listed the source's tasks (none) and sends its POST, which waits: another
+        # job creates the task meanwhile, with syncing false.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(e["method"] == "GET" and e["path"] == "/v3/tasks" for e in emu.request_log()):
+                emu.store.create_task(other)
+                return
+            time.sleep(0.02)
+
+    emu.clear_request_log()
+    racer = threading.Thread(target=create_after_the_listing)
+    racer.start()
+    try:
+        with emu.faults(methods=["POST"], latency_ms=3000):
+            result = run_module("sms_task", {"tasks": [{"source_id": source["id"], "template_id": "t",
+                                                        "syncing": True}]}, env=env)
+    finally:
+        racer.join()
+    stored = emu.store.get_source_record(source["id"])["current_task"]
+    assert stored is not None and emu.store.get_task(stored["id"])["syncing"] is False
+    # Not "exists" (which the wave's replicate phase would start): the row failed, saying why.
+    assert result.get("failed"), result
+    item = result["results"][0]
+    assert item["outcome"] == "failed" and item["attempted"] == "exists" and item["changed"] is False
+    assert "syncing False -> True" in item["error"]["msg"] and item["create_error"]["status"] == 400
+    assert item["task"]["id"] == stored["id"]
 
 
 def test_a_single_task_refused_by_sms_fails_with_outcome_failed(emu, env):
