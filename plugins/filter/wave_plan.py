@@ -120,7 +120,8 @@ class _PlanError(Exception):
 
 
 def _header(line, cells):
-    """(column names, problems) of the header cells."""
+    """(column names, problems) of the header cells; a column given again is named None, and its
+    cells are not read, so that the lines can still be checked."""
     names, problems, seen = [], [], {}
     for position, cell in enumerate(cells, start=1):
         name = cell.replace(_BOM, "").strip().lower()
@@ -130,6 +131,7 @@ def _header(line, cells):
         if name in seen:
             problems.append("%s: column %r is given twice (also column %d; names are not case-sensitive)" % (
                 _where(line, position), cell.strip(), seen[name]))
+            names[-1] = None
             continue
         seen[name] = position
         if name not in _KNOWN and not name.startswith(_NOTE_PREFIX):
@@ -204,7 +206,7 @@ def _row(line, header, header_line, cells, templates):
         value = cell.strip()
         if name:
             columns[name] = value
-        elif value:
+        elif name is not None and value:
             problems.append("%s: a value (%r) in a column without a name" % (_where(line, position), value))
     task, named = {}, {}
     source_cells = [(column, columns[column]) for column in _SOURCE_COLUMNS if columns.get(column)]
@@ -217,7 +219,7 @@ def _row(line, header, header_line, cells, templates):
         named.setdefault(key, column)
         task[key] = value
     source = next((value for _column, value in source_cells), None)
-    if source is None:
+    if source is None and any(column in columns for column in _SOURCE_COLUMNS):
         problems.append("%s: no source server: fill the %s column" % (
             _where(line), " or ".join(column for column in _SOURCE_COLUMNS if column in columns)))
     values = {}
@@ -228,7 +230,6 @@ def _row(line, header, header_line, cells, templates):
                 problems.append("%s: %s" % (_where(line, column), problem))
             else:
                 values[column] = value
-    refused = values.get("ok_to_cutover") is False  # an explicit no, not an empty cell
     approved = bool(values.pop("ok_to_cutover", False))
     template = columns.get("template") or None
     if template:
@@ -256,10 +257,11 @@ def _row(line, header, header_line, cells, templates):
     if columns.get("syncing", "") == "":
         values["syncing"] = True
     elif values.get("syncing") is False:
-        if refused:
-            problems.append("%s: syncing is no and ok_to_cutover is no: SMS would launch the target server as soon as "
-                            "the full copy ends, which the line does not approve (make syncing yes, or empty)"
-                            % _where(line, "syncing"))
+        # The cut-over counts an empty ok_to_cutover as no; SMS would launch the target all the same.
+        if not approved:
+            problems.append("%s: syncing is no but ok_to_cutover is %s: SMS would launch the target server as soon "
+                            "as the full copy ends, which the line does not approve (make syncing yes or empty, or "
+                            "ok_to_cutover yes)" % (_where(line, "syncing"), columns.get("ok_to_cutover") or "empty"))
         else:
             notes.append("%s: %s" % (_where(line, "syncing"), _SYNCING_NO))
     task.update(values)
@@ -272,7 +274,7 @@ def wave_plan(data, templates=None):
     if templates is not None and not isinstance(templates, list):
         raise AnsibleFilterError("wave_plan: templates must be a list of {name, id}, got %s" % type(templates).__name__)
     text, problem = _text_of(data)
-    problems = [problem] if problem else []
+    problems = [problem] if problem else []  # of the whole file; the lines are checked all the same
     if text.startswith(_BOM):
         text = text[1:]  # Excel's "CSV UTF-8" begins with a byte-order mark
     rows, header, header_line = [], None, None
@@ -282,7 +284,7 @@ def wave_plan(data, templates=None):
                 header, header_problems = _header(line, cells)
                 problems.extend(header_problems)
                 header_line = line
-            elif not problems:
+            elif any(cell.strip() for cell in cells):  # Excel leaves lines of empty cells after cleared rows
                 rows.append(_row(line, header, header_line, cells, templates))
     except _PlanError as exc:
         problems.append(str(exc))
@@ -291,8 +293,15 @@ def wave_plan(data, templates=None):
     elif not rows and not problems:
         problems.append("%s: the plan has a header but no server line" % _where(header_line))
     if problems:
+        problems.extend(problem for row in rows for problem in row["problems"])
+        problems.sort(key=_line_of)  # stable: a line's problems stay left to right
         raise AnsibleFilterError("the wave plan cannot be read, %d problem(s):\n- %s" % (len(problems), "\n- ".join(problems)))
     return rows
+
+
+def _line_of(problem):
+    found = re.match(r"line (\d+)\b", problem)
+    return int(found.group(1)) if found else 0
 
 
 _ROW_REFERENCE = re.compile(r"\brow (\d+)\b")
@@ -358,7 +367,9 @@ def wave_problems(rows, task_result=None):
         error = item.get("error") or {}
         what = item.get("attempted") or "the request"
         found.append((rows[index]["line"], "%s: %s failed: %s" % (label(index), what, _api_fields(error))))
-    if result.get("failed") and not result.get("row_problems") and not result.get("results"):
+    # A call that ended without rows (a failed listing, say) says why in msg; with failed_when: false
+    # (as the wave playbook registers it) it is not marked failed, so msg is what tells.
+    if result.get("msg") and not result.get("row_problems") and not result.get("results"):
         api = " (%s)" % _api_fields(result) if result.get("error_code") or result.get("status") else ""
         found.append((0, "sms_task failed: %s%s" % (result.get("msg"), api)))
     return [text for _line, text in sorted(found, key=lambda item: item[0])]

@@ -25,12 +25,16 @@ description:
   - A task that exists already is compared with the options that were set. Most fields of a
     task cannot change after it was created, so a difference fails, showing the difference,
     before anything is sent. Delete the task (O(state=absent)) and create it again to change them.
-  - The comparison reads only fields the official SDK documents for C(GET /v3/tasks/{id})
-    (C(ShowTaskResponse)) - O(name), O(type), O(template_id), O(target_server_id),
-    O(target_server_name), O(migration_ip), O(start_target_server), O(priority), O(speed_limit) and
-    O(need_migration_test). O(syncing), O(use_public_ip), O(use_ipv6), O(over_speed_threshold),
-    O(is_need_consistency_check), O(start_network_check) and O(clonevm_template_id) are not in that
-    answer, so a difference in them cannot be seen and is not reported.
+  - The comparison reads only fields the official SDK documents - O(name), O(type), O(target_server_id),
+    O(target_server_name), O(migration_ip), O(syncing), O(start_target_server), O(priority),
+    O(speed_limit) and O(need_migration_test) from the task listing (C(GET /v3/tasks),
+    C(TasksResponseBody)), and O(template_id) from C(GET /v3/tasks/{id}) (C(ShowTaskResponse)),
+    which is read only for an existing task whose row sets O(template_id) (one request per such
+    task). So a task created with O(syncing=false), which SMS launches as soon as the full copy
+    ends, is not taken for the O(syncing=true) a row asks for. O(use_public_ip), O(use_ipv6),
+    O(over_speed_threshold), O(is_need_consistency_check), O(start_network_check) and
+    O(clonevm_template_id) are in neither answer, so a difference in them cannot be seen and is
+    not reported.
   - O(tasks) handles a whole wave in one call. Every row is checked in one pass (bad values,
     unknown or ambiguous source servers, the same source or target in two rows, disconnected
     agents, failed environment checks, an OS that does not support the type) and every problem is
@@ -355,8 +359,10 @@ outcome:
     - V(created), V(started), V(updated) (only O(speed_windows) or O(configurations) changed),
       V(unchanged), V(deleted) or V(absent) (nothing to delete).
     - V(exists) when SMS refused to create the task but the source server has one now (another
-      job created it first, or a gateway failed after SMS created it); the task is that one and
-      is not compared with the options.
+      job created it first, or a gateway failed after SMS created it); the task is that one. It
+      is compared with the options like any existing task, and a difference makes the outcome
+      V(failed) (C(attempted=exists)), so that a task another job created with O(syncing=false)
+      is not taken for the planned one.
     - V(failed) when a request failed; C(attempted) then says which outcome it was going for.
   returned: when O(tasks) is not used
   type: str
@@ -680,21 +686,27 @@ _SOURCE_KEYS = ("source_id", "source_name", "source_ip")
 _CONVERTERS = {"bool": check_type_bool, "int": check_type_int, "float": check_type_float}
 _CONTAINERS = {"list": list, "dict": dict}
 _KIND_WORDS = {"bool": "boolean (true/false, yes/no)", "int": "whole number", "float": "number"}
-# Option -> where GET /v3/tasks/{id} shows it: only fields of the SDK's ShowTaskResponse and
-# TaskTargetServer models (none of these can change after creation). syncing, use_public_ip,
+# Option -> where the existing task's record shows it. The record is an item of GET /v3/tasks (the
+# SDK's TasksResponseBody, TargetServerAssociatedWithTask); vm_template_id is not in it, so it is
+# read from GET /v3/tasks/{id} (ShowTaskResponse) - one GET per existing task whose row sets
+# template_id, and none otherwise. None of these can change after creation. use_public_ip,
 # use_ipv6, over_speed_threshold, is_need_consistency_check, start_network_check and
-# clonevm_template_id are not in that answer, so they cannot be compared.
+# clonevm_template_id are in neither answer, so they cannot be compared.
 IMMUTABLE = (
     ("name", ("name",)),
     ("type", ("type",)),
-    ("template_id", ("vm_template_id",)),
     ("target_server_id", ("target_server", "vm_id")),
     ("target_server_name", ("target_server", "name")),
     ("migration_ip", ("migration_ip",)),
+    ("syncing", ("syncing",)),
     ("start_target_server", ("start_target_server",)),
     ("priority", ("priority",)),
     ("speed_limit", ("speed_limit",)),
     ("need_migration_test", ("need_migration_test",)),
+)
+# Option -> field of GET /v3/tasks/{id} (ShowTaskResponse) that the listing lacks.
+IMMUTABLE_SHOWN = (
+    ("template_id", ("vm_template_id",)),
 )
 
 
@@ -976,15 +988,19 @@ def creation_body(row, region, project_id):
     return dict((key, value) for key, value in body.items() if value is not None)
 
 
-def _immutable_diff(row):
+def _immutable_diff(row, shown=None):
+    """(before, after) of the immutable options the row sets that differ from the existing task:
+    the listing's record, and for IMMUTABLE_SHOWN the task as GET /v3/tasks/{id} shows it."""
     before, after = {}, {}
-    for key, path in IMMUTABLE:
+    fields = [(key, path, row.task) for key, path in IMMUTABLE]
+    fields += [(key, path, shown) for key, path in IMMUTABLE_SHOWN if shown is not None]
+    for key, path, record in fields:
         wanted = row.options.get(key)
         if wanted is None:
             continue
         if key == "priority":
             wanted = PRIORITIES[wanted]
-        have = row.task
+        have = record
         for field in path:
             have = have.get(field) if isinstance(have, dict) else None
         if have is None and key not in ("name", "type"):
@@ -992,6 +1008,23 @@ def _immutable_diff(row):
         if have != wanted:
             before[key], after[key] = have, wanted
     return before, after
+
+
+def _difference_text(row, before, after):
+    return "task %s of source server %s differs in fields that cannot change after creation: %s (delete it with " \
+           "state=absent and create it again)" % (row.task["id"], row.source.get("name"), ", ".join(
+               "%s %r -> %r" % (key, before[key], after[key]) for key in sorted(before)))
+
+
+def _shown_tasks(client, rows, workers):
+    """{task_id: GET /v3/tasks/{id}} of the existing tasks whose rows set an IMMUTABLE_SHOWN option."""
+    ids = list(dict.fromkeys(row.task["id"] for row in rows if row.task is not None and any(
+        row.options.get(key) is not None for key, _path in IMMUTABLE_SHOWN)))
+    if not ids:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(workers, len(ids))) as pool:
+        answers = list(pool.map(lambda task_id: client.request("GET", client.path("/v3/tasks/{0}", task_id)), ids))
+    return dict(zip(ids, answers))
 
 
 def main():
@@ -1027,9 +1060,13 @@ def main():
     found = module.call("Reading the tasks of the source servers failed", tasks_of_sources, client,
                         [row.source["id"] for row in rows if row.source is not None])
     for row in rows:
+        if row.source is not None:
+            row.task = found.get(row.source["id"])
+    shown = module.call("Reading the existing tasks failed", _shown_tasks, client, rows,
+                        params["workers"]) if state == "present" else {}
+    for row in rows:
         if row.source is None:
             continue
-        row.task = found.get(row.source["id"])
         if state == "present" and row.task is None:
             if row.options.get("migproject"):
                 problem = fill_from_project(module, client, row.options)
@@ -1037,14 +1074,10 @@ def main():
                     problems.add(row, problem, "migproject")
             _check_creation(row, params["require_connected"], problems)
         elif state == "present":
-            before, after = _immutable_diff(row)
+            before, after = _immutable_diff(row, shown.get(row.task["id"]))
             if before or after:
                 row.result["diff"] = dict(before=before, after=after)
-                problems.add(row, "task %s of source server %s differs in fields that cannot change after creation: %s "
-                                  "(delete it with state=absent and create it again)" % (
-                                      row.task["id"], row.source.get("name"),
-                                      ", ".join("%s %r -> %r" % (key, before[key], after[key]) for key in sorted(before))),
-                             sorted(before)[0] if len(before) == 1 else None)
+                problems.add(row, _difference_text(row, before, after), sorted(before)[0] if len(before) == 1 else None)
     if problems:
         problems.fail(module, diff=_combined_diff(rows))
 
@@ -1168,6 +1201,13 @@ def _found_existing(client, row, exc):
         return False
     row.task = task
     row.result.update(outcome="exists", changed=False, task_id=task.get("id"), create_error=error_entry(exc))
+    # Found, but not necessarily the task the row asks for (another job may have made it with
+    # syncing false, which SMS launches without the cut-over): then the row fails.
+    shown = _shown_tasks(client, [row], 1)
+    before, after = _immutable_diff(row, shown.get(task.get("id")))
+    if before:
+        row.result["diff"] = dict(before=before, after=after)
+        raise SmsClientError(_difference_text(row, before, after))
     return True
 
 

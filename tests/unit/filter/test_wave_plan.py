@@ -13,7 +13,7 @@ PLAN = """# wave 1
 source, template_id, target_server_id, target_server_name, syncing, priority, ok_to_cutover, owner
 
 web-01, tmpl-1, , , true, high, yes, team-a
-10.0.0.7, , ecs-9, "db, new", false, , , team-b
+10.0.0.7, , ecs-9, "db, new", false, , yes, team-b
 0b36512e-65d1-4a3d-b46b-3daf6e86457a, tmpl-2, , , , low, no,
 """
 
@@ -33,7 +33,7 @@ def test_rows_become_sms_task_rows_numbered_by_the_physical_line():
                                "syncing": False}
     assert rows[2]["task"] == {"source_id": "0b36512e-65d1-4a3d-b46b-3daf6e86457a", "template_id": "tmpl-2",
                                "priority": "low", "syncing": True}
-    assert [row["ok_to_cutover"] for row in rows] == [True, False, False]
+    assert [row["ok_to_cutover"] for row in rows] == [True, True, False]
     assert rows[0]["columns"]["owner"] == "team-a" and rows[0]["source"] == "web-01"
     assert all(row["problems"] == [] for row in rows)
 
@@ -109,7 +109,8 @@ def test_a_line_with_more_or_fewer_cells_than_the_header():
 
 def test_file_level_problems_are_all_refused_at_once_with_line_and_column():
     text = _refusal("# plan\nSource,templat,owner,SOURCE,priorty\nweb-01,t,,,\n")
-    assert "3 problem(s)" in text
+    assert "4 problem(s)" in text  # the line is checked too: templat is not a target column
+    assert text.endswith("- line 3: needs a target: a template, template_id or target_server_id column")
     assert "line 2, column 2: unknown column 'templat'; did you mean template?" in text
     assert "line 2, column 4: column 'SOURCE' is given twice (also column 1; names are not case-sensitive)" in text
     assert "line 2, column 5: unknown column 'priorty'; did you mean priority?" in text
@@ -135,7 +136,32 @@ def test_a_file_that_is_not_utf8_names_its_line_and_the_encoding_to_save_as():
         assert "line 3: byte 0xfc is not UTF-8" in text and 'save it as "CSV UTF-8 (Comma delimited)"' in text
     # Unknown columns are reported with it, in the same pass.
     text = _refusal(u"source,templat\nsrv-m\u00fcller,t\n".encode("cp1252"))
-    assert "2 problem(s)" in text and "did you mean template" in text and "line 2: byte 0xfc" in text
+    assert "3 problem(s)" in text and "did you mean template" in text and "line 2: byte 0xfc" in text
+
+
+def test_file_problems_do_not_stop_the_line_checks_and_come_in_line_order():
+    text = _refusal("source,templat,ok_to_cutover\nweb1,t1,maybe\n")
+    assert text.split("\n")[1:] == [
+        "- line 1, column 2: unknown column 'templat'; did you mean template? (known columns: source, source_name, "
+        "source_id, source_ip, name, template_id, target_server_id, target_server_name, migration_ip, type, syncing, "
+        "priority, speed_limit, start_target_server, use_public_ip, migproject, template, ok_to_cutover; columns "
+        "for your own notes are owner, notes, comment or start with x_)",
+        "- line 2, column ok_to_cutover: ok_to_cutover must be one of true/false/yes/no/y/n/1/0/on/off (or empty), "
+        "got 'maybe'",
+        "- line 2: needs a target: a template, template_id or target_server_id column",
+    ]
+    # A column given twice: its second cells are not read, the first ones are checked.
+    text = _refusal("source,template_id,priority,Priority\nweb-01,t,urgent,high\nweb-02,t,low,x\n")
+    assert text.split("\n")[1:] == [
+        "- line 1, column 4: column 'Priority' is given twice (also column 3; names are not case-sensitive)",
+        "- line 2, column priority: priority must be one of low, standard, high, got 'urgent'",
+    ]
+    # Not UTF-8: the lines are checked on the text with the bad bytes replaced, in line order.
+    text = _refusal(u"source,template_id,priority\nweb-01,t,urgent\nsrv-m\u00fcller,t,\nweb-03,t,asap\n"
+                    .encode("cp1252"))
+    assert [entry.split(":")[0] for entry in text.split("\n")[1:]] == [
+        "- line 2, column priority", "- line 3", "- line 4, column priority"]
+    assert "line 3: byte 0xfc is not UTF-8" in text
 
 
 def test_slurped_utf8_plans_read_like_text():
@@ -149,14 +175,23 @@ def test_syncing_defaults_to_true_an_explicit_no_gets_a_note_or_a_problem():
     rows = wave_plan("source,template_id,syncing,ok_to_cutover\nweb-01,t,,yes\nweb-02,t,no,yes\nweb-03,t,no,\n"
                      "web-04,t,no,no\nweb-05,t,yes,no\n")
     assert [row["task"].get("syncing") for row in rows] == [True, False, False, False, True]
-    assert rows[0]["notes"] == [] and rows[4]["notes"] == []
+    assert rows[0]["notes"] == [] and rows[4]["notes"] == [] and rows[4]["problems"] == []
     assert rows[1]["notes"] == ["line 3, column syncing: syncing is no: SMS launches the target server as soon as the "
                                 "full copy ends, without waiting for the wave's approved cut-over"]
-    assert rows[2]["notes"] == ["line 4, column syncing: syncing is no: SMS launches the target server as soon as the "
-                                "full copy ends, without waiting for the wave's approved cut-over"]
-    assert rows[3]["problems"] == ["line 5, column syncing: syncing is no and ok_to_cutover is no: SMS would launch "
+    assert rows[1]["problems"] == []
+    # An empty ok_to_cutover is not approved (the cut-over skips the line), but SMS launches the
+    # target anyway: as much a problem as an explicit no.
+    assert rows[2]["problems"] == ["line 4, column syncing: syncing is no but ok_to_cutover is empty: SMS would "
+                                   "launch the target server as soon as the full copy ends, which the line does not "
+                                   "approve (make syncing yes or empty, or ok_to_cutover yes)"]
+    assert rows[3]["problems"] == ["line 5, column syncing: syncing is no but ok_to_cutover is no: SMS would launch "
                                    "the target server as soon as the full copy ends, which the line does not approve "
-                                   "(make syncing yes, or empty)"]
+                                   "(make syncing yes or empty, or ok_to_cutover yes)"]
+    assert rows[2]["notes"] == rows[3]["notes"] == []
+    # No ok_to_cutover column at all: no line is approved.
+    assert wave_plan("source,template_id,syncing\nweb-01,t,off\n")[0]["problems"] == [
+        "line 2, column syncing: syncing is no but ok_to_cutover is empty: SMS would launch the target server as soon "
+        "as the full copy ends, which the line does not approve (make syncing yes or empty, or ok_to_cutover yes)"]
     # No syncing column at all: continuous sync.
     assert wave_plan("source,template_id\nweb-01,t\n")[0]["task"]["syncing"] is True
 
@@ -191,3 +226,11 @@ def test_a_value_under_a_column_without_a_name():
     rows = wave_plan("source,template_id,\nweb-01,t,\nweb-02,t,stray\n")
     assert rows[0]["problems"] == []
     assert rows[1]["problems"] == ["line 3, column 3: a value ('stray') in a column without a name"]
+
+
+def test_lines_of_empty_cells_left_by_excel_are_skipped_but_counted():
+    rows = wave_plan("source,template_id,ok_to_cutover\r\nweb-01,t,yes\r\n,,\r\n, , \r\n\"\",,\r\n"
+                     "web-02,t,\r\n,,\r\n,,\r\n")
+    assert [(row["line"], row["source"]) for row in rows] == [(2, "web-01"), (6, "web-02")]
+    assert all(row["problems"] == [] for row in rows)
+    assert "line 1: the plan has a header but no server line" in _refusal("source,template_id\n,\n ,\n")

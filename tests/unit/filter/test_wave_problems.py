@@ -64,12 +64,21 @@ def test_rows_sms_failed_on_name_line_server_and_every_api_field():
     ]
 
 
-def test_a_failed_call_without_rows_is_a_problem_and_nothing_is_lost():
+def test_a_call_that_ended_without_rows_is_a_problem_failed_or_not_and_nothing_is_lost():
     rows = _rows()
-    failed = {"failed": True, "msg": "Looking up the source servers failed", "status": 503,
-              "error_code": "SMS.2007", "error_msg": "busy", "request_id": "r-1"}
-    assert wave_problems(rows, failed)[0] == ("sms_task failed: Looking up the source servers failed (status 503, "
-                                              "error_code SMS.2007, error_msg busy, request_id r-1)")
+    # As the wave playbook registers it (failed_when: false): not marked failed, msg and API fields kept.
+    registered = {"failed": False, "failed_when_result": False, "changed": False,
+                  "msg": "Looking up the source servers failed", "status": 503,
+                  "error_code": "SMS.2007", "error_msg": "busy", "request_id": "r-1"}
+    expected = ("sms_task failed: Looking up the source servers failed (status 503, error_code SMS.2007, "
+                "error_msg busy, request_id r-1)")
+    assert wave_problems(rows, registered)[0] == expected
+    assert wave_problems(rows, dict(registered, failed=True))[0] == expected
+    assert wave_problems(rows, {"msg": "tasks must list at least one row"})[0] == (
+        "sms_task failed: tasks must list at least one row")
+    # A call with rows says what it did in its rows, not in msg.
+    assert wave_problems(rows, {"msg": "done", "results": [{"index": 0, "outcome": "created"}]}) == [
+        "line 4, column priority: priority must be one of low, standard, high, got 'urgent'"]
     # Skipped or absent sms_task results: only the plan's own problems.
     assert wave_problems(rows, {"skipped": True}) == wave_problems(rows) == [
         "line 4, column priority: priority must be one of low, standard, high, got 'urgent'"]
