@@ -76,8 +76,14 @@ def wave_task_problems(result, rows, task_results):
     for item in result.get("results") or ():
         if isinstance(item, dict) and item.get("error"):
             problems.append("%s: %s" % (label(dict(item, id=item.get("task_id"))), _api_fields(item["error"])))
-    if not problems and result.get("failed"):
-        fields = _api_fields(result) if any(result.get(key) for key in _API_FIELDS) else ""
+    for item in result.get("refused") or ():
+        problems.append("%s: refused in state %s: %s" % (
+            label(dict(item, id=item.get("task_id"))), item.get("state"), item.get("reason")))
+    # Why the module failed as a whole (a listing SMS answered 403, polls that failed past the
+    # outage bound): its msg and the API's fields, unless the per-task lines already say it all.
+    has_fields = any(result.get(key) not in (None, "") for key in _API_FIELDS)
+    if result.get("failed") and (not problems or has_fields):
+        fields = _api_fields(result) if has_fields else ""
         problems.append("%s%s" % (result.get("msg") or "the module failed", " (%s)" % fields if fields else ""))
     return problems
 

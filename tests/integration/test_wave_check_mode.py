@@ -92,6 +92,11 @@ def test_migrate_wave_check_of_prepared_tasks_neither_starts_nor_waits(emu, tmp_
         assert seconds < 120, (phase, seconds)
         states = [emu.store.get_task(emu.store.get_source_record(s["id"])["current_task"]["id"])["state"] for s in sources]
         assert states == ["READY"] * 3, (phase, states)
+        if phase != "replicate":
+            # SMS would refuse a cut-over from READY: --check describes it instead of failing.
+            msg = run.result("The cut-over under --check")["msg"]
+            assert msg.startswith("--check: the cut-over would launch the targets of 3 server(s)"), msg
+            assert msg.endswith(": line 2 (%s), line 3 (%s), line 4 (%s)" % tuple(s["name"] for s in sources)), msg
 
 
 def test_the_other_playbooks_under_check_send_no_write(emulator_factory, tmp_path):

@@ -178,6 +178,40 @@ def test_a_task_deleted_during_the_replicate_wait_ends_it_and_is_reported_gone(t
         assert "line 3, server %s, task %s: the task is gone" % (sources[1]["name"], doomed) in msg, msg
 
 
+def test_a_start_sms_refuses_stops_the_wave_before_the_wait_naming_the_line(emu, tmp_path):
+    sources = take_fresh_sources(emu, 2)
+    plan = tmp_path / "nostart.csv"
+    plan.write_text("source,template_id,ok_to_cutover\n" + "".join("%s,tmpl-s,\n" % s["name"] for s in sources))
+    reports = tmp_path / "reports"
+    assert _run(emu, plan, "prepare", reports).rc == 0
+    stuck = _task_of(emu, sources[1])["id"]
+    emu.set_task_fault(stuck, raw_state="ABORTING")  # being stopped: SMS takes no start now
+    try:
+        run = _run(emu, plan, "replicate", reports, wave_timeout=30)
+    finally:
+        emu.clear_task_fault(stuck)
+    assert run.rc != 0
+    msg = run.result("Stop when SMS refused to start a task")["msg"]
+    assert "line 3, server %s, task %s: refused in state ABORTING" % (sources[1]["name"], stuck) in msg, msg
+    assert WAIT_TASK % (reports / "nostart-progress.txt") not in [r["task"] for r in run.results]
+
+
+def test_a_cut_over_sms_refuses_fails_the_run_naming_the_lines(emu, tmp_path):
+    sources = take_fresh_sources(emu, 2)
+    plan = tmp_path / "early.csv"
+    plan.write_text("source,template_id,ok_to_cutover\n" + "".join("%s,tmpl-e,yes\n" % s["name"] for s in sources))
+    reports = tmp_path / "reports"
+    assert _run(emu, plan, "prepare", reports).rc == 0
+    # Never replicated: SMS launches no target from READY.
+    run = _run(emu, plan, "cutover", reports, wave_cutover_approved=True)
+    assert run.rc != 0
+    msg = run.result("Stop when a cut-over failed")["msg"]
+    for line, source in ((2, sources[0]), (3, sources[1])):
+        task = _task_of(emu, source)
+        assert "line %d, server %s, task %s: refused in state READY" % (line, source["name"], task["id"]) in msg, msg
+        assert task["state"] == "READY"
+
+
 def test_the_status_report_survives_a_pipe_and_a_line_break_in_a_name(emulator_factory, tmp_path):
     emu = emulator_factory(sources=4, seed=7, states="waiting=1")
     source = emu.store.list_sources()[0]

@@ -79,3 +79,28 @@ def test_a_row_without_a_task_maps_no_line():
 def test_the_input_must_be_a_result():
     with pytest.raises(AnsibleFilterError, match="registered module result"):
         wave_task_problems(["t1"], ROWS, TASK_RESULTS)
+
+
+def test_tasks_refused_before_sending_name_line_server_state_and_reason():
+    result = {"failed": True, "msg": "nothing was sent: 1 of 2 task(s) cannot take operation start: ...",
+              "refused": [{"task_id": "t2", "source_name": "app-02", "state": "STOPPING", "phase": "stopping",
+                           "reason": "operation start is not allowed for task t2 in state STOPPING"}]}
+    assert wave_task_problems(result, ROWS, TASK_RESULTS) == [
+        "line 4, server 10.0.0.7, task t2: refused in state STOPPING: operation start is not allowed for task t2"
+        " in state STOPPING"]
+
+
+def test_a_failure_with_api_fields_is_named_next_to_the_tasks_it_left_pending():
+    result = {"failed": True, "msg": "polls failed for 5 s", "status": 503, "error_code": "SMS.0001",
+              "request_id": "r2", "pending_tasks": [{"id": "t1", "phase": "replicating", "state": "RUNNING"}]}
+    assert wave_task_problems(result, ROWS, TASK_RESULTS) == [
+        "line 2, server web-01, task t1: still replicating (state RUNNING) when the wait ended",
+        "polls failed for 5 s (status 503, error_code SMS.0001, request_id r2)"]
+
+
+def test_a_403_without_a_task_list_gives_msg_and_api_fields():
+    result = {"failed": True, "msg": "Waiting for the tasks failed: forbidden", "status": 403,
+              "error_code": "SMS.0403", "error_msg": "no permission", "request_id": "r3"}
+    assert wave_task_problems(result, ROWS, TASK_RESULTS) == [
+        "Waiting for the tasks failed: forbidden (status 403, error_code SMS.0403, error_msg no permission,"
+        " request_id r3)"]
