@@ -9,9 +9,13 @@ import re
 import threading
 import time
 
+import json
+
 import pytest
 
 from sms_emulator import Emulator
+from sms_emulator import errors as emulator_errors
+from sms_emulator.faults import FaultKind
 from support.ansible import REPO_ROOT, emulator_env, run_playbook
 from support.fleet import take_fresh_sources
 
@@ -210,6 +214,52 @@ def test_a_cut_over_sms_refuses_fails_the_run_naming_the_lines(emu, tmp_path):
         task = _task_of(emu, source)
         assert "line %d, server %s, task %s: refused in state READY" % (line, source["name"], task["id"]) in msg, msg
         assert task["state"] == "READY"
+
+
+class _NewTasksShowLater(FaultKind):
+    """SMS's eventual consistency: the first GET of a task this emulator just created answers 404."""
+
+    def __init__(self):
+        self.unseen = set()
+
+    def draw(self, config, rng, exchange):
+        if exchange.method == "POST" and exchange.path == "/v3/tasks":
+            return "created"
+        task_id = exchange.path[len("/v3/tasks/"):] if exchange.path.startswith("/v3/tasks/") else None
+        if exchange.method == "GET" and task_id in self.unseen:
+            self.unseen.discard(task_id)
+            return "hide"
+        return None
+
+    def before_acting(self, decision, config, exchange):
+        if decision == "hide":
+            exchange.entry["fault"] = "new task not listed yet"
+            raise emulator_errors.not_found("task", exchange.path)
+
+    def shape_response(self, decision, config, exchange, response):
+        if decision == "created" and response.status < 300:
+            self.unseen.add(json.loads(response.body)["id"])
+
+
+def test_a_new_task_sms_does_not_answer_yet_fails_prepare_naming_its_line(emu, tmp_path):
+    source = take_fresh_sources(emu, 1)[0]
+    plan = tmp_path / "lag.csv"
+    plan.write_text("source,template_id,ok_to_cutover\n%s,tmpl-l,yes\n" % source["name"])
+    lagging = _NewTasksShowLater()
+    emu.fault_injector.kinds.append(lagging)
+    try:
+        run = _run(emu, plan, "all", tmp_path / "reports", wave_cutover_approved=True)
+    finally:
+        emu.fault_injector.kinds.remove(lagging)
+    assert any(e.get("fault") == "new task not listed yet" for e in emu.request_log())
+    assert run.rc != 0
+    msg = run.result("Every line of the plan has its task ID after prepare")["msg"]
+    assert "SMS did not answer the task of line 2 (%s) after prepare" % source["name"] in msg, msg
+    assert "Start replication (running tasks are left alone)" not in [r["task"] for r in run.results]
+    # Run again: prepare finds the task it created.
+    again = _run(emu, plan, "prepare", tmp_path / "reports")
+    assert again.rc == 0, _failures(again)
+    assert again.result("Check the whole plan and create the missing tasks")["results"][0]["outcome"] == "unchanged"
 
 
 def test_the_status_report_survives_a_pipe_and_a_line_break_in_a_name(emulator_factory, tmp_path):
