@@ -207,8 +207,10 @@ def test_a_cut_over_sms_refuses_fails_the_run_naming_the_lines(emu, tmp_path):
     reports = tmp_path / "reports"
     assert _run(emu, plan, "prepare", reports).rc == 0
     # Never replicated: SMS launches no target from READY.
-    run = _run(emu, plan, "cutover", reports, wave_cutover_approved=True)
+    run = _run(emu, plan, "cutover", reports, wave_cutover_approved=True, wave_outage_timeout=77)
     assert run.rc != 0
+    launch = run.result("Launch the targets of the approved servers and wait until they run")
+    assert launch["invocation"]["module_args"]["outage_timeout"] == 77
     msg = run.result("Stop when a cut-over failed")["msg"]
     for line, source in ((2, sources[0]), (3, sources[1])):
         task = _task_of(emu, source)
@@ -260,6 +262,46 @@ def test_a_new_task_sms_does_not_answer_yet_fails_prepare_naming_its_line(emu, t
     again = _run(emu, plan, "prepare", tmp_path / "reports")
     assert again.rc == 0, _failures(again)
     assert again.result("Check the whole plan and create the missing tasks")["results"][0]["outcome"] == "unchanged"
+
+
+def test_wave_outage_timeout_bounds_the_replicate_wait_through_an_outage(tmp_path):
+    # A clock at normal speed: the copy takes hours, so only the outage bound can end the wait early.
+    with Emulator(sources=3, seed=44, states="waiting=1", auto_agent=True, agent_delay=1) as slow:
+        sources = take_fresh_sources(slow, 1)
+        plan = tmp_path / "outage.csv"
+        plan.write_text("source,template_id,ok_to_cutover\n%s,tmpl-o,\n" % sources[0]["name"])
+        reports = tmp_path / "reports"
+        assert _run(slow, plan, "prepare", reports).rc == 0
+        errors = []
+
+        def outage_once_waiting():
+            try:
+                deadline = time.monotonic() + 200
+                while not (reports / "outage-progress.txt").exists():  # the wait has begun
+                    if time.monotonic() > deadline:
+                        raise AssertionError("the replicate wait never began")
+                    time.sleep(0.2)
+                slow.set_faults(outage_seconds=120, outage_status=503)
+            except Exception as exc:  # pylint: disable=broad-except
+                errors.append(exc)
+
+        trigger = threading.Thread(target=outage_once_waiting)
+        trigger.start()
+        try:
+            started = time.monotonic()
+            run = _run(slow, plan, "replicate", reports, wave_timeout=150, wave_poll_interval=0.5,
+                       wave_outage_timeout=3)
+            seconds = time.monotonic() - started
+        finally:
+            trigger.join()
+            slow.reset_faults()
+        assert errors == []
+        assert run.rc != 0
+        # Without the bound the wait rides through the whole outage (the module's default is 900 s).
+        assert seconds < 100, seconds
+        msg = run.result("Stop when replication failed or timed out")["msg"]
+        assert "line 2, server %s, task " % sources[0]["name"] in msg and "status 503" in msg, msg
+        assert "error_code SMS.2007" in msg, msg
 
 
 def test_the_status_report_survives_a_pipe_and_a_line_break_in_a_name(emulator_factory, tmp_path):
