@@ -50,6 +50,9 @@ def test_dry_run_then_apply(tmp_path, emulator_factory):
             task = emu.store._load_task(source["current_task"]["id"], conn)  # pylint: disable=protected-access
             task["vm_template_id"] = shared_template if index == 0 else template_id
             emu.store._save_task(conn, task)  # pylint: disable=protected-access
+    for source in finished:  # the source's current_task (TaskByServerSources) carries the template too
+        template = emu.store.get_task(source["current_task"]["id"])["vm_template_id"]
+        emu.store.update_source(source["id"], lambda record, t=template: record["current_task"].update(vm_template_id=t))
     unfinished_task = emu.store.create_task({"name": "left-alone", "type": "MIGRATE_FILE", "source_server": {"id": waiting[0]["id"]},
                                              "target_server": {}, "vm_template_id": shared_template})
     inventory = _site(tmp_path, emu)
