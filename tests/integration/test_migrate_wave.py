@@ -49,13 +49,14 @@ def _tasks_of(emu, sources):
 def test_a_wave_from_plan_to_report(emu, tmp_path):
     sources = _eligible(emu, 6)
     # Sources named by name, IP and ID; four in continuous sync (the fourth by default), three of
-    # them approved; the last two say syncing no, which the plan check points out.
+    # them approved; the last two say syncing no, which the plan check points out (approved: SMS
+    # launches their targets itself after the full copy, which an unapproved line must not allow).
     lines = [(sources[0]["name"], "tmpl-a", "true", "high", "yes"),
              (sources[1]["ip"], "tmpl-a", "true", "standard", "yes"),
              (sources[2]["id"], "tmpl-a", "true", "low", "yes"),
              (sources[3]["name"], "tmpl-a", "", "", ""),
-             (sources[4]["name"], "tmpl-b", "false", "", ""),
-             (sources[5]["name"], "tmpl-b", "no", "", "")]
+             (sources[4]["name"], "tmpl-b", "false", "", "yes"),
+             (sources[5]["name"], "tmpl-b", "no", "", "yes")]
     plan = _write_plan(tmp_path / "wave7.csv", lines)
     reports = tmp_path / "reports"
 
