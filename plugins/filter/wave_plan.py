@@ -21,7 +21,7 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._resources import NAME_RE
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import NAME_RE
 
 _SOURCE_COLUMNS = ("source", "source_name", "source_id", "source_ip")
 _SOURCE_OPTIONS = ("source_id", "source_name", "source_ip")

@@ -258,7 +258,12 @@ else:
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import phase as migration_phase
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import eta_of, progress_percent
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
-    HAS_REQUESTS, SOURCE_FILTERS, SmsApiError, SmsClient, SmsClientError, unique_by_id)
+    HAS_REQUESTS,
+    SOURCE_FILTERS,
+    SmsClient,
+    unique_by_id,
+)
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
 
 # Bump when the cached data changes shape, so an old cache is refetched instead of misread.
 CACHE_FORMAT = 2

@@ -12,18 +12,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import math
-
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
     CONNECTION_OPTIONS,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
-    SmsApiError,
     SmsClient,
-    SmsClientError,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_seconds as _check_seconds
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
 
 
 def sms_argument_spec():
@@ -60,48 +59,37 @@ class SmsModule(AnsibleModule):
         if self._client is None:
             try:
                 self._client = SmsClient.from_options(self.params.get)
-            except SmsClientError as exc:
-                self.fail_json(msg=str(exc))
+            except SmsError as exc:
+                self.fail_json_sms(exc)
         return self._client
 
-    def fail_json_sms(self, exc, msg):
-        """Fail with ``msg`` and, for an API error, status, error_code, error_msg and request_id."""
-        if isinstance(exc, SmsApiError):
-            self.fail_json(msg="%s: %s" % (msg, exc), **exc.to_dict())
-        self.fail_json(msg="%s: %s" % (msg, exc))
+    def fail_json_sms(self, exc, msg=None, **result):
+        """THE failure of every module: ``msg: exc`` (or the error's own message), ``result``
+        (what was already done), what the error carries (SmsError.result: the tasks of a failed
+        wait, the problems of bad input) and, for an API error, status, error_code, error_msg,
+        request_id and the rest of SmsApiError.to_dict."""
+        keywords = dict(result)
+        if isinstance(exc, SmsError):
+            keywords.update(exc.fail_json_keywords())
+        keywords.pop("msg", None)
+        self.fail_json(msg="%s: %s" % (msg, exc) if msg else str(exc), **keywords)
 
     def call(self, msg, func, *args, **kwargs):
-        """Run one client call; any client or API error ends the module via fail_json_sms."""
+        """Run one helper or client call; an SmsError ends the module via fail_json_sms(exc, msg)."""
         try:
             return func(*args, **kwargs)
-        except (SmsApiError, SmsClientError) as exc:
+        except SmsError as exc:
             self.fail_json_sms(exc, msg)
 
 
 def check_name(module, name, what, value=None):
-    """Reject an unusable identifier option (``what`` names the kind) before any request is sent:
-    empty, padded with white space, longer than the API's 255 characters, or '.'/'..'. ``value`` (a list
-    element or suboption, labelled ``name`` in the message) defaults to module.params[name]."""
-    if value is None:
-        value = module.params[name]
-    if value is None or not value.strip():
-        module.fail_json(msg="%s must be a non-empty %s" % (name, what))
-    if value != value.strip():
-        module.fail_json(msg="%s must not start or end with white space" % name)
-    if len(value) > 255:
-        module.fail_json(msg="%s must be at most 255 characters, got %d" % (name, len(value)))
-    if value in (".", ".."):
-        module.fail_json(msg="%s must not be '.' or '..', which would change the API path" % name)
-    return value
+    """check_id for ``module.params[name]`` (or ``value``), failing the module on bad input."""
+    return module.call(None, check_id, name, module.params[name] if value is None else value, what)
 
 
 def check_seconds(module, name):
-    """Reject a duration option that is not a finite number of seconds greater than 0 (nan and inf
-    would crash time.sleep or wait forever) before any request is sent; returns the value."""
-    value = module.params[name]
-    if not math.isfinite(value) or value <= 0:
-        module.fail_json(msg="%s must be a finite number of seconds greater than 0, got %s" % (name, value))
-    return value
+    """_checks.check_seconds for ``module.params[name]``, failing the module on bad input."""
+    return module.call(None, _check_seconds, name, module.params[name])
 
 
 # How deep a result_detail may nest: checked by the module and, before Ansible's own recursive

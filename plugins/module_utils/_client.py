@@ -30,6 +30,7 @@ except ImportError:  # pragma: no cover
     from urlparse import urlsplit  # type: ignore
 
 from ansible_collections.hwcloud.sms.plugins.module_utils import _signer
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, _echo, _json_or_none
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -109,95 +110,12 @@ _HEADER_OPTIONS = ("access_key", "secret_key", "security_token", "auth_token", "
 
 # The largest answer read, and how much of an error answer is echoed in an error.
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
-MAX_ECHO_CHARS = 2048
 # All waits between the attempts of one request together (Retry-After included).
 MAX_RETRY_WAIT = 60.0
 _MASK = "********"
 
 _project_id_cache = {}
 _project_id_lock = threading.Lock()
-
-
-class SmsClientError(Exception):
-    """A problem on our side of the wire: bad configuration, unreachable endpoint."""
-
-
-class SmsApiError(Exception):
-    """An error answer from SMS (or its API gateway), with everything the API said."""
-
-    def __init__(self, method, url, status, error_code, error_msg, request_id=None,
-                 encoded_authorization_message=None, body=None):
-        self.method = method
-        self.url = url
-        self.status = status
-        self.error_code = error_code
-        self.error_msg = error_msg
-        self.request_id = request_id
-        self.encoded_authorization_message = encoded_authorization_message
-        self.body = body
-        super(SmsApiError, self).__init__(
-            "%s %s failed: HTTP %s%s: %s (request id: %s)"
-            % (method, url, status, " " + error_code if error_code else "", error_msg, request_id or "none"))
-
-    @classmethod
-    def from_answer(cls, method, url, status, headers, content, error_msg=None):  # pylint: disable=too-many-arguments
-        """The error for an answer (``content``: its bytes, already capped at MAX_ANSWER_BYTES).
-        Every text taken from it is cut to MAX_ECHO_CHARS, and a JSON body is kept as a dict only
-        when it is small, so a huge error page never becomes a huge failure."""
-        parsed = _json_or_none(content)
-        fields = parsed if isinstance(parsed, dict) else {}
-        code, message = _find_error_fields(fields) if fields else (None, None)
-        body = fields if fields and len(content) <= 4 * MAX_ECHO_CHARS else _echo(content)
-        if error_msg is None:
-            error_msg = message if message is not None else content
-        request_id = headers.get("X-Request-Id") or fields.get("request_id")
-        return cls(
-            method, url, status,
-            error_code=_echo(code) if code else (str(status) if status >= 300 else None),
-            error_msg=_echo(error_msg) if isinstance(error_msg, (str, bytes)) else error_msg,
-            request_id=_echo(request_id) if isinstance(request_id, str) else request_id,
-            encoded_authorization_message=_echo(fields["encoded_authorization_message"])
-            if isinstance(fields.get("encoded_authorization_message"), str) else None,
-            body=body,
-        )
-
-    def masked(self, mask):
-        """A copy with ``mask`` applied to every text it holds."""
-        return SmsApiError(self.method, mask(self.url), self.status, mask(self.error_code), mask(self.error_msg),
-                           mask(self.request_id), mask(self.encoded_authorization_message), mask(self.body))
-
-    def to_dict(self):
-        return {
-            "status": self.status,
-            "error_code": self.error_code,
-            "error_msg": self.error_msg,
-            "request_id": self.request_id,
-            "encoded_authorization_message": self.encoded_authorization_message,
-            "method": self.method,
-            "url": self.url,
-            "body": self.body,
-        }
-
-
-def error_entry(exc):
-    """The ``error`` of one item of a batch result: ``msg`` always, and for an API error every
-    field of SmsApiError.to_dict (status, error_code, error_msg, request_id, ...)."""
-    if isinstance(exc, SmsApiError):
-        return dict(exc.to_dict(), msg=str(exc))
-    return {"msg": str(exc)}
-
-
-def _find_error_fields(body):
-    # The SDK's rule: the first known code/message pair at the top level, else in nested dicts.
-    for code_key, msg_key in (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message")):
-        if code_key in body and msg_key in body:
-            return str(body[code_key]), body[msg_key]
-    for value in body.values():
-        if isinstance(value, dict):
-            found = _find_error_fields(value)
-            if found != (None, None):
-                return found
-    return None, None
 
 
 def _never_reached_server(exc):
@@ -208,23 +126,6 @@ def _never_reached_server(exc):
     reason = getattr(reason, "reason", reason)
     # urllib3's NewConnectionError (refused, unresolvable) is a ConnectTimeoutError subclass.
     return isinstance(reason, ConnectTimeoutError)
-
-
-def _json_or_none(content):
-    if not content:
-        return None
-    try:
-        return json.loads(content.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-
-
-def _echo(content):
-    """At most MAX_ECHO_CHARS of an answer's text, saying how long it was."""
-    text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
-    if len(text) <= MAX_ECHO_CHARS:
-        return text
-    return "%s... (%d characters in all)" % (text[:MAX_ECHO_CHARS], len(text))
 
 
 def _retry_after_seconds(headers):

@@ -13,17 +13,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import PAGE_SIZE
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsInputError
 
 # Template and migration-project listings are small and documented with smaller pages than sources.
 SMALL_PAGE = 50
-
-# Names of templates and migration projects: Chinese characters, letters, digits, "_" and "-".
-NAME_RE = re.compile(u"^[A-Za-z0-9_\\-\u4e00-\u9fa5]{1,255}$")
-# Every character NAME_RE does not allow (to derive a valid name from another one).
-NAME_BAD_CHARS = re.compile(u"[^A-Za-z0-9_\\-\u4e00-\u9fa5]")
 
 
 def list_every(client, path, items_key, query=None, page_size=SMALL_PAGE, id_key="id"):
@@ -32,20 +26,12 @@ def list_every(client, path, items_key, query=None, page_size=SMALL_PAGE, id_key
     return client.list_all(path, items_key, query, page_size=page_size, id_key=id_key)[1]
 
 
-def check_resource_name(module, option="name", what="name"):
-    value = module.params[option]
-    if value is None or not NAME_RE.match(value):
-        module.fail_json(msg="%s must be a %s of 1 to 255 Chinese characters, letters, digits, '_' or '-', got %r"
-                         % (option, what, value))
-    return value
-
-
-def one_named(module, records, name, what):
-    """The record whose name is exactly ``name``, None if there is none; fails when several are."""
+def one_named(records, name, what):
+    """The record whose name is exactly ``name``, None if there is none; raises when several are."""
     found = [record for record in records if record.get("name") == name]
     if len(found) > 1:
-        module.fail_json(msg="%d %ss are named %r (ids %s); names must be unique for this module to manage them"
-                         % (len(found), what, name, ", ".join(str(r.get("id")) for r in found)))
+        raise SmsInputError("%d %ss are named %r (ids %s); names must be unique for this module to manage them"
+                            % (len(found), what, name, ", ".join(str(r.get("id")) for r in found)))
     return found[0] if found else None
 
 
@@ -76,13 +62,6 @@ def matches(current, wanted):
 def changed_fields(current, wanted):
     """Names of the top-level fields of ``wanted`` that ``current`` does not hold, sorted."""
     return sorted(key for key, value in wanted.items() if not matches(current.get(key), value))
-
-
-def as_bool(value):
-    """A boolean SMS may return as a string (TemplateResponseBody.is_template is declared ``str``)."""
-    if isinstance(value, str):
-        return {"true": True, "false": False}.get(value.strip().lower(), value)
-    return value
 
 
 def resolve_sources(client, keys):
@@ -123,13 +102,13 @@ def _resolution(matches):
     return {"source": matches[0]}
 
 
-def resolve_migproject(module, client, key):
-    """The migration project whose ID, else whose exact name, is ``key``; fails when none or several match."""
+def resolve_migproject(client, key):
+    """The migration project whose ID, else whose exact name, is ``key``; raises when none or several match."""
     projects = list_every(client, "/v3/migprojects", "migprojects")
     for project in projects:
         if project.get("id") == key:
             return project
-    project = one_named(module, projects, key, "migration project")
+    project = one_named(projects, key, "migration project")
     if project is None:
-        module.fail_json(msg="No migration project has the ID or the name %r" % key)
+        raise SmsInputError("No migration project has the ID or the name %r" % key)
     return project

@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
 
 # ConfigBody.config_key values (SDK docstring).

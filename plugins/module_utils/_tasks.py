@@ -23,7 +23,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import check_seconds
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import PHASES, matches, phase_summary, task_phase
 

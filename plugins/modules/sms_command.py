@@ -323,7 +323,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds, check_server_id
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, command_name_of, error_entry
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import command_name_of
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, error_entry
 
 
 def describe(answer):

@@ -343,7 +343,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import (
     MAX_DETAIL_DEPTH, SmsModule, check_name, check_server_id, nesting_depth)
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, error_entry
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, error_entry
 
 
 # Details are stored by SMS as they are: keep them to what a report needs.

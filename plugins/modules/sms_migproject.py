@@ -209,7 +209,8 @@ sources_removed:
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    changed_fields, check_resource_name, list_every, one_named, resolve_sources)
+    changed_fields, list_every, one_named, resolve_sources)
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_resource_name
 
 PROJECTS = "/v3/migprojects"
 # PostMigProjectBody fields set from options of the same name.
@@ -223,7 +224,7 @@ def members(client, project_id):
 
 def validate(module):
     params = module.params
-    check_resource_name(module, "name", "migration project name")
+    module.call(None, check_resource_name, "name", params["name"], "migration project name")
     if params["speed_limit"] is not None and params["speed_limit"] < 0:
         module.fail_json(msg="speed_limit must be 0 (unlimited) or more Mbit/s, got %d" % params["speed_limit"])
     if params["description"] is not None and len(params["description"]) > 255:
@@ -283,7 +284,7 @@ def main():
     client = module.client
     name = params["name"]
     projects = module.call("Listing migration projects failed", list_every, client, PROJECTS, "migprojects")
-    project = one_named(module, projects, name, "migration project")
+    project = module.call(None, one_named, projects, name, "migration project")
 
     if params["state"] == "absent":
         if project is None:

@@ -552,7 +552,7 @@ changed_fields:
 import copy
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import MOVING_PHASES, MOVING_SOURCE_STATES, phase
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
     matches, resolve_migproject, resolve_sources, without_none)
@@ -673,7 +673,7 @@ def main():
         before["name"] = shown.get("name")
     if params["migproject"] is not None:
         project = module.call("Looking up migration project %s failed" % params["migproject"],
-                              resolve_migproject, module, client, params["migproject"])
+                              resolve_migproject, client, params["migproject"])
         member, _page = module.call("Checking the migration project of source server %s failed" % source_id,
                                     client.list_sources, {"id": source_id, "migproject": project["id"]}, limit=1, offset=0)
         if not member:

@@ -631,9 +631,10 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible.module_utils.common.validation import check_type_bool, check_type_float, check_type_int
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, error_entry
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, error_entry
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import MOVING_PHASES, MOVING_SOURCE_STATES
-from ansible_collections.hwcloud.sms.plugins.module_utils._resources import NAME_BAD_CHARS, NAME_RE, resolve_sources
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import NAME_BAD_CHARS, NAME_RE
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import resolve_sources
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import (
     check_settings,
     fill_from_project,

@@ -635,7 +635,7 @@ waited_seconds:
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError, error_entry
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, error_entry
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     OPERATIONS,
     TaskReader,

@@ -637,7 +637,7 @@ waited_seconds:
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import INCLUDES, task_extras
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
     TaskReader,

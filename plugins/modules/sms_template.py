@@ -378,9 +378,10 @@ changed_fields:
 import copy
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    as_bool, changed_fields, check_resource_name, list_every, one_named, without_none)
+    changed_fields, list_every, one_named, without_none)
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import as_bool, check_resource_name
 
 # TemplateRequest's attribute_map, in the SDK's order (the only fields a request body holds).
 TEMPLATE_FIELDS = ("name", "is_template", "region", "projectid", "target_server_name", "availability_zone",
@@ -425,7 +426,7 @@ def argument_spec():
 def validate(module):
     """The rules SMS applies, checked before any request so the error names the option."""
     params = module.params
-    check_resource_name(module, "name", "template name")
+    module.call(None, check_resource_name, "name", module.params["name"], "template name")
     for option in ("nics", "security_groups"):
         items = params[option] or []
         if len(items) > 1 and any(item["id"] == AUTO_CREATE for item in items):
@@ -499,7 +500,7 @@ def main():
 
     found = module.call("Listing server templates named %s failed" % name,
                         list_every, client, TEMPLATES, "templates", {"name": name})
-    existing = one_named(module, found, name, "server template")
+    existing = module.call(None, one_named, found, name, "server template")
 
     if params["state"] == "absent":
         if existing is None:

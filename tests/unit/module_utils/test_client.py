@@ -10,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ansible_collections.hwcloud.sms.plugins.module_utils import _client
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClient, SmsClientError, error_entry
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, error_entry
 
 AK, SK = "AKTESTTESTTESTTEST01", "sk-very-secret-value-0123456789"
 

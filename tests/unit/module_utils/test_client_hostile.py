@@ -10,7 +10,8 @@ import time
 import pytest
 
 from ansible_collections.hwcloud.sms.plugins.module_utils import _client
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClient, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
 
 from unit.module_utils.test_client import AK, SK, ScriptedServer
 

@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClient, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
 
 
 class FleetServer:

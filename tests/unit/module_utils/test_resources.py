@@ -7,20 +7,11 @@ from urllib.parse import parse_qsl
 import pytest
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import as_bool
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsInputError
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    as_bool, changed_fields, list_every, matches, one_named, resolve_sources, without_none)
+    changed_fields, list_every, matches, one_named, resolve_sources, without_none)
 from ansible_collections.hwcloud.sms.plugins.modules.sms_template import comparable
-
-
-class Failed(Exception):
-    pass
-
-
-class FakeModule:
-    """Only fail_json, which ends the module: enough for the helpers that report a user error."""
-
-    def fail_json(self, **kwargs):
-        raise Failed(kwargs["msg"])
 
 
 def test_matches_compares_only_what_is_asked_for():
@@ -54,10 +45,10 @@ def test_as_bool(value, expected):
 
 def test_one_named_is_exact_and_refuses_duplicates():
     records = [{"id": "1", "name": "web"}, {"id": "2", "name": "web-2"}, {"id": "3", "name": "db"}, {"id": "4", "name": "db"}]
-    assert one_named(FakeModule(), records, "web", "server template")["id"] == "1"
-    assert one_named(FakeModule(), records, "we", "server template") is None
-    with pytest.raises(Failed, match=r"2 migration projects are named 'db' \(ids 3, 4\)"):
-        one_named(FakeModule(), records, "db", "migration project")
+    assert one_named(records, "web", "server template")["id"] == "1"
+    assert one_named(records, "we", "server template") is None
+    with pytest.raises(SmsInputError, match=r"2 migration projects are named 'db' \(ids 3, 4\)"):
+        one_named(records, "db", "migration project")
 
 
 def test_list_every_reads_every_page_in_order(emulator_factory):

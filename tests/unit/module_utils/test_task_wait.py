@@ -5,7 +5,8 @@ between the polls a test names, and no test sleeps."""
 
 import pytest
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsApiError, SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import WaitFailed, describe, wait_for_tasks
 
 
