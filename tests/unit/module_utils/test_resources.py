@@ -11,7 +11,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._checks import as_bool
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsInputError
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
     changed_fields, list_every, matches, one_named, resolve_sources, without_none)
-from ansible_collections.hwcloud.sms.plugins.modules.sms_template import comparable
+from ansible_collections.hwcloud.sms.plugins.module_utils._templates import comparable
 
 
 def test_matches_compares_only_what_is_asked_for():
