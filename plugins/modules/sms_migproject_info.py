@@ -131,7 +131,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._resources import fail
 
 
 def list_migprojects(module):
-    """The projects matching the filters, each with its source_ids when asked for."""
+    """The result: the projects matching the filters, each with its source_ids when asked for."""
     params = module.params
     for option in ("name", "id"):
         check_optional_text(option, params[option])
@@ -144,7 +144,7 @@ def list_migprojects(module):
     for project in selected if params["include_sources"] else []:
         with failing("Listing the source servers of migration project %s failed" % project["id"]):
             project["source_ids"] = [source["id"] for source in module.client.list_sources({"migproject": project["id"]})[1]]
-    return selected
+    return dict(changed=False, migprojects=selected)
 
 
 def main():
@@ -158,10 +158,10 @@ def main():
         supports_check_mode=True,
     )
     try:
-        migprojects = list_migprojects(module)
+        result = list_migprojects(module)
     except SmsError as exc:
         module.fail_json_sms(exc)
-    module.exit_json(changed=False, migprojects=migprojects)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

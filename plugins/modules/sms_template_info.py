@@ -199,8 +199,8 @@ FILTERS = ("name", "id", "availability_zone", "template_region")
 
 
 def list_templates(module):
-    """The templates matching the filters, passwords left out. The filters go to SMS; the name is
-    then matched exactly, because SMS may match parts of names."""
+    """The result: the templates matching the filters, passwords left out. The filters go to SMS;
+    the name is then matched exactly, because SMS may match parts of names."""
     params = module.params
     for option in FILTERS:
         check_optional_text(option, params[option])
@@ -208,7 +208,8 @@ def list_templates(module):
     query["region"] = params["template_region"]
     with failing("Listing server templates failed"):
         found = list_every(module.client, TEMPLATES, "templates", query)
-    return [shown(template) for template in found if params["name"] is None or template.get("name") == params["name"]]
+    return dict(changed=False, templates=[shown(template) for template in found
+                                          if params["name"] is None or template.get("name") == params["name"]])
 
 
 def main():
@@ -217,10 +218,10 @@ def main():
         supports_check_mode=True,
     )
     try:
-        templates = list_templates(module)
+        result = list_templates(module)
     except SmsError as exc:
         module.fail_json_sms(exc)
-    module.exit_json(changed=False, templates=templates)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":
