@@ -7,14 +7,17 @@
 # from other collections, roles or scripts.
 
 """What sms_template, sms_migproject and sms_source share: small listings read whole, lookup by
-exact name, and the comparison of what a user asked for with what SMS holds."""
+exact name, the comparison of what a user asked for with what SMS holds, and NamedResource, the
+shape of a module that manages a resource SMS keys by a unique name."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import PAGE_SIZE
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsInputError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, SmsInputError
 
 # Template and migration-project listings are small and documented with smaller pages than sources.
 SMALL_PAGE = 50
@@ -112,3 +115,118 @@ def resolve_migproject(client, key):
     if project is None:
         raise SmsInputError("No migration project has the ID or the name %r" % key)
     return project
+
+
+class _InContext(SmsError):
+    """``cause`` with what was being done in front of its message; the failure keeps every field
+    of the cause (the API's status, error_code, request id, ...)."""
+
+    def __init__(self, msg, cause):
+        super(_InContext, self).__init__("%s: %s" % (msg, cause))
+        self.cause = cause
+
+    def fail_json_keywords(self):
+        return self.cause.fail_json_keywords()
+
+
+def in_context(msg, exc):
+    """``exc`` saying ``msg: <exc>``, as SmsModule.fail_json_sms(exc, msg) reports it."""
+    return _InContext(msg, exc) if msg else exc
+
+
+@contextlib.contextmanager
+def failing(msg):
+    """An SmsError raised inside says ``msg: <error>`` (the cause's fields kept)."""
+    try:
+        yield
+    except SmsError as exc:
+        raise in_context(msg, exc)
+
+
+class NamedResource:
+    """A resource SMS keys by a unique name (a server template, a migration project), in the shape
+    of hetzner.hcloud's resource classes: run() checks the input (_check), finds the record by
+    exact name (_get), makes it present (_create or _update) or absent (_delete) and returns
+    get_result(). Everything raises SmsError; the module turns it into its failure.
+
+    A subclass sets ``what`` (for messages), ``result_key`` (the record's key in the result) and
+    ``collection`` (the API path), and fills ``changed``, ``changes``, ``record``, ``diff``
+    (left None, the result has no diff) and ``extra`` (further result keys)."""
+
+    what = None
+    result_key = None
+    collection = None
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.name = module.params["name"]
+        self.current = None
+        self.record = None
+        self.changed = False
+        self.changes = []
+        self.diff = None
+        self.extra = {}
+
+    @property
+    def client(self):
+        return self.module.client
+
+    def run(self):
+        self._check()
+        self.current = self._get()
+        if self.params["state"] == "absent":
+            self.absent()
+        else:
+            self.present()
+        return self.get_result()
+
+    def _check(self):
+        """Raise SmsInputError for bad options, before any request."""
+
+    def _list(self):
+        """The records that may carry the name (raises the client's errors)."""
+        raise NotImplementedError
+
+    def _get(self):
+        return one_named(self._list(), self.name, self.what)
+
+    def present(self):
+        if self.current is None:
+            self._create()
+        else:
+            self._update()
+
+    def absent(self):
+        if self.current is not None:
+            self._delete()
+
+    def _create(self):
+        raise NotImplementedError
+
+    def _update(self):
+        raise NotImplementedError
+
+    def _delete(self):
+        raise NotImplementedError
+
+    def _path(self, record_id, suffix=""):
+        return self.client.path(self.collection + "/{0}" + suffix, record_id)
+
+    def _read(self, msg, path):
+        with failing(msg):
+            return self.client.request("GET", path)
+
+    def _write(self, msg, method, path, body=None):
+        """One change; nothing is sent in check mode (None is returned)."""
+        if self.module.check_mode:
+            return None
+        with failing(msg):
+            return self.client.request(method, path, body=body)
+
+    def get_result(self):
+        result = dict(self.extra, changed=self.changed, changed_fields=self.changes)
+        result[self.result_key] = self.record
+        if self.diff is not None:
+            result["diff"] = self.diff
+        return result

@@ -208,168 +208,113 @@ sources_removed:
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._migprojects import (
+    PROJECTS, add_sources_diff, check_migproject, create_body, moves, purging, source_ids, update_plan)
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    changed_fields, list_every, one_named, resolve_sources)
-from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_resource_name
-
-PROJECTS = "/v3/migprojects"
-# PostMigProjectBody fields set from options of the same name.
-SETTINGS = ("type", "description", "syncing", "speed_limit", "use_public_ip", "exist_server", "start_target_server",
-            "start_network_check", "enterprise_project")
+    NamedResource, failing, list_every, resolve_sources)
 
 
-def members(client, project_id):
-    return client.list_sources({"migproject": project_id})[1]
+def argument_spec():
+    return dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        type=dict(type="str", choices=["MIGRATE_BLOCK", "MIGRATE_FILE"]),
+        description=dict(type="str"),
+        syncing=dict(type="bool"),
+        speed_limit=dict(type="int"),
+        use_public_ip=dict(type="bool"),
+        exist_server=dict(type="bool"),
+        start_target_server=dict(type="bool"),
+        start_network_check=dict(type="bool"),
+        enterprise_project=dict(type="str"),
+        default=dict(type="bool"),
+        sources=dict(type="list", elements="str"),
+        purge_sources=dict(type="bool", default=False),
+    )
 
 
-def validate(module):
-    params = module.params
-    module.call(None, check_resource_name, "name", params["name"], "migration project name")
-    if params["speed_limit"] is not None and params["speed_limit"] < 0:
-        module.fail_json(msg="speed_limit must be 0 (unlimited) or more Mbit/s, got %d" % params["speed_limit"])
-    if params["description"] is not None and len(params["description"]) > 255:
-        module.fail_json(msg="description must be at most 255 characters, got %d" % len(params["description"]))
-    for entry in params["sources"] or []:
-        if not entry or not entry.strip():
-            module.fail_json(msg="sources must not contain empty entries")
-    if params["purge_sources"] and params["sources"] is None:
-        module.fail_json(msg="purge_sources needs sources (use sources: [] to empty the project)")
+class SmsMigProject(NamedResource):
+    what = "migration project"
+    result_key = "migproject"
+    collection = PROJECTS
 
+    def __init__(self, module):
+        super(SmsMigProject, self).__init__(module)
+        self.projects = []
+        self.extra = dict(sources_added=[], sources_removed=[])
 
-def delete(module, client, project):
-    if project.get("isdefault"):
-        module.fail_json(msg="Migration project %s (%s) is the default project, which SMS does not delete: make "
-                             "another project the default first (default: true)" % (project["name"], project["id"]))
-    count, remaining = module.call("Listing the source servers of project %s failed" % project["id"],
-                                   client.list_sources, {"migproject": project["id"]}, limit=10, offset=0)
-    if count:
-        module.fail_json(msg="Migration project %s still has %d source server(s) (%s%s); SMS deletes only empty "
-                             "projects: move them to another project (hwcloud.sms.sms_source migproject, or "
-                             "sources/purge_sources here) or delete them first"
-                             % (project["name"], count, ", ".join(s.get("name") or s["id"] for s in remaining),
-                                ", ..." if count > len(remaining) else ""), source_count=count)
-    if not module.check_mode:
-        module.call("Deleting migration project %s failed" % project["id"], client.request,
-                    "DELETE", client.path(PROJECTS + "/{0}", project["id"]))
-    module.exit_json(changed=True, migproject=project, changed_fields=[], sources_added=[], sources_removed=[],
-                     diff=dict(before=project, after={}))
+    def _check(self):
+        check_migproject(self.params)
+
+    def _list(self):
+        with failing("Listing migration projects failed"):
+            self.projects = list_every(self.client, PROJECTS, "migprojects")
+        return self.projects
+
+    def present(self):
+        # Every source server, the members and where purged ones go are known before the first write,
+        # so a typo changes nothing.
+        entries = self.params["sources"] or []
+        with failing("Looking up the source servers failed"):
+            found = resolve_sources(self.client, [(None, entry) for entry in entries])
+        wanted = source_ids(entries, found)
+        members = []
+        if self.params["sources"] is not None and self.current is not None:
+            with failing("Listing the source servers of project %s failed" % self.name):
+                members = [s["id"] for s in self.client.list_sources({"migproject": self.current["id"]})[1]]
+        added, removed, default_id = moves(self.current, self.projects, members, wanted, purging(self.params))
+        super(SmsMigProject, self).present()
+        for source_id, target in [(s, self.record["id"]) for s in added] + [(s, default_id) for s in removed]:
+            self._write("Moving source server %s into migration project %s failed" % (source_id, target),
+                        "PUT", self.client.path("/v3/sources/{0}", source_id), {"migprojectid": target})
+        if self.params["sources"] is not None:
+            add_sources_diff(self.diff, members, added, removed)
+        self.changed = bool(self.changed or added or removed)
+        self.extra = dict(sources_added=added, sources_removed=removed)
+
+    def _create(self):
+        body = create_body(self.params, self.client.region)
+        self.changed, self.changes, self.record = True, sorted(body), dict(body, id=None)
+        if not self.module.check_mode:
+            answer = self._write("Creating migration project %s failed" % self.name, "POST", PROJECTS, body)
+            self.record = self._read("Reading migration project %s failed" % self.name, self._path(answer["id"]))
+            self.record["id"] = answer["id"]
+        self.diff = dict(before={}, after=dict(self.record))
+
+    def _update(self):
+        update, self.changes, self.diff = update_plan(self.current, self.params)
+        self.changed, self.record = bool(self.changes), dict(self.current, **self.diff["after"])
+        if update:
+            self._write("Updating migration project %s failed" % self.name, "PUT", self._path(self.current["id"]), update)
+        if "isdefault" in self.changes:
+            self._write("Making migration project %s the default failed" % self.name,
+                        "PUT", self._path(self.current["id"], "/default"))
+
+    def _delete(self):
+        project = self.current
+        if project.get("isdefault"):
+            raise SmsError("Migration project %s (%s) is the default project, which SMS does not delete: make "
+                           "another project the default first (default: true)" % (project["name"], project["id"]))
+        with failing("Listing the source servers of project %s failed" % project["id"]):
+            count, remaining = self.client.list_sources({"migproject": project["id"]}, limit=10, offset=0)
+        if count:
+            raise SmsError("Migration project %s still has %d source server(s) (%s%s); SMS deletes only empty "
+                           "projects: move them to another project (hwcloud.sms.sms_source migproject, or "
+                           "sources/purge_sources here) or delete them first"
+                           % (project["name"], count, ", ".join(s.get("name") or s["id"] for s in remaining),
+                              ", ..." if count > len(remaining) else ""), source_count=count)
+        self._write("Deleting migration project %s failed" % project["id"], "DELETE", self._path(project["id"]))
+        self.changed, self.record, self.diff = True, project, dict(before=project, after={})
 
 
 def main():
-    module = SmsModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            type=dict(type="str", choices=["MIGRATE_BLOCK", "MIGRATE_FILE"]),
-            description=dict(type="str"),
-            syncing=dict(type="bool"),
-            speed_limit=dict(type="int"),
-            use_public_ip=dict(type="bool"),
-            exist_server=dict(type="bool"),
-            start_target_server=dict(type="bool"),
-            start_network_check=dict(type="bool"),
-            enterprise_project=dict(type="str"),
-            default=dict(type="bool"),
-            sources=dict(type="list", elements="str"),
-            purge_sources=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    validate(module)
-    purging = params["purge_sources"] and params["sources"] is not None and params["state"] == "present"
-    if purging and params["default"]:
-        module.fail_json(msg="purge_sources moves source servers to the default project, so it cannot be used "
-                             "with default: true")
-    client = module.client
-    name = params["name"]
-    projects = module.call("Listing migration projects failed", list_every, client, PROJECTS, "migprojects")
-    project = module.call(None, one_named, projects, name, "migration project")
-
-    if params["state"] == "absent":
-        if project is None:
-            module.exit_json(changed=False, migproject=None, changed_fields=[], sources_added=[], sources_removed=[])
-        delete(module, client, project)
-
-    # Resolve every source before changing anything, so a typo changes nothing.
-    entries = params["sources"] or []
-    found = module.call("Looking up the source servers failed", resolve_sources, client, [(None, entry) for entry in entries])
-    source_ids = []
-    for entry in entries:
-        result = found[(None, entry)]
-        if result.get("problem") == "unknown":
-            module.fail_json(msg="No source server has the ID or the name %r" % entry)
-        if result.get("problem") == "ambiguous":
-            module.fail_json(msg="%d source servers are named %r (ids %s); give the ID instead"
-                             % (len(result["ids"]), entry, ", ".join(result["ids"])))
-        if result["source"]["id"] not in source_ids:
-            source_ids.append(result["source"]["id"])
-    # Members, the servers to purge and where they go, all known before the first write.
-    current = []
-    if params["sources"] is not None and project is not None:
-        current = [s["id"] for s in module.call("Listing the source servers of project %s failed" % name,
-                                                members, client, project["id"])]
-    added = [source_id for source_id in source_ids if source_id not in current]
-    removed = [source_id for source_id in current if source_id not in source_ids] if purging else []
-    default_id = None
-    if purging and project is not None and project.get("isdefault"):
-        module.fail_json(msg="purge_sources moves source servers to the default project, but %s is the default "
-                             "project itself" % name)
-    if removed:
-        default_id = next((p["id"] for p in projects if p.get("isdefault")), None)
-        if default_id is None:
-            module.fail_json(msg="purge_sources moves source servers to the default project, but there is no "
-                                 "default project")
-
-    wanted = dict((key, params[key]) for key in SETTINGS if params[key] is not None)
-    created = project is None
-    if created:
-        if params["type"] is None:
-            module.fail_json(msg="type is required to create migration project %s" % name)
-        if not client.region:
-            module.fail_json(msg="region is required to create migration project %s (SMS stores it with the project)" % name)
-        body = dict(wanted, name=name, region=client.region)
-        if params["default"] is not None:
-            body["isdefault"] = params["default"]
-        changes = sorted(body)
-        project = dict(body, id=None)
-        if not module.check_mode:
-            answer = module.call("Creating migration project %s failed" % name, client.request, "POST", PROJECTS, body=body)
-            project = module.call("Reading migration project %s failed" % name, client.request,
-                                  "GET", client.path(PROJECTS + "/{0}", answer["id"]))
-            project["id"] = answer["id"]
-        diff = dict(before={}, after=dict(project))
-    else:
-        changes = changed_fields(project, wanted)
-        before = dict((key, project.get(key)) for key in changes)
-        after = dict((key, wanted[key]) for key in changes)
-        if params["default"] is False and project.get("isdefault"):
-            module.fail_json(msg="Migration project %s is the default project; SMS cannot unset the default: make "
-                                 "another project the default (default: true there) instead" % name)
-        if params["default"] and not project.get("isdefault"):
-            changes.append("isdefault")
-            before["isdefault"], after["isdefault"] = False, True
-        if changes and not module.check_mode:
-            update = dict((key, wanted[key]) for key in changes if key != "isdefault")
-            if update:
-                module.call("Updating migration project %s failed" % name, client.request,
-                            "PUT", client.path(PROJECTS + "/{0}", project["id"]), body=update)
-            if "isdefault" in changes:
-                module.call("Making migration project %s the default failed" % name, client.request,
-                            "PUT", client.path(PROJECTS + "/{0}/default", project["id"]))
-        project = dict(project, **after)
-        diff = dict(before=before, after=after)
-
-    if params["sources"] is not None:
-        if not module.check_mode:
-            for source_id, target in [(s, project["id"]) for s in added] + [(s, default_id) for s in removed]:
-                module.call("Moving source server %s into migration project %s failed" % (source_id, target),
-                            client.request, "PUT", client.path("/v3/sources/{0}", source_id), body={"migprojectid": target})
-        if added or removed:
-            diff["before"]["sources"] = sorted(current)
-            diff["after"]["sources"] = sorted(set(current) - set(removed) | set(added))
-    module.exit_json(changed=bool(created or changes or added or removed), migproject=project, changed_fields=changes,
-                     sources_added=added, sources_removed=removed, diff=diff)
+    module = SmsModule(argument_spec=argument_spec(), supports_check_mode=True)
+    try:
+        result = SmsMigProject(module).run()
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

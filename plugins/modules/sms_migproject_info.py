@@ -124,7 +124,27 @@ migprojects:
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_optional_text
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._migprojects import PROJECTS
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import failing, list_every
+
+
+def list_migprojects(module):
+    """The result: the projects matching the filters, each with its source_ids when asked for."""
+    params = module.params
+    for option in ("name", "id"):
+        check_optional_text(option, params[option])
+    with failing("Listing migration projects failed"):
+        projects = list_every(module.client, PROJECTS, "migprojects")
+    selected = [p for p in projects
+                if (params["name"] is None or p.get("name") == params["name"])
+                and (params["id"] is None or p.get("id") == params["id"])
+                and (not params["default"] or p.get("isdefault"))]
+    for project in selected if params["include_sources"] else []:
+        with failing("Listing the source servers of migration project %s failed" % project["id"]):
+            project["source_ids"] = [source["id"] for source in module.client.list_sources({"migproject": project["id"]})[1]]
+    return dict(changed=False, migprojects=selected)
 
 
 def main():
@@ -137,22 +157,11 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    for option in ("name", "id"):
-        if params[option] is not None and not 1 <= len(params[option]) <= 255:
-            module.fail_json(msg="%s must be 1 to 255 characters long" % option)
-    client = module.client
-    projects = module.call("Listing migration projects failed", list_every, client, "/v3/migprojects", "migprojects")
-    selected = [p for p in projects
-                if (params["name"] is None or p.get("name") == params["name"])
-                and (params["id"] is None or p.get("id") == params["id"])
-                and (not params["default"] or p.get("isdefault"))]
-    if params["include_sources"]:
-        for project in selected:
-            _count, sources = module.call("Listing the source servers of migration project %s failed" % project["id"],
-                                          client.list_sources, {"migproject": project["id"]})
-            project["source_ids"] = [source["id"] for source in sources]
-    module.exit_json(changed=False, migprojects=selected)
+    try:
+        result = list_migprojects(module)
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -375,22 +375,12 @@ changed_fields:
   sample: [flavor, publicip]
 """
 
-import copy
-
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    changed_fields, list_every, one_named, without_none)
-from ansible_collections.hwcloud.sms.plugins.module_utils._checks import as_bool, check_resource_name
-
-# TemplateRequest's attribute_map, in the SDK's order (the only fields a request body holds).
-TEMPLATE_FIELDS = ("name", "is_template", "region", "projectid", "target_server_name", "availability_zone",
-                   "volumetype", "flavor", "vpc", "nics", "security_groups", "publicip", "disk",
-                   "data_volume_type", "target_password", "image_id")
-_OPTION_FIELDS = ("is_template", "target_server_name", "availability_zone", "volumetype", "flavor", "vpc",
-                  "nics", "security_groups", "publicip", "disk", "data_volume_type", "image_id")
-AUTO_CREATE = "autoCreate"
-TEMPLATES = "/v3/vm/templates"
+    NamedResource, failing, in_context, list_every)
+from ansible_collections.hwcloud.sms.plugins.module_utils._templates import (
+    TEMPLATES, check_template, comparable, create_body, create_diff, shown, update_plan, wanted_fields)
 
 
 def argument_spec():
@@ -423,144 +413,75 @@ def argument_spec():
     )
 
 
-def validate(module):
-    """The rules SMS applies, checked before any request so the error names the option."""
-    params = module.params
-    module.call(None, check_resource_name, "name", module.params["name"], "template name")
-    for option in ("nics", "security_groups"):
-        items = params[option] or []
-        if len(items) > 1 and any(item["id"] == AUTO_CREATE for item in items):
-            module.fail_json(msg="%s: an entry with id %s must be the only one" % (option, AUTO_CREATE))
-    for option, sub in (("vpc", ("id", "cidr")), ("nics", ("id", "name", "cidr")), ("security_groups", ("id", "name"))):
-        value = params[option]
-        for index, item in enumerate(value if isinstance(value, list) else [value] if value else []):
-            for key in sub:
-                if not item[key] or not item[key].strip():
-                    where = option if option == "vpc" else "%s[%d]" % (option, index)
-                    module.fail_json(msg="%s.%s must not be empty: SMS needs %s" % (where, key, " and ".join(sub)))
-    if params["publicip"]:
-        size = params["publicip"]["bandwidth_size"]
-        step = 1 if size <= 300 else (50 if size <= 1000 else 500)
-        if not 1 <= size <= 2000 or size % step:
-            module.fail_json(msg="publicip.bandwidth_size must be 1 to 2000 Mbit/s, in steps of 1 up to 300, "
-                                 "50 up to 1000 and 500 above; got %d" % size)
-    indexes = [disk["index"] for disk in params["disk"] or []]
-    for disk in params["disk"] or []:
-        if disk["index"] < 0 or disk["size"] <= 0:
-            module.fail_json(msg="disk %r: index must be >= 0 and size (GB) greater than 0" % disk["name"])
-    if len(set(indexes)) != len(indexes):
-        module.fail_json(msg="disk: every disk needs its own index, got %s" % indexes)
+class SmsTemplate(NamedResource):
+    what = "server template"
+    result_key = "template"
+    collection = TEMPLATES
 
+    def _check(self):
+        check_template(self.params)
 
-def wanted_fields(module, creating):
-    """The TemplateRequest fields the options ask for (password excluded)."""
-    params = module.params
-    wanted = {"name": params["name"]}
-    for option in _OPTION_FIELDS:
-        if params[option] is not None:
-            wanted[option] = without_none(copy.deepcopy(params[option]))
-    if wanted.get("disk"):
-        wanted["disk"] = sorted(wanted["disk"], key=lambda disk: disk["index"])
-    if creating:
-        client = module.client
-        if client.region:
-            wanted["region"] = client.region
-        if client.project_id:
-            wanted["projectid"] = client.project_id
-    return wanted
+    def _list(self):
+        with failing("Listing server templates named %s failed" % self.name):
+            return list_every(self.client, TEMPLATES, "templates", {"name": self.name})
 
+    def _create(self):
+        body = create_body(self.params, self.client.region, self.client.project_id)
+        self.changed, self.changes, self.diff = True, sorted(body), create_diff(body)
+        self.record = dict(shown(body), id=None)
+        if not self.module.check_mode:
+            answer = self._write("Creating template %s failed" % self.name, "POST", TEMPLATES, {"template": body})
+            template_id = answer.get("id") if isinstance(answer, dict) else None
+            self.record = shown(self._read("Reading the new template %s failed" % template_id,
+                                           self._path(template_id)).get("template"))
 
-def _disk_order(disk):
-    # SMS may leave out an index: such disks sort last instead of breaking the comparison.
-    index = disk.get("index") if isinstance(disk, dict) else None
-    return (not isinstance(index, int), index if isinstance(index, int) else 0)
+    def _update(self):
+        current, wanted = comparable(self.current), wanted_fields(self.params)
+        body, self.changes, diff = update_plan(current, wanted, self._new_password())
+        self.record = shown(self.current)
+        if not self.changes:
+            return
+        self.changed, self.diff = True, diff
+        self.record = dict(shown(self.current), **shown(wanted))
+        if not self.module.check_mode:
+            template_id = self.current["id"]
+            self._write("Updating template %s (%s) failed" % (self.name, template_id), "PUT", self._path(template_id),
+                        {"template": body})
+            self.record = shown(self._read("Reading template %s failed" % template_id, self._path(template_id)).get("template"))
 
+    def _new_password(self):
+        """target_password when update_password=always and the stored one differs, else None."""
+        password = self.params["target_password"]
+        if self.params["update_password"] != "always" or password is None:
+            return None
+        stored = self._read("Reading the target password of template %s failed" % self.current["id"],
+                            self._path(self.current["id"], "/target-password"))
+        return password if (stored or {}).get("target_password") != password else None
 
-def comparable(template):
-    """A template from SMS in request form: booleans as booleans, disks by index, no password."""
-    current = dict((key, copy.deepcopy(template.get(key))) for key in TEMPLATE_FIELDS if key != "target_password")
-    current["is_template"] = as_bool(current["is_template"])
-    if isinstance(current.get("disk"), list):
-        current["disk"] = sorted(current["disk"], key=_disk_order)
-    return current
-
-
-def shown(template):
-    template = dict(template or {})
-    template.pop("target_password", None)
-    return template
+    def _delete(self):
+        template_id = self.current["id"]
+        if not self.module.check_mode:
+            try:
+                self.client.request("DELETE", self._path(template_id))
+            except SmsApiError as exc:
+                if exc.error_code == "SMS.7101":
+                    self.extra["msg"] = "Template %s was already gone (SMS.7101)" % template_id
+                    return
+                if exc.error_code == "SMS.7111":
+                    raise in_context("Template %s (%s) is used by a migration task: delete the task first "
+                                     "(hwcloud.sms.sms_task state=absent), then the template" % (self.name, template_id), exc)
+                raise in_context("Deleting template %s (%s) failed" % (self.name, template_id), exc)
+        self.changed, self.record = True, shown(self.current)
+        self.diff = dict(before=comparable(self.current), after={})
 
 
 def main():
     module = SmsModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = module.params
-    validate(module)
-    name = params["name"]
-    client = module.client
-
-    found = module.call("Listing server templates named %s failed" % name,
-                        list_every, client, TEMPLATES, "templates", {"name": name})
-    existing = module.call(None, one_named, found, name, "server template")
-
-    if params["state"] == "absent":
-        if existing is None:
-            module.exit_json(changed=False, template=None, changed_fields=[])
-        diff = dict(before=comparable(existing), after={})
-        if not module.check_mode:
-            try:
-                client.request("DELETE", client.path(TEMPLATES + "/{0}", existing["id"]))
-            except SmsApiError as exc:
-                if exc.error_code == "SMS.7101":
-                    module.exit_json(changed=False, template=None, changed_fields=[],
-                                     msg="Template %s was already gone (SMS.7101)" % existing["id"])
-                if exc.error_code == "SMS.7111":
-                    module.fail_json_sms(exc, "Template %s (%s) is used by a migration task: delete the task first "
-                                              "(hwcloud.sms.sms_task state=absent), then the template" % (name, existing["id"]))
-                module.fail_json_sms(exc, "Deleting template %s (%s) failed" % (name, existing["id"]))
-        module.exit_json(changed=True, template=shown(existing), changed_fields=[], diff=diff)
-
-    if existing is None:
-        body = wanted_fields(module, creating=True)
-        if params["target_password"] is not None:
-            body["target_password"] = params["target_password"]
-        diff = dict(before={}, after=dict(body, target_password="(set)") if "target_password" in body else body)
-        if module.check_mode:
-            module.exit_json(changed=True, template=dict(shown(body), id=None), changed_fields=sorted(body), diff=diff)
-        answer = module.call("Creating template %s failed" % name, client.request, "POST", TEMPLATES,
-                             body={"template": body})
-        template_id = answer.get("id") if isinstance(answer, dict) else None
-        created = module.call("Reading the new template %s failed" % template_id, client.request,
-                              "GET", client.path(TEMPLATES + "/{0}", template_id))
-        module.exit_json(changed=True, template=shown(created.get("template")), changed_fields=sorted(body), diff=diff)
-
-    current = comparable(existing)
-    wanted = wanted_fields(module, creating=False)
-    changes = changed_fields(current, wanted)
-    password_changes = False
-    if params["update_password"] == "always" and params["target_password"] is not None:
-        stored = module.call("Reading the target password of template %s failed" % existing["id"], client.request,
-                             "GET", client.path(TEMPLATES + "/{0}/target-password", existing["id"]))
-        password_changes = (stored or {}).get("target_password") != params["target_password"]
-    if not changes and not password_changes:
-        module.exit_json(changed=False, template=shown(existing), changed_fields=[])
-
-    # PUT carries the whole template, so the fields left alone keep their values whatever PUT's semantics.
-    body = dict((key, value) for key, value in current.items() if value is not None)
-    body.update(wanted)
-    before = dict((key, current.get(key)) for key in changes)
-    after = dict((key, wanted[key]) for key in changes)
-    if password_changes:
-        body["target_password"] = params["target_password"]
-        changes.append("target_password")
-        before["target_password"], after["target_password"] = "(hidden)", "(changed)"
-    diff = dict(before=before, after=after)
-    if module.check_mode:
-        module.exit_json(changed=True, template=dict(shown(existing), **shown(wanted)), changed_fields=changes, diff=diff)
-    module.call("Updating template %s (%s) failed" % (name, existing["id"]), client.request,
-                "PUT", client.path(TEMPLATES + "/{0}", existing["id"]), body={"template": body})
-    updated = module.call("Reading template %s failed" % existing["id"], client.request,
-                          "GET", client.path(TEMPLATES + "/{0}", existing["id"]))
-    module.exit_json(changed=True, template=shown(updated.get("template")), changed_fields=changes, diff=diff)
+    try:
+        result = SmsTemplate(module).run()
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

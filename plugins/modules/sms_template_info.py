@@ -190,35 +190,38 @@ templates:
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_optional_text
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import failing, list_every
+from ansible_collections.hwcloud.sms.plugins.module_utils._templates import TEMPLATES, shown
+
+FILTERS = ("name", "id", "availability_zone", "template_region")
+
+
+def list_templates(module):
+    """The result: the templates matching the filters, passwords left out. The filters go to SMS;
+    the name is then matched exactly, because SMS may match parts of names."""
+    params = module.params
+    for option in FILTERS:
+        check_optional_text(option, params[option])
+    query = dict((key, params[key]) for key in ("name", "id", "availability_zone"))
+    query["region"] = params["template_region"]
+    with failing("Listing server templates failed"):
+        found = list_every(module.client, TEMPLATES, "templates", query)
+    return dict(changed=False, templates=[shown(template) for template in found
+                                          if params["name"] is None or template.get("name") == params["name"]])
 
 
 def main():
     module = SmsModule(
-        argument_spec=dict(
-            name=dict(type="str"),
-            id=dict(type="str"),
-            availability_zone=dict(type="str"),
-            template_region=dict(type="str"),
-        ),
+        argument_spec=dict((option, dict(type="str")) for option in FILTERS),
         supports_check_mode=True,
     )
-    params = module.params
-    for option in ("name", "id", "availability_zone", "template_region"):
-        if params[option] is not None and not 1 <= len(params[option]) <= 255:
-            module.fail_json(msg="%s must be 1 to 255 characters long" % option)
-    query = dict((key, params[key]) for key in ("name", "id", "availability_zone"))
-    query["region"] = params["template_region"]
-    found = module.call("Listing server templates failed", list_every, module.client, "/v3/vm/templates",
-                        "templates", query)
-    templates = []
-    for template in found:
-        if params["name"] is not None and template.get("name") != params["name"]:
-            continue
-        template = dict(template)
-        template.pop("target_password", None)
-        templates.append(template)
-    module.exit_json(changed=False, templates=templates)
+    try:
+        result = list_templates(module)
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":
