@@ -2,30 +2,34 @@
 task states each is allowed in, the task and source states it moves to, the agent command it
 queues).  The runs the actions start, pause or launch belong to the engine (engine.py)."""
 
+import collections
+
 from .database import set_state
 from .errors import ApiError, invalid_parameter, not_found
 from .records import task_summary
 from .task_validation import validate_action_body
 
 LAUNCHED_SOURCE_STATES = ("finished",)
-# operation -> (task states it is allowed in, error when not, new task state, new source state,
-#               new migration_cycle, command to the agent, purpose)
+# What an operation does: the task states it is allowed in (None: any), the (code, message) when
+# not, the new task state, source state and migration_cycle (None: unchanged), the command queued
+# for the agent (None: none) and its purpose.
+Action = collections.namedtuple("Action", "allowed refusal task_state source_state cycle command purpose")
 ACTIONS = {
-    "start": (("READY", "ABORT", "MIGRATE_FAIL"), ("SMS.1039", "Only paused tasks can be resumed"),
-              "RUNNING", "initialize", "replicating", "START", "start"),
-    "stop": (("RUNNING", "SYNCING", "SKIPPING"), ("SMS.1038", "Only tasks that are created or being monitored can be paused"),
-             "ABORTING", "stopping", None, "STOP", "stop"),
-    "restart": (("MIGRATE_FAIL", "SYNC_FAIL"), ("SMS.1040", "Only tasks that failed to be created or migrated can be restarted"),
-                "RUNNING", "initialize", "replicating", "START", "start"),
-    "skip": (("RUNNING",), ("SMS.1041", "Only running tasks can skip the consistency check"),
-             "SKIPPING", "skipping", None, "SKIP", "skip"),
-    "migration_test": (("RUNNING", "SYNCING", "MIGRATE_SUCCESS"), ("SMS.1042", "The task cannot start a migration drill now"),
-                       None, "premigready", None, "PREMIGRATE", "premigrate"),
-    "collect_log": (None, None, None, None, None, "UPLOAD_LOG", "log"),
-    "sync": (("MIGRATE_SUCCESS", "SYNC_SUCCESS", "SYNC_FAIL"), ("SMS.1043", "Only finished migrations can be synchronized"),
-             "SYNCING", "syncing", "syncing", "SYNC", "sync"),
-    "cutover": (("SYNCING", "MIGRATE_SUCCESS"), ("SMS.1044", "Only tasks in continuous sync or replicated can launch the target"),
-                None, "cutovering", "cutovering", None, None),
+    "start": Action(("READY", "ABORT", "MIGRATE_FAIL"), ("SMS.1039", "Only paused tasks can be resumed"),
+                    "RUNNING", "initialize", "replicating", "START", "start"),
+    "stop": Action(("RUNNING", "SYNCING", "SKIPPING"), ("SMS.1038", "Only tasks that are created or being monitored can be paused"),
+                   "ABORTING", "stopping", None, "STOP", "stop"),
+    "restart": Action(("MIGRATE_FAIL", "SYNC_FAIL"), ("SMS.1040", "Only tasks that failed to be created or migrated can be restarted"),
+                      "RUNNING", "initialize", "replicating", "START", "start"),
+    "skip": Action(("RUNNING",), ("SMS.1041", "Only running tasks can skip the consistency check"),
+                   "SKIPPING", "skipping", None, "SKIP", "skip"),
+    "migration_test": Action(("RUNNING", "SYNCING", "MIGRATE_SUCCESS"), ("SMS.1042", "The task cannot start a migration drill now"),
+                             None, "premigready", None, "PREMIGRATE", "premigrate"),
+    "collect_log": Action(None, None, None, None, None, "UPLOAD_LOG", "log"),
+    "sync": Action(("MIGRATE_SUCCESS", "SYNC_SUCCESS", "SYNC_FAIL"), ("SMS.1043", "Only finished migrations can be synchronized"),
+                   "SYNCING", "syncing", "syncing", "SYNC", "sync"),
+    "cutover": Action(("SYNCING", "MIGRATE_SUCCESS"), ("SMS.1044", "Only tasks in continuous sync or replicated can launch the target"),
+                      None, "cutovering", "cutovering", None, None),
 }
 ACTIONS["test"] = ACTIONS["cutover"]
 NO_OP_ACTIONS = ("clone_test", "network_check", "clear", "error_for_overspeed", "sync_failed_rollback")
@@ -66,14 +70,8 @@ class TaskActions:
             if operation == "start" and task["state"] in ("MIGRATE_SUCCESS", "SYNC_SUCCESS", "SYNC_FAIL") and launched:
                 # INFERENCE: the SMS API reference has no sync operation value; start on a finished task syncs
                 operation = "sync"
-            allowed, error, task_state, source_state, cycle, command, purpose = ACTIONS[operation]
-            refused = allowed is not None and task["state"] not in allowed
-            if operation == "sync" and not launched:
-                refused = True
-            if operation in ("cutover", "test") and (launched or record["state"] == "cutovering"):
-                refused = True
-            if refused:
-                raise ApiError(400, error[0], error[1])
+            _check_allowed(operation, task, record, launched)
+            task_state, source_state, cycle, command, purpose = ACTIONS[operation][2:]
             param = {"task_id": task_id}
             if operation == "collect_log":
                 bucket = (body.get("param") or {}).get("bucket") or body.get("bucket") or "sms-agent-logs"
@@ -100,6 +98,18 @@ class TaskActions:
             record["current_task"] = task_summary(task)
             self.db.save_source(conn, source)
         return command
+
+
+def _check_allowed(operation, task, record, launched):
+    """400 with the operation's refusal when the task (or its source) is in no state for it."""
+    action = ACTIONS[operation]
+    refused = action.allowed is not None and task["state"] not in action.allowed
+    if operation == "sync" and not launched:
+        refused = True
+    if operation in ("cutover", "test") and (launched or record["state"] == "cutovering"):
+        refused = True
+    if refused:
+        raise ApiError(400, action.refusal[0], action.refusal[1])
 
 
 # ----------------------------------------------------------------- handlers (see routes.py)

@@ -207,7 +207,7 @@ class Templates:
 
     def delete_task_template(self, task):
         """After ``task`` (None: unknown) was deleted: its template goes too unless it is generic
-        (is_template) or another task uses it.  The Store calls this on every task deletion."""
+        (is_template) or another task uses it.  ``Store.delete_task`` calls this after DELETE /v3/tasks/{id}."""
         template_id = (task or {}).get("vm_template_id")
         if not template_id:
             return
