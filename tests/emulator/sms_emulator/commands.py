@@ -9,7 +9,7 @@ from .errors import ApiError, not_found
 from .records import task_summary
 
 
-def apply_result(record, task, name, purpose, success):
+def move_for_result(record, task, name, purpose, success):
     """Move source ``record`` and ``task`` (may be None) for one command result."""
     task = task if task is not None else {}
     if name == "UPLOAD_LOG":
@@ -19,7 +19,7 @@ def apply_result(record, task, name, purpose, success):
     if name == "RSET_LOG_ACL":
         return
     if purpose == "sync" or name == "SYNC":
-        if success:  # the agent syncs now; the sync run ends it with SYNC_SUCCESS (tasks.py)
+        if success:  # the agent syncs now; the sync run ends it with SYNC_SUCCESS (engine.py)
             set_state(record, "syncing", "syncing")
             task["state"] = "SYNCING"
         else:
@@ -49,10 +49,16 @@ def apply_result(record, task, name, purpose, success):
 
 
 class Commands:
-    """Agent-command part of the Store (mixed into store.Store with database.Database)."""
+    """The ``commands`` and ``command_results`` tables; a result moves the run through ``engine``."""
+
+    def __init__(self, db, clock, engine):
+        self.db = db
+        self.clock = clock
+        self.engine = engine
+        self.agent = None  # the AutoAgent, wired by the Store: told of every queued command
 
     def pending_command(self, source_id):
-        row = self._conn().execute(
+        row = self.db.conn().execute(
             "SELECT command_name, command_param, purpose FROM commands WHERE source_id = ?", (source_id,)).fetchone()
         if row is None:
             return None
@@ -66,27 +72,26 @@ class Commands:
             args = (source_id,)
         return [{"source_id": row[0], "command_name": row[1], "result": row[2],
                  "result_detail": json.loads(row[3]), "received_at": row[4]}
-                for row in self._conn().execute(sql + " ORDER BY seq", args)]
+                for row in self.db.conn().execute(sql + " ORDER BY seq", args)]
 
-    def _enqueue(self, conn, source_id, command_name, param, purpose):
+    def enqueue(self, conn, source_id, command_name, param, purpose):
         """Queue ``command_name`` for the source's agent (a newer command replaces a pending one)."""
         issued = self.clock.now_ms()
         conn.execute("INSERT OR REPLACE INTO commands VALUES (?,?,?,?,?)",
                      (source_id, command_name, dumps(param), purpose, issued))
-        self._command_queued(issued)
+        self.agent.command_queued(issued)
 
     def poll_command(self, source_id):
         """GET /v3/sources/{id}/command: the pending command or {}; marks the agent connected."""
-        self.tick()
-        with self._write() as conn:
-            loaded = self._load_source(source_id, conn)
-            if loaded is None:
+        self.engine.tick()
+        with self.db.write() as conn:
+            source = self.db.load_source(source_id, conn)
+            if source is None:
                 raise not_found("source server", source_id)
-            record, extra, migproject, mac = loaded
-            record["connected"] = True
-            record["last_visit_time"] = now_ms()
-            self._agent_seen(conn, record)
-            self._save_source(conn, record, migproject, mac, extra)
+            source.record["connected"] = True
+            source.record["last_visit_time"] = now_ms()
+            self.engine.agent_seen(conn, source.record)
+            self.db.save_source(conn, source)
         pending = self.pending_command(source_id)
         if pending is None:
             return {}
@@ -99,16 +104,16 @@ class Commands:
         name, result, detail = body.get("command_name"), body.get("result"), body.get("result_detail")
         if result not in ("success", "fail") or not isinstance(detail, dict) or not isinstance(name, str):
             raise ApiError(400, "SMS.6022", "Incorrect result format")
-        self.tick()
-        with self._write() as conn:
-            self._apply_command_result(conn, source_id, name, result, detail)
+        self.engine.tick()
+        with self.db.write() as conn:
+            self.apply_result(conn, source_id, name, result, detail)
 
-    def _apply_command_result(self, conn, source_id, name, result, detail, at=None):
+    def apply_result(self, conn, source_id, name, result, detail, at=None):
         """Record a result and move source and task; ``at``: when it arrived on the clock (default now)."""
-        loaded = self._load_source(source_id, conn)
-        if loaded is None:
+        source = self.db.load_source(source_id, conn)
+        if source is None:
             raise not_found("source server", source_id)
-        record, extra, migproject, mac = loaded
+        record = source.record
         pending = self.pending_command(source_id)
         if pending is None or pending["command_name"] != name:
             raise ApiError(400, "SMS.2009", "The command sent by the client is inconsistent with that on the SMS service")
@@ -116,18 +121,34 @@ class Commands:
                      "VALUES (?,?,?,?,?)", (source_id, name, result, dumps(detail), now_ms()))
         conn.execute("DELETE FROM commands WHERE source_id = ?", (source_id,))
         task_id = pending["command_param"].get("task_id")
-        task = self._load_task(task_id, conn) if task_id else None
+        task = self.db.load_task(task_id, conn) if task_id else None
         success = result == "success"
-        apply_result(record, task, name, pending["purpose"], success)
+        move_for_result(record, task, name, pending["purpose"], success)
         record["connected"] = True
         record["last_visit_time"] = now_ms()
         if task is not None and name == "DELETE" and success:
             conn.execute("DELETE FROM tasks WHERE id = ?", (task["id"],))
-            self._drop_run(conn, task["id"])
+            self.engine.drop_run(conn, task["id"])
             record["current_task"] = None
         elif task is not None:
-            self._result_moves_run(conn, record, task, name, pending["purpose"], success, at)
-            self._save_task(conn, task)
+            self.engine.result_moves_run(conn, record, task, name, pending["purpose"], success, at)
+            self.db.save_task(conn, task)
             if record["current_task"] and record["current_task"]["id"] == task["id"]:
                 record["current_task"] = task_summary(task)
-        self._save_source(conn, record, migproject, mac, extra)
+        self.db.save_source(conn, source)
+
+
+# ----------------------------------------------------------------- handlers (see routes.py)
+def show_command(call):
+    return 200, call.store.poll_command(call.params["source_id"])
+
+
+def command_result(call):
+    call.store.report_command_result(call.params["source_id"], call.json(code="SMS.6022"))
+    return 200, {}
+
+
+ROUTES = (
+    ("GET", "/v3/sources/{source_id}/command", "sms:server:getCommand", "source_id", show_command),
+    ("POST", "/v3/sources/{source_id}/command_result", "sms:server:updateCommandResult", "source_id", command_result),
+)

@@ -1,5 +1,5 @@
 """SQLite plumbing shared by the emulator's parts: schema, one connection per thread, write
-transactions, and loading/saving the stored source and task records.
+transactions, and loading/saving the stored source (``StoredSource``) and task records.
 
 Each source is stored as its ListServers JSON text next to indexed filter columns, so a page of
 GET /v3/sources is built by joining stored strings without re-parsing them.  The filter columns
@@ -7,6 +7,7 @@ live in ``sources`` and the JSON texts in ``source_docs`` (same ``seq``), so fil
 small rows.  Writes are serialised by one lock; every thread has its own connection (WAL mode).
 """
 
+import collections
 import json
 import os
 import sqlite3
@@ -45,6 +46,11 @@ CREATE TABLE IF NOT EXISTS task_faults (key TEXT PRIMARY KEY, spec TEXT NOT NULL
 """
 
 
+# A stored source: its ListServers record, the ShowServer-only fields (``extra``, or None), the id
+# of its migration project and the MAC of its first NIC (registration de-duplicates by it).
+StoredSource = collections.namedtuple("StoredSource", "record extra migproject mac")
+
+
 def now_ms():
     return int(time.time() * 1000)
 
@@ -73,7 +79,9 @@ def set_state(record, state=None, cycle=None, when=None):
 
 
 class Database:
-    """The SQLite file and its connections.  Methods are safe to call from any thread."""
+    """The SQLite file and its connections.  Methods are safe to call from any thread.
+
+    Every part of the Store gets this object: ``conn()`` reads, ``with write() as conn`` writes."""
 
     def __init__(self, db_path=None):
         self._owns_file = db_path is None
@@ -85,9 +93,9 @@ class Database:
         self._write_lock = threading.RLock()
         self._connections = []
         self._connections_lock = threading.Lock()
-        self._conn().executescript(SCHEMA)
+        self.conn().executescript(SCHEMA)
 
-    def _conn(self):
+    def conn(self):
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -98,23 +106,23 @@ class Database:
                 self._connections.append(conn)
         return conn
 
-    def _enter_bulk_mode(self):
+    def enter_bulk_mode(self):
         """Before the server runs (one connection), load without a journal: WAL would write every
         byte twice.  Returns True when switched (the caller switches back to WAL)."""
         with self._connections_lock:
-            alone = len(self._connections) == 1 and self._connections[0] is self._conn()
+            alone = len(self._connections) == 1 and self._connections[0] is self.conn()
         if not alone:
             return False
         try:
-            self._conn().execute("PRAGMA journal_mode=OFF")
+            self.conn().execute("PRAGMA journal_mode=OFF")
         except sqlite3.OperationalError:
             return False
         return True
 
-    def _write(self):
+    def write(self):
         return _WriteTransaction(self)
 
-    def _writing(self):
+    def writing(self):
         """Whether this thread is inside a write transaction."""
         return getattr(self._local, "writing", False)
 
@@ -135,22 +143,23 @@ class Database:
                     pass
 
     @staticmethod
-    def _new_id():
+    def new_id():
         return str(uuid.uuid4())
 
     # ----------------------------------------------------------------- stored records
-    def _load_source(self, source_id, conn=None):
-        """(record, extra, migproject, mac) of a stored source, or None."""
-        row = (conn or self._conn()).execute(
+    def load_source(self, source_id, conn=None):
+        """The ``StoredSource`` of a source id, or None."""
+        row = (conn or self.conn()).execute(
             "SELECT d.record, d.extra, s.migproject, s.mac FROM sources AS s JOIN source_docs AS d ON d.seq = s.seq "
             "WHERE s.id = ?", (source_id,)).fetchone()
         if row is None:
             return None
-        return json.loads(row[0]), (json.loads(row[1]) if row[1] else None), row[2], row[3]
+        return StoredSource(json.loads(row[0]), json.loads(row[1]) if row[1] else None, row[2], row[3])
 
-    def _save_source(self, conn, record, migproject, mac, extra=None):
-        row = source_row(record, migproject, mac, extra)
-        found = conn.execute("SELECT seq FROM sources WHERE id = ?", (record["id"],)).fetchone()
+    def save_source(self, conn, source):
+        """Insert or update a ``StoredSource``."""
+        row = source_row(source.record, source.migproject, source.mac, source.extra)
+        found = conn.execute("SELECT seq FROM sources WHERE id = ?", (source.record["id"],)).fetchone()
         if found is None:
             seq = conn.execute("INSERT INTO sources (id, name, ip, state, migration_cycle, connected, enterprise_project_id, "
                                "is_consistency_result_exist, migproject, add_date, mac) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -161,18 +170,18 @@ class Database:
                          "is_consistency_result_exist=?, migproject=?, add_date=?, mac=? WHERE seq=?", row[1:11] + found)
             conn.execute("UPDATE source_docs SET record=?, extra=? WHERE seq=?", row[11:13] + found)
 
-    def _load_task(self, task_id, conn=None):
-        row = (conn or self._conn()).execute("SELECT record FROM tasks WHERE id = ?", (task_id,)).fetchone()
+    def load_task(self, task_id, conn=None):
+        row = (conn or self.conn()).execute("SELECT record FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def _save_task(self, conn, task):
+    def save_task(self, conn, task):
         conn.execute("INSERT OR REPLACE INTO tasks VALUES (?,?,?,?,?,?,?)",
                      (task["id"], task["source_server"]["id"], task["state"], task["name"],
                       str(task.get("enterprise_project_id") or "0"), task["create_date"], dumps(task)))
 
 
 class _WriteTransaction:
-    """``with db._write() as conn``: one immediate transaction under the write lock."""
+    """``with db.write() as conn``: one immediate transaction under the write lock."""
 
     def __init__(self, database):
         self.database = database
@@ -180,7 +189,7 @@ class _WriteTransaction:
 
     def __enter__(self):
         self.database._write_lock.acquire()  # pylint: disable=protected-access
-        self.conn = self.database._conn()  # pylint: disable=protected-access
+        self.conn = self.database.conn()  # pylint: disable=protected-access
         self.conn.execute("BEGIN IMMEDIATE")
         self.database._local.writing = True  # pylint: disable=protected-access
         return self.conn

@@ -61,20 +61,20 @@ def project_record(fields):
 
 
 class MigProjects:
-    """Migration-project part of the Store; owns the ``migprojects`` table."""
+    """The ``migprojects`` table; a fresh one gets the ``default`` project of ``region``."""
 
-    def __init__(self, db_path=None):
-        super().__init__(db_path)
-        conn = self._conn()
+    def __init__(self, db, region):
+        self.db = db
+        conn = db.conn()
         conn.executescript(SCHEMA)
         if conn.execute("SELECT COUNT(*) FROM migprojects").fetchone()[0] == 0:
-            default = project_record({"name": "default", "isdefault": True, "region": self.region})
-            default["id"] = self._new_id()
-            with self._write() as wconn:
+            default = project_record({"name": "default", "isdefault": True, "region": region})
+            default["id"] = db.new_id()
+            with db.write() as wconn:
                 wconn.execute("INSERT INTO migprojects VALUES (?,?,?,?)", (default["id"], "default", 0, json.dumps(default)))
 
-    def _load_project(self, project_id, conn=None):
-        row = (conn or self._conn()).execute("SELECT record FROM migprojects WHERE id = ?", (project_id,)).fetchone()
+    def load_project(self, project_id, conn=None):
+        row = (conn or self.db.conn()).execute("SELECT record FROM migprojects WHERE id = ?", (project_id,)).fetchone()
         if row is None:
             raise not_found("migration project", project_id)
         return json.loads(row[0])
@@ -92,8 +92,8 @@ class MigProjects:
     def create_project(self, body):
         validate_project(body, create=True)
         record = project_record(body)
-        record["id"] = self._new_id()
-        with self._write() as conn:
+        record["id"] = self.db.new_id()
+        with self.db.write() as conn:
             conn.execute("INSERT INTO migprojects VALUES (?,?,?,?)", (record["id"], record["name"], now_ms(), json.dumps(record)))
             if record["isdefault"]:
                 self._make_default(conn, record["id"])
@@ -102,28 +102,28 @@ class MigProjects:
     def list_projects(self, query):
         limit = int_param(query, "limit", 50, 0, 100) or 50
         offset = int_param(query, "offset", 0, 0, 65535)
-        rows = self._conn().execute("SELECT record FROM migprojects ORDER BY created, rowid").fetchall()
+        rows = self.db.conn().execute("SELECT record FROM migprojects ORDER BY created, rowid").fetchall()
         return len(rows), [json.loads(row[0]) for row in rows[offset:offset + limit]]
 
     def get_project(self, project_id):
-        return self._load_project(project_id)
+        return self.load_project(project_id)
 
     def update_project(self, project_id, body):
         """PUT /v3/migprojects/{id}; ``isdefault`` there is ignored (PUT .../default moves the default)."""
         validate_project(body, create=False)
-        with self._write() as conn:
-            record = self._load_project(project_id, conn)
+        with self.db.write() as conn:
+            record = self.load_project(project_id, conn)
             record.update((k, v) for k, v in body.items() if v is not None and k != "isdefault")
             self._save_project(conn, record)
 
     def set_default_project(self, project_id):
-        with self._write() as conn:
-            self._load_project(project_id, conn)
+        with self.db.write() as conn:
+            self.load_project(project_id, conn)
             self._make_default(conn, project_id)
 
     def delete_project(self, project_id):
-        with self._write() as conn:
-            record = self._load_project(project_id, conn)
+        with self.db.write() as conn:
+            record = self.load_project(project_id, conn)
             if record["isdefault"]:
                 raise ApiError(400, PROJECT_IS_DEFAULT, "The default migration project cannot be deleted")
             members = conn.execute("SELECT COUNT(*) FROM sources WHERE migproject = ?", (project_id,)).fetchone()[0]

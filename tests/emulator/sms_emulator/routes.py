@@ -1,16 +1,17 @@
 """The API as a table: method + path pattern -> IAM action checked + handler.
 
-A handler gets a ``Call`` (the emulator, its store, the path parameters, the query and the
-body) and returns (status, payload); payload is a JSON-able value or ready JSON bytes.
-Requests matching no row: 404 APIGW.0101, as the API gateway answers.
+Every handler lives at the end of the part it serves, next to that part's ``ROUTES`` rows; this
+module joins them.  A handler gets a ``Call`` (the emulator, its store, the path parameters, the
+query and the body) and returns (status, payload); payload is a JSON-able value or ready JSON
+bytes.  Requests matching no row: 404 APIGW.0101, as the API gateway answers.
 """
 
 import json
 
-from . import errors, migprojects, source_updates, sources, task_settings, tasks, templates
+from . import (commands, errors, iam, migprojects, registration, source_updates, sources, task_actions, task_settings,
+               tasks, templates)
 from .auth import authorize
-from .errors import ApiError, not_found
-from .shapes import shape
+from .errors import ApiError
 
 
 class Call:
@@ -35,104 +36,10 @@ class Call:
         return value
 
 
-# ----------------------------------------------------------------- handlers
-def list_projects(call):
-    emulator = call.emulator
-    name = call.query.get("name")
-    if name and name != emulator.region:
-        return 200, {"projects": [], "links": {"self": None}}
-    return 200, {"projects": [{"id": emulator.project_id, "name": emulator.region, "domain_id": emulator.domain_id,
-                               "enabled": True, "is_domain": False, "parent_id": emulator.domain_id,
-                               "description": "", "links": {}}],
-                 "links": {"self": None}}
-
-
-def list_sources(call):
-    filters, limit, offset = sources.validate_list_query(call.query)
-    _count, text = call.store.query_sources_json(filters, limit, offset)
-    return 200, text.encode("utf-8")
-
-
-def register_source(call):
-    source_id, _created = call.store.register_source(call.json())
-    return 200, {"id": source_id}
-
-
-def sources_overview(call):
-    return 200, call.store.overview()
-
-
-def show_source(call):
-    source = call.store.get_source(call.params["source_id"])
-    if source is None:
-        raise not_found("source server", call.params["source_id"])
-    return 200, shape(source, "ShowServerResponse")
-
-
-def delete_source(call):
-    call.store.delete_source(call.params["source_id"])
-    return 200, {}
-
-
-def show_command(call):
-    return 200, call.store.poll_command(call.params["source_id"])
-
-
-def command_result(call):
-    call.store.report_command_result(call.params["source_id"], call.json(code="SMS.6022"))
-    return 200, {}
-
-
-def change_state(call):
-    call.store.change_state(call.params["source_id"], call.json())
-    return 200, {}
-
-
-def create_task(call):
-    return 200, {"id": call.store.create_task(call.json(), fill_defaults=False)}
-
-
-def list_tasks(call):
-    count, found = call.store.list_tasks(**tasks.validate_list_query(call.query))
-    return 200, {"count": count, "tasks": shape(found, "TasksResponseBody")}
-
-
-def show_task(call):
-    task = call.store.get_task(call.params["task_id"])
-    if task is None:
-        raise not_found("task", call.params["task_id"])
-    return 200, shape(task, "ShowTaskResponse")
-
-
-def delete_task(call):
-    call.store.delete_task(call.params["task_id"])
-    return 200, {}
-
-
-def task_action(call):
-    request = call.json()
-    tasks.validate_action_body(request)
-    call.store.task_action(call.params["task_id"], request["operation"], request)
-    return 200, {}
-
-
-# method, path pattern, IAM action, path parameter naming the resource, handler
-ROUTES = (
-    ("GET", "/v3/projects", "iam:projects:listProjects", None, list_projects),
-    ("GET", "/v3/sources", "sms:server:list", None, list_sources),
-    ("POST", "/v3/sources", "sms:server:register", None, register_source),
-    ("GET", "/v3/sources/overview", "sms:server:list", None, sources_overview),
-    ("GET", "/v3/sources/{source_id}", "sms:server:get", "source_id", show_source),
-    ("DELETE", "/v3/sources/{source_id}", "sms:server:delete", "source_id", delete_source),
-    ("GET", "/v3/sources/{source_id}/command", "sms:server:getCommand", "source_id", show_command),
-    ("POST", "/v3/sources/{source_id}/command_result", "sms:server:updateCommandResult", "source_id", command_result),
-    ("PUT", "/v3/sources/{source_id}/changestate", "sms:server:updateCopyState", "source_id", change_state),
-    ("POST", "/v3/tasks", "sms:task:create", None, create_task),
-    ("GET", "/v3/tasks", "sms:task:list", None, list_tasks),
-    ("GET", "/v3/tasks/{task_id}", "sms:task:get", "task_id", show_task),
-    ("DELETE", "/v3/tasks/{task_id}", "sms:task:delete", "task_id", delete_task),
-    ("POST", "/v3/tasks/{task_id}/action", "sms:task:updateStatus", "task_id", task_action),
-) + templates.ROUTES + migprojects.ROUTES + source_updates.ROUTES + task_settings.ROUTES
+# Each part declares its handlers and its rows, ``(method, path pattern, IAM action, path parameter
+# naming the resource, handler)``, as ``ROUTES`` at its end; this is the API in that order.
+ROUTES = (iam.ROUTES + sources.ROUTES + registration.ROUTES + commands.ROUTES + tasks.ROUTES + task_actions.ROUTES
+          + templates.ROUTES + migprojects.ROUTES + source_updates.ROUTES + task_settings.ROUTES)
 
 
 class RouteTable:

@@ -236,13 +236,7 @@ class Emulator:
 
     def set_agent(self, auto_agent=None, agent_delay=None):
         """Switch the auto-answering agent on/off and set its delay (clock seconds)."""
-        if auto_agent is not None:
-            self.store.auto_agent = bool(auto_agent)
-        if agent_delay is not None:
-            if float(agent_delay) < 0:
-                raise ValueError("agent_delay must not be negative")
-            self.store.agent_delay = float(agent_delay)
-        self.store.wake()
+        self.store.set_agent(auto_agent, agent_delay)
 
     def set_task_fault(self, key, **spec):
         """A fault for one task; ``key`` is its id, or a source id (for the source's task, even a future one).
@@ -255,7 +249,7 @@ class Emulator:
         self.store.clear_task_fault(key)
 
     def remove_task(self, task_id):
-        """Make a task disappear whatever its state (deleted elsewhere); see Tasks.remove_task."""
+        """Make a task disappear whatever its state (deleted elsewhere); see tasks.Tasks.remove_task."""
         self.store.remove_task(task_id)
 
     # ----------------------------------------------------------------- users, faults, log

@@ -64,17 +64,22 @@ def _apply(stored, adjustments, what):
 
 
 class SourceUpdates:
-    """PUT /v3/sources/{id} and GET /v3/errors, on the Store's sources."""
+    """PUT /v3/sources/{id} and GET /v3/errors, on the ``sources`` table (read through ``sources``)."""
+
+    def __init__(self, db, sources, projects):
+        self.db = db
+        self.sources = sources
+        self.projects = projects
 
     def update_source_fields(self, source_id, body):
         validate_source_update(body)
-        with self._write() as conn:
-            loaded = self._load_source(source_id, conn)
-            if loaded is None:
+        with self.db.write() as conn:
+            source = self.db.load_source(source_id, conn)
+            if source is None:
                 raise not_found("source server", source_id)
-            record, extra, migproject, mac = loaded
+            record, extra, migproject = source.record, source.extra, source.migproject
             if body.get("migprojectid") is not None:
-                self._load_project(body["migprojectid"], conn)  # 404 for an unknown project
+                self.projects.load_project(body["migprojectid"], conn)  # 404 for an unknown project
                 migproject = body["migprojectid"]
             if body.get("name") is not None:
                 record["name"] = body["name"]
@@ -82,13 +87,13 @@ class SourceUpdates:
                 if record.get("current_task") or record["migration_cycle"] != "checking":
                     raise ApiError(400, TARGET_ALREADY_CONFIGURED, "Disks can only be adjusted before the target "
                                    "server is configured (the source has a task or is past the checking stage)")
-                shown = self.get_source(source_id)
+                shown = self.sources.get_source(source_id)
                 extra = dict(extra or {})
                 extra["disks"] = shown["disks"]
                 extra["volume_groups"] = shown["volume_groups"]
                 _apply(extra["disks"], body.get("disks") or [], "disks")
                 _apply(extra["volume_groups"], body.get("volume_groups") or [], "volume_groups")
-            self._save_source(conn, record, migproject, mac, extra)
+            self.db.save_source(conn, source._replace(migproject=migproject, extra=extra))
 
     def migration_errors(self, query):
         """(count, items) of GET /v3/errors: sources in state error, with their task's error_json."""
@@ -98,8 +103,8 @@ class SourceUpdates:
         if query.get("enterprise_project_id"):
             filters["enterprise_project_id"] = query["enterprise_project_id"]
         items = []
-        for record in self.list_sources(**filters):
-            task = self._load_task(record["current_task"]["id"]) if record.get("current_task") else None
+        for record in self.sources.list_sources(**filters):
+            task = self.db.load_task(record["current_task"]["id"]) if record.get("current_task") else None
             items.append({"error_json": (task or {}).get("error_json") or "", "host_name": record["name"],
                           "name": record["name"], "source_id": record["id"], "source_ip": record["ip"],
                           "target_ip": None})

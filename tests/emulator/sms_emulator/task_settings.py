@@ -67,20 +67,20 @@ def validate_configurations(body):
 
 
 class TaskSettings:
-    """Task-settings part of the Store; owns the ``task_settings`` table."""
+    """The ``task_settings`` table (one row per task and kind of setting)."""
 
-    def __init__(self, db_path=None):
-        super().__init__(db_path)
-        self._conn().executescript(SCHEMA)
+    def __init__(self, db):
+        self.db = db
+        db.conn().executescript(SCHEMA)
 
     def _task_or_404(self, task_id, conn=None):
-        task = self._load_task(task_id, conn)
+        task = self.db.load_task(task_id, conn)
         if task is None:
             raise not_found("task", task_id)
         return task
 
     def _setting(self, task_id, kind, default):
-        row = self._conn().execute("SELECT value FROM task_settings WHERE task_id = ? AND kind = ?", (task_id, kind)).fetchone()
+        row = self.db.conn().execute("SELECT value FROM task_settings WHERE task_id = ? AND kind = ?", (task_id, kind)).fetchone()
         return json.loads(row[0]) if row else default
 
     def _store_setting(self, conn, task_id, kind, value):
@@ -89,7 +89,7 @@ class TaskSettings:
     def set_speed_limits(self, task_id, body):
         """POST .../speed-limit: the windows sent replace the task's windows ([] removes them)."""
         windows = validate_windows(body)
-        with self._write() as conn:
+        with self.db.write() as conn:
             self._task_or_404(task_id, conn)
             self._store_setting(conn, task_id, "speed_limit", windows)
 
@@ -103,7 +103,7 @@ class TaskSettings:
     def set_configurations(self, task_id, body):
         """POST .../configuration-setting: each key sent is set (INFERENCE), the others stay."""
         items = validate_configurations(body)
-        with self._write() as conn:
+        with self.db.write() as conn:
             self._task_or_404(task_id, conn)
             stored = dict((item["config_key"], item) for item in self._setting(task_id, "configurations", []))
             for item in items:
@@ -122,7 +122,7 @@ class TaskSettings:
 
     def set_consistency_results(self, task_id, results):
         """Test hook: the results the agent would report (objects as Terraform parses them)."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             self._task_or_404(task_id, conn)
             self._store_setting(conn, task_id, "consistency", list(results))
 

@@ -2,7 +2,7 @@
 and the target password (the SMS API reference's template APIs), with the field rules practitioners report:
 VPC without id or cidr SMS.0007, NIC or security group without id/name(/cidr) SMS.6102, public IP
 without type or bandwidth SMS.6562, deleting a template a task uses SMS.7111, unknown template
-SMS.7101. A task's non-generic template (``is_template`` false) is deleted with the task."""
+SMS.7101. A task's non-generic template (``is_template`` false) is deleted with the task (``Store.delete_task``)."""
 
 import json
 import re
@@ -130,22 +130,22 @@ def template_not_found(template_id):
 
 
 class Templates:
-    """Template part of the Store; owns the ``templates`` table."""
+    """The ``templates`` table."""
 
-    def __init__(self, db_path=None):
-        super().__init__(db_path)
-        self._conn().executescript(SCHEMA)
+    def __init__(self, db):
+        self.db = db
+        db.conn().executescript(SCHEMA)
 
     def _load_template(self, template_id, conn=None):
-        row = (conn or self._conn()).execute("SELECT record FROM templates WHERE id = ?", (template_id,)).fetchone()
+        row = (conn or self.db.conn()).execute("SELECT record FROM templates WHERE id = ?", (template_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def create_template(self, body):
         template = validate_template(body)
         record = dict(template)
         record.setdefault("is_template", True)
-        record["id"] = self._new_id()
-        with self._write() as conn:
+        record["id"] = self.db.new_id()
+        with self.db.write() as conn:
             conn.execute("INSERT INTO templates VALUES (?,?,?,?)", (record["id"], record["name"], now_ms(), json.dumps(record)))
         return record["id"]
 
@@ -153,7 +153,7 @@ class Templates:
         """(count, records) of GET /v3/vm/templates; ``name`` matches a substring, the rest exactly."""
         limit = int_param(query, "limit", 50, 0, 100) or 50
         offset = int_param(query, "offset", 0, 0, 65535)
-        records = [json.loads(row[0]) for row in self._conn().execute("SELECT record FROM templates ORDER BY created, rowid")]
+        records = [json.loads(row[0]) for row in self.db.conn().execute("SELECT record FROM templates ORDER BY created, rowid")]
         for key in ("id", "availability_zone", "region"):
             if query.get(key):
                 records = [r for r in records if r.get(key) == query[key]]
@@ -170,7 +170,7 @@ class Templates:
     def update_template(self, template_id, body):
         """PUT /v3/vm/templates/{id}: the fields sent replace the stored ones."""
         template = validate_template(body)
-        with self._write() as conn:
+        with self.db.write() as conn:
             record = self._load_template(template_id, conn)
             if record is None:
                 raise template_not_found(template_id)
@@ -189,7 +189,7 @@ class Templates:
         """DELETE one or POST .../delete many: all exist and no task uses them, or nothing happens."""
         if not template_ids:
             raise invalid_parameter("ids", "must list at least one template id")
-        with self._write() as conn:
+        with self.db.write() as conn:
             for template_id in template_ids:
                 if self._load_template(template_id, conn) is None:
                     raise template_not_found(template_id)
@@ -205,14 +205,13 @@ class Templates:
             raise template_not_found(template_id)
         return {"template_id": template_id, "target_password": record.get("target_password")}
 
-    def delete_task(self, task_id):
-        """Deleting a task also deletes its template unless that template is generic (is_template)."""
-        task = self._load_task(task_id)
-        super().delete_task(task_id)
+    def delete_task_template(self, task):
+        """After ``task`` (None: unknown) was deleted: its template goes too unless it is generic
+        (is_template) or another task uses it.  ``Store.delete_task`` calls this after DELETE /v3/tasks/{id}."""
         template_id = (task or {}).get("vm_template_id")
         if not template_id:
             return
-        with self._write() as conn:
+        with self.db.write() as conn:
             record = self._load_template(template_id, conn)
             if record is not None and not record.get("is_template", True) and not self._tasks_using(conn, [template_id]):
                 conn.execute("DELETE FROM templates WHERE id = ?", (template_id,))

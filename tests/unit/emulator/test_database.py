@@ -10,13 +10,13 @@ from sms_emulator.database import Database
 
 def test_write_transaction_rolls_back_on_error(tmp_path):
     database = Database(str(tmp_path / "db.sqlite3"))
-    with database._write() as conn:  # pylint: disable=protected-access
+    with database.write() as conn:
         conn.execute("INSERT INTO meta VALUES ('a', '1')")
     with pytest.raises(RuntimeError):
-        with database._write() as conn:  # pylint: disable=protected-access
+        with database.write() as conn:
             conn.execute("INSERT INTO meta VALUES ('b', '2')")
             raise RuntimeError("boom")
-    rows = database._conn().execute("SELECT key FROM meta ORDER BY key").fetchall()  # pylint: disable=protected-access
+    rows = database.conn().execute("SELECT key FROM meta ORDER BY key").fetchall()
     assert rows == [("a",)]
     database.close()
     assert os.path.exists(database.db_path)  # a given file is kept

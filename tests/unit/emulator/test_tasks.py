@@ -2,7 +2,7 @@
 
 import pytest
 
-from sms_emulator import Emulator, tasks
+from sms_emulator import Emulator, task_validation
 
 from support.emulator_client import SignedClient, new_task, task_body
 
@@ -50,14 +50,14 @@ def test_old_generation_sync_and_delete(emulator_factory):
 
 def test_request_fields_are_the_official_sdk_models():
     models = pytest.importorskip("huaweicloudsdksms.v3.model")
-    assert set(tasks.POST_TASK_FIELDS) == set(models.PostTask.attribute_map)
-    assert set(tasks.SOURCE_SERVER_BY_TASK_FIELDS) == set(models.SourceServerByTask.attribute_map)
-    assert set(tasks.TARGET_SERVER_BY_TASK_FIELDS) == set(models.TargetServerByTask.attribute_map)
-    assert set(tasks.TARGET_DISK_FIELDS) == set(models.TargetDisks.attribute_map)
-    assert set(tasks.PHYSICAL_VOLUME_FIELDS) == set(models.PhysicalVolumes.attribute_map)
-    assert set(tasks.ACTION_FIELDS) - {"param"} == set(models.UpdateTaskStatusReq.attribute_map)
-    assert set(tasks.TASK_STATES) >= {"READY", "RUNNING", "SYNCING", "MIGRATE_SUCCESS", "MIGRATE_FAIL", "ABORTING",
-                                      "ABORT", "DELETING", "SYNC_F_ROLLBACKING", "SYNC_F_ROLLBACK_SUCCESS"}
+    assert set(task_validation.POST_TASK_FIELDS) == set(models.PostTask.attribute_map)
+    assert set(task_validation.SOURCE_SERVER_BY_TASK_FIELDS) == set(models.SourceServerByTask.attribute_map)
+    assert set(task_validation.TARGET_SERVER_BY_TASK_FIELDS) == set(models.TargetServerByTask.attribute_map)
+    assert set(task_validation.TARGET_DISK_FIELDS) == set(models.TargetDisks.attribute_map)
+    assert set(task_validation.PHYSICAL_VOLUME_FIELDS) == set(models.PhysicalVolumes.attribute_map)
+    assert set(task_validation.ACTION_FIELDS) - {"param"} == set(models.UpdateTaskStatusReq.attribute_map)
+    assert set(task_validation.TASK_STATES) >= {"READY", "RUNNING", "SYNCING", "MIGRATE_SUCCESS", "MIGRATE_FAIL", "ABORTING",
+                                                "ABORT", "DELETING", "SYNC_F_ROLLBACKING", "SYNC_F_ROLLBACK_SUCCESS"}
 
 
 @pytest.fixture(scope="module")

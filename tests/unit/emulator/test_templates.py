@@ -81,10 +81,10 @@ def test_delete_order_unknown_template_and_cascade(emu, client):
     generic = _create(client)[1]["id"]
     bound = _create(client, name="bound", is_template=False)[1]["id"]
     _source_id, task_id = new_task(emu, client)
-    with emu.store._write() as conn:  # pylint: disable=protected-access
-        task = emu.store._load_task(task_id, conn)  # pylint: disable=protected-access
+    with emu.store.db.write() as conn:
+        task = emu.store.db.load_task(task_id, conn)
         task["vm_template_id"] = bound
-        emu.store._save_task(conn, task)  # pylint: disable=protected-access
+        emu.store.db.save_task(conn, task)
     status, body, _headers = client.request("DELETE", "/v3/vm/templates/%s" % bound)
     assert (status, body["error_code"]) == (400, "SMS.7111") and task_id in body["error_msg"]
     status, body, _headers = client.request("POST", "/v3/vm/templates/delete", body={"ids": [generic, bound]})

@@ -1,0 +1,125 @@
+"""Task actions, POST /v3/tasks/{id}/action: the state machine of operations (``ACTIONS``: the
+task states each is allowed in, the task and source states it moves to, the agent command it
+queues).  The runs the actions start, pause or launch belong to the engine (engine.py)."""
+
+import collections
+
+from .database import set_state
+from .errors import ApiError, invalid_parameter, not_found
+from .records import task_summary
+from .task_validation import validate_action_body
+
+LAUNCHED_SOURCE_STATES = ("finished",)
+# What an operation does: the task states it is allowed in (None: any), the (code, message) when
+# not, the new task state, source state and migration_cycle (None: unchanged), the command queued
+# for the agent (None: none) and its purpose.
+Action = collections.namedtuple("Action", "allowed refusal task_state source_state cycle command purpose")
+ACTIONS = {
+    "start": Action(("READY", "ABORT", "MIGRATE_FAIL"), ("SMS.1039", "Only paused tasks can be resumed"),
+                    "RUNNING", "initialize", "replicating", "START", "start"),
+    "stop": Action(("RUNNING", "SYNCING", "SKIPPING"), ("SMS.1038", "Only tasks that are created or being monitored can be paused"),
+                   "ABORTING", "stopping", None, "STOP", "stop"),
+    "restart": Action(("MIGRATE_FAIL", "SYNC_FAIL"), ("SMS.1040", "Only tasks that failed to be created or migrated can be restarted"),
+                      "RUNNING", "initialize", "replicating", "START", "start"),
+    "skip": Action(("RUNNING",), ("SMS.1041", "Only running tasks can skip the consistency check"),
+                   "SKIPPING", "skipping", None, "SKIP", "skip"),
+    "migration_test": Action(("RUNNING", "SYNCING", "MIGRATE_SUCCESS"), ("SMS.1042", "The task cannot start a migration drill now"),
+                             None, "premigready", None, "PREMIGRATE", "premigrate"),
+    "collect_log": Action(None, None, None, None, None, "UPLOAD_LOG", "log"),
+    "sync": Action(("MIGRATE_SUCCESS", "SYNC_SUCCESS", "SYNC_FAIL"), ("SMS.1043", "Only finished migrations can be synchronized"),
+                   "SYNCING", "syncing", "syncing", "SYNC", "sync"),
+    "cutover": Action(("SYNCING", "MIGRATE_SUCCESS"), ("SMS.1044", "Only tasks in continuous sync or replicated can launch the target"),
+                      None, "cutovering", "cutovering", None, None),
+}
+ACTIONS["test"] = ACTIONS["cutover"]
+NO_OP_ACTIONS = ("clone_test", "network_check", "clear", "error_for_overspeed", "sync_failed_rollback")
+
+
+class TaskActions:
+    """Runs the actions on the ``tasks`` table, queueing agent commands through ``commands``."""
+
+    def __init__(self, db, clock, engine, commands, command_generation="new"):
+        self.db = db
+        self.clock = clock
+        self.engine = engine
+        self.commands = commands
+        self.command_generation = command_generation
+
+    def task_action(self, task_id, operation, body=None):
+        """POST /v3/tasks/{id}/action: move the task and queue the agent command (G.2); returns the command.
+
+        Every action passes here, also the start of a task created with ``auto_start``: the one
+        place that admits or refuses a start or restart (``ACTIONS`` holds the state rules)."""
+        body = body or {}
+        self.engine.tick()
+        if operation in NO_OP_ACTIONS:
+            if self.db.load_task(task_id) is None:
+                raise not_found("task", task_id)
+            return None
+        if operation not in ACTIONS:
+            raise invalid_parameter("operation", "must be one of " + ", ".join(sorted(list(ACTIONS) + list(NO_OP_ACTIONS))))
+        with self.db.write() as conn:
+            task = self.db.load_task(task_id, conn)
+            if task is None:
+                raise not_found("task", task_id)
+            source = self.db.load_source(task["source_server"]["id"], conn)
+            if source is None:
+                raise ApiError(400, "SMS.2216", "The source server of the task does not exist")
+            record = source.record
+            launched = record["state"] in LAUNCHED_SOURCE_STATES or record["migration_cycle"] == "cutovered"
+            if operation == "start" and task["state"] in ("MIGRATE_SUCCESS", "SYNC_SUCCESS", "SYNC_FAIL") and launched:
+                # INFERENCE: the SMS API reference has no sync operation value; start on a finished task syncs
+                operation = "sync"
+            _check_allowed(operation, task, record, launched)
+            task_state, source_state, cycle, command, purpose = ACTIONS[operation][2:]
+            param = {"task_id": task_id}
+            if operation == "collect_log":
+                bucket = (body.get("param") or {}).get("bucket") or body.get("bucket") or "sms-agent-logs"
+                param["bucket"] = bucket
+                task["log_bucket"] = bucket
+                task["log_collect_status"] = "UPLOADING"
+            if command == "SYNC" and self.command_generation == "new":
+                # INFERENCE: the newer command list has no SYNC; an incremental sync re-runs START
+                command = "START"
+            if operation == "stop":
+                self.engine.pause_run(conn, task_id)
+            if operation == "restart":
+                task["error_json"] = ""
+            if operation in ("cutover", "test"):
+                self.engine.start_run(conn, task, record, "cutover" if task["state"] == "SYNCING" else "launch")
+            if task_state:
+                task["state"] = task_state
+                if task_state == "RUNNING" and not task.get("start_date"):
+                    task["start_date"] = self.clock.now_ms()
+            set_state(record, source_state, cycle)
+            if command:
+                self.commands.enqueue(conn, record["id"], command, param, purpose)
+            self.db.save_task(conn, task)
+            record["current_task"] = task_summary(task)
+            self.db.save_source(conn, source)
+        return command
+
+
+def _check_allowed(operation, task, record, launched):
+    """400 with the operation's refusal when the task (or its source) is in no state for it."""
+    action = ACTIONS[operation]
+    refused = action.allowed is not None and task["state"] not in action.allowed
+    if operation == "sync" and not launched:
+        refused = True
+    if operation in ("cutover", "test") and (launched or record["state"] == "cutovering"):
+        refused = True
+    if refused:
+        raise ApiError(400, action.refusal[0], action.refusal[1])
+
+
+# ----------------------------------------------------------------- handlers (see routes.py)
+def task_action(call):
+    request = call.json()
+    validate_action_body(request)
+    call.store.task_action(call.params["task_id"], request["operation"], request)
+    return 200, {}
+
+
+ROUTES = (
+    ("POST", "/v3/tasks/{task_id}/action", "sms:task:updateStatus", "task_id", task_action),
+)
