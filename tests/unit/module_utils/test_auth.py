@@ -39,7 +39,7 @@ def test_token_auth_sends_the_token_and_signs_nothing():
 ])
 def test_the_configured_credentials_choose_the_auth(credentials, kind):
     auth = auth_for(ConnectionConfig(endpoint="https://sms.example.com", **credentials))
-    assert type(auth) is kind
+    assert isinstance(auth, kind)
     assert auth.access_key == credentials.get("access_key")
 
 
