@@ -261,8 +261,8 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
     HAS_REQUESTS,
     SOURCE_FILTERS,
     SmsClient,
-    unique_by_id,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._listing import unique_by_id
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
 
 # Bump when the cached data changes shape, so an old cache is refetched instead of misread.

@@ -17,9 +17,9 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
     CONNECTION_OPTIONS,
     HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
     SmsClient,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR
 from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id
 from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_seconds as _check_seconds
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError

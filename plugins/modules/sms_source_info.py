@@ -905,7 +905,8 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import MAX_OFFSET, PAGE_SIZE, SOURCE_FILTERS
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import PAGE_SIZE, SOURCE_FILTERS
+from ansible_collections.hwcloud.sms.plugins.module_utils._listing import MAX_OFFSET
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
 

@@ -138,7 +138,7 @@ def test_credential_type_is_what_awx_accepts_and_feeds_our_variables():
     # the shared client, i.e. what both the modules and the inventory plugin read.
     sys.path.insert(0, COLLECTIONS_PATH)
     try:
-        from ansible_collections.hwcloud.sms.plugins.module_utils._client import CONNECTION_ENV
+        from ansible_collections.hwcloud.sms.plugins.module_utils._config import CONNECTION_ENV
     finally:
         sys.path.remove(COLLECTIONS_PATH)
     preferred = dict((names[0], option) for option, names in CONNECTION_ENV.items() if names)

@@ -11,7 +11,8 @@ import pytest
 
 from support.ansible import base_env, emulator_env, untag_unsafe
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import MAX_OFFSET, PAGE_SIZE, SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import PAGE_SIZE, SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._listing import MAX_OFFSET
 
 ANSIBLE_INVENTORY = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
 

@@ -9,9 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ansible_collections.hwcloud.sms.plugins.module_utils import _client
+from ansible_collections.hwcloud.sms.plugins.module_utils import _auth
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, error_entry
+from ansible_collections.hwcloud.sms.plugins.module_utils._retry import RetryPolicy
 
 AK, SK = "AKTESTTESTTESTTEST01", "sk-very-secret-value-0123456789"
 
@@ -61,7 +62,7 @@ class ScriptedServer:
 
 @pytest.fixture
 def server(monkeypatch):
-    monkeypatch.setattr(SmsClient, "backoff_base", 0.01)
+    monkeypatch.setattr(RetryPolicy, "backoff_base", 0.01)
     srv = ScriptedServer()
     yield srv
     srv.close()
@@ -108,7 +109,7 @@ def test_post_is_retried_when_the_server_refused_before_acting(server, status):
 
 
 def test_post_is_retried_when_the_connection_was_refused(monkeypatch):
-    monkeypatch.setattr(SmsClient, "backoff_base", 0.01)
+    monkeypatch.setattr(RetryPolicy, "backoff_base", 0.01)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -168,7 +169,7 @@ def test_token_auth_and_temporary_credentials_headers(server):
 
 
 def test_project_id_is_looked_up_in_iam_once(server, monkeypatch):
-    monkeypatch.setattr(_client, "_project_id_cache", {})
+    monkeypatch.setattr(_auth, "_project_id_cache", {})
     server.script = [(200, {}, {"projects": [{"id": "proj-42", "name": "ap-southeast-3"}]}), (200, {}, {}), (200, {}, {})]
     client = _client_for(server.url, region="ap-southeast-3", iam_endpoint=server.url)
     client.get_source("a")
@@ -179,7 +180,7 @@ def test_project_id_is_looked_up_in_iam_once(server, monkeypatch):
 
 
 def test_unknown_project_name_is_a_clear_error(server, monkeypatch):
-    monkeypatch.setattr(_client, "_project_id_cache", {})
+    monkeypatch.setattr(_auth, "_project_id_cache", {})
     server.script = [(200, {}, {"projects": []})]
     with pytest.raises(SmsClientError, match="no project named 'xx-nowhere-1'"):
         _client_for(server.url, region="xx-nowhere-1", iam_endpoint=server.url).get_source("a")

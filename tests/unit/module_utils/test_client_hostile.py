@@ -9,9 +9,10 @@ import time
 
 import pytest
 
-from ansible_collections.hwcloud.sms.plugins.module_utils import _client
+from ansible_collections.hwcloud.sms.plugins.module_utils import _answers, _auth
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._retry import RetryPolicy
 
 from unit.module_utils.test_client import AK, SK, ScriptedServer
 
@@ -20,7 +21,7 @@ TOKEN = "sts-token-secret-0123456789abcdef"
 
 @pytest.fixture
 def server(monkeypatch):
-    monkeypatch.setattr(SmsClient, "backoff_base", 0.01)
+    monkeypatch.setattr(RetryPolicy, "backoff_base", 0.01)
     srv = ScriptedServer()
     yield srv
     srv.close()
@@ -208,7 +209,7 @@ def test_the_documented_empty_or_message_answers_of_a_report_are_success(server)
 # --- 11: resets, malformed settings, IAM answers -----------------------------------------------
 
 def test_a_get_whose_body_is_cut_off_is_retried(raw_server, monkeypatch):
-    monkeypatch.setattr(SmsClient, "backoff_base", 0.01)
+    monkeypatch.setattr(RetryPolicy, "backoff_base", 0.01)
     body = json.dumps({"id": "src-1", "name": "web"}).encode()
 
     def handle(conn, number):
@@ -245,7 +246,7 @@ def test_a_missing_ca_path_is_a_clean_error(tmp_path):
 
 @pytest.mark.parametrize("projects", [[{"name": "ap-southeast-3"}], [{"id": None}], ["p"], [{"id": "p\n1"}]])
 def test_an_iam_answer_without_a_usable_project_id_is_a_clean_error(server, monkeypatch, projects):
-    monkeypatch.setattr(_client, "_project_id_cache", {})
+    monkeypatch.setattr(_auth, "_project_id_cache", {})
     server.script = [(200, {}, {"projects": projects})]
     client = _client_for(server.url, region="ap-southeast-3", iam_endpoint=server.url, project_id=None)
     with pytest.raises(SmsClientError, match="without a usable project id"):
@@ -270,7 +271,7 @@ def test_timeout_bounds_a_trickled_body(raw_server):
 
 
 def test_retry_after_waits_are_bounded_in_total(server, monkeypatch):
-    monkeypatch.setattr(_client, "MAX_RETRY_WAIT", 1.0)
+    monkeypatch.setattr(RetryPolicy, "max_total_wait", 1.0)
     server.script = [(429, {"Retry-After": "0.6"}, {"error_code": "APIGW.0308", "error_msg": "throttled"})] * 11
     started = time.monotonic()
     with pytest.raises(SmsApiError) as info:
@@ -283,7 +284,7 @@ def test_retry_after_waits_are_bounded_in_total(server, monkeypatch):
 # --- 14: size caps -----------------------------------------------------------------------------
 
 def test_a_huge_answer_is_refused(server, monkeypatch):
-    monkeypatch.setattr(_client, "MAX_ANSWER_BYTES", 100000)
+    monkeypatch.setattr(_answers, "MAX_ANSWER_BYTES", 100000)
     server.script = [(200, {}, {"id": "a", "blob": "x" * 200000})]
     with pytest.raises(SmsClientError, match="more than the 100000 bytes read at most"):
         _client_for(server.url, retries=0).get_source("a")
@@ -291,7 +292,7 @@ def test_a_huge_answer_is_refused(server, monkeypatch):
 
 def test_a_gzip_answer_sent_despite_identity_is_read_and_a_gzip_bomb_refused(server, monkeypatch):
     import gzip
-    monkeypatch.setattr(_client, "MAX_ANSWER_BYTES", 100000)
+    monkeypatch.setattr(_answers, "MAX_ANSWER_BYTES", 100000)
     server.script = [(200, {"Content-Encoding": "gzip"}, gzip.compress(b'{"id": "a"}')),
                      (200, {"Content-Encoding": "gzip"}, gzip.compress(b'{"x": "' + b"y" * 500000 + b'"}'))]
     client = _client_for(server.url, retries=0)

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Facts kept once: the connection option table in _client is the one home of option
+"""Facts kept once: the connection option table in _config is the one home of option
 types, defaults, environment variables and secrecy; every copy that must exist as text (the docs
 fragments, galaxy.yml's version) is compared with it here."""
 
@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from ansible_collections.hwcloud.sms.plugins.doc_fragments.sms import ModuleDocFragment
-from ansible_collections.hwcloud.sms.plugins.module_utils import _client
+from ansible_collections.hwcloud.sms.plugins.module_utils import _client, _config
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import sms_argument_spec
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import CONNECTION_OPTIONS, SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
+from ansible_collections.hwcloud.sms.plugins.module_utils._config import CONNECTION_OPTIONS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -61,7 +62,7 @@ def test_from_options_takes_the_table_defaults_for_unset_options(monkeypatch):
 def test_the_user_agent_carries_galaxy_yml_s_version():
     with open(os.path.join(REPO, "galaxy.yml")) as handle:
         version = yaml.safe_load(handle)["version"]
-    assert _client.COLLECTION_VERSION == version and _client.USER_AGENT.endswith("/" + version)
+    assert _config.COLLECTION_VERSION == version and _config.USER_AGENT.endswith("/" + version)
 
 
 def test_source_filters_are_the_module_options():
