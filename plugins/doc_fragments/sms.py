@@ -10,7 +10,7 @@ __metaclass__ = type
 class ModuleDocFragment(object):
 
     # Connection options of the modules. The facts (types, defaults, environment variables,
-    # secrecy) live in CONNECTION_OPTIONS of plugins/module_utils/_client.py; this text repeats
+    # secrecy) live in CONNECTION_OPTIONS of plugins/module_utils/_config.py; this text repeats
     # them and tests/unit/module_utils/test_options.py fails when the two differ.
     DOCUMENTATION = r"""
 options:

@@ -76,7 +76,7 @@ def test_outages_are_ridden_through_and_a_good_poll_resets_the_count():
         sleep=clock.sleep, clock=clock)
     assert value == "done"
     assert stats["failed_polls"] == 3 and stats["polls"] == 5 and stats["last_error"] is None
-    assert [v for v, _ in seen] == [None, None, "up", None, "done"]
+    assert [value for value, _error in seen] == [None, None, "up", None, "done"]
     assert seen[1][1] == "refused"
 
 
