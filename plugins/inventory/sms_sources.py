@@ -58,6 +58,8 @@ description:
     valid variable name, or would make an C(ansible_*) variable, is left out of the host variables
     with a warning. Neither fails the other sources. An answer that is not the documented listing
     (a record that is not an object, no C(count), ...) fails the inventory source.
+  - With O(accounts), one inventory holds the source servers of several accounts, regions or
+    projects (see there).
   - Credentials and endpoints (O(access_key), O(secret_key), O(endpoint), ...) may be Jinja2
     templates (for example an C(ansible.builtin.env) lookup, see the examples) or vaulted strings in
     the configuration file; extra variables (C(-e)) are available to those templates.
@@ -168,8 +170,78 @@ options:
   page_workers:
     description:
       - How many pages of C(GET /v3/sources) are fetched at the same time (1 to 32). V(1) pages sequentially.
+      - With O(accounts), per account.
     type: int
     default: 8
+  accounts:
+    description:
+      - The SMS accounts (or regions, or projects of one account) to list, each with a O(accounts[].name)
+        and its own connection options. SMS keeps at most 1,000 source servers per account, so a
+        program larger than that spans several accounts.
+      - Every account is listed at the same time as the others. Each listing is complete or the inventory
+        source fails, naming the account; one account that cannot be listed fails the whole run, so
+        the inventory is never partial.
+      - Every host gets the variable C(sms_account) (the account's name) and joins the group
+        C(account_<name>) (with O(default_groups_prefix); not with O(default_groups=false)).
+      - A hostname that several accounts give (the same server name, or even the same ID, in two
+        accounts) makes distinct hosts. The account listed first keeps the hostname, the hosts of
+        the others become C(<hostname>_<account name>), and one warning lists them. Within one account
+        O(hostname_collision) applies as usual.
+      - The connection options of an account are only those it lists, with their documented defaults;
+        the environment variables of the top-level options do not apply to accounts (they would give
+        every account the same credentials). Values may be templates or vaulted strings, as for the
+        top-level options.
+      - Cannot be combined with the top-level connection options (O(endpoint), O(region), O(access_key), ...).
+    type: list
+    elements: dict
+    default: []
+    version_added: 1.1.0
+    suboptions:
+      name:
+        description:
+          - The name of the account in the inventory (C(sms_account), C(account_<name>)). Letters,
+            digits, C(_) and C(-), unique among the accounts.
+        type: str
+        required: true
+      endpoint:
+        description: As the top-level O(endpoint).
+        type: str
+      region:
+        description: As the top-level O(region).
+        type: str
+      access_key:
+        description: As the top-level O(access_key).
+        type: str
+      secret_key:
+        description: As the top-level O(secret_key). Never logged or cached.
+        type: str
+      security_token:
+        description: As the top-level O(security_token). Never logged or cached.
+        type: str
+      project_id:
+        description: As the top-level O(project_id).
+        type: str
+      iam_endpoint:
+        description: As the top-level O(iam_endpoint).
+        type: str
+      auth_token:
+        description: As the top-level O(auth_token). Never logged or cached.
+        type: str
+      validate_certs:
+        description: As the top-level O(validate_certs).
+        type: bool
+        default: true
+      ca_path:
+        description: As the top-level O(ca_path).
+        type: path
+      timeout:
+        description: As the top-level O(timeout).
+        type: int
+        default: 30
+      retries:
+        description: As the top-level O(retries).
+        type: int
+        default: 5
 notes:
   - With O(cache=true) the raw API records are cached (not the built inventory), so changes to
     O(compose), O(groups), O(keyed_groups), O(hostnames), O(hostvar_fields) or the client-side filters
@@ -178,6 +250,7 @@ notes:
     request. A file-based cache plugin's file is made readable by its owner only (mode 0600).
     Use C(--flush-cache) to fetch again.
   - Host variables come from the API unaltered and are never templated.
+  - With O(accounts), the cache key covers every account's name, endpoint, region and project.
 """
 
 EXAMPLES = r"""
@@ -230,6 +303,21 @@ access_key: !vault |
   ...
 secret_key: "{{ lookup('ansible.builtin.env', 'MY_SK') }}"
 hostvar_fields: [id, name, ip, state, os_type, connected, migration_cycle, current_task]
+
+---
+# A program across two accounts and two regions: hosts in account_wave_a / account_wave_b,
+# every host with sms_account. Each account's keys come from environment variables of its own
+# (in AWX: one credential per account, of a custom type that injects them).
+plugin: hwcloud.sms.sms_sources
+accounts:
+  - name: wave_a
+    region: ap-southeast-3
+    access_key: "{{ lookup('ansible.builtin.env', 'SMS_WAVE_A_AK') }}"
+    secret_key: "{{ lookup('ansible.builtin.env', 'SMS_WAVE_A_SK') }}"
+  - name: wave_b
+    region: ap-southeast-2
+    access_key: "{{ lookup('ansible.builtin.env', 'SMS_WAVE_B_AK') }}"
+    secret_key: "{{ lookup('ansible.builtin.env', 'SMS_WAVE_B_SK') }}"
 """
 
 import difflib
@@ -238,6 +326,8 @@ import hashlib
 import itertools
 import json
 import os
+import re
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible import constants as C
 from ansible.errors import AnsibleError, AnsibleParserError
@@ -258,6 +348,7 @@ else:
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import phase as migration_phase
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import eta_of, progress_percent
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
+    CONNECTION_OPTIONS,
     HAS_REQUESTS,
     SOURCE_FILTERS,
     SmsClient,
@@ -266,7 +357,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._listing import unique
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
 
 # Bump when the cached data changes shape, so an old cache is refetched instead of misread.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 # Names no source may take: the implicit localhost and the groups every inventory has.
 RESERVED_HOSTNAMES = frozenset(name.lower() for name in C.LOCALHOST) | frozenset(("all", "ungrouped"))
 # Jinja2's default delimiters: text holding one of them could render if Ansible templated it.
@@ -275,6 +366,10 @@ _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
 # (group kind, record field) of the default groups: state_<state>, os_<os>, phase_<phase>.
 _DEFAULT_GROUP_FIELDS = (("state", "state"), ("os", "os_type"), ("phase", "phase"))
+# Account names become part of group names and hostnames.
+_ACCOUNT_NAME = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
+# Accounts listed at the same time (each with its own page_workers).
+_ACCOUNT_WORKERS = 8
 
 
 def with_migration_phase(record, notes=None):
@@ -443,16 +538,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """A connection option, rendered when the configuration file gives it as a template (as
         amazon.aws does) and decrypted when vaulted. Values from the environment are used as they are."""
         value = self.get_option(name)
-        if name in self._config_keys and value is not None and not isinstance(value, (bool, int, float)):
-            self.templar.available_variables = self._vars
-            if self.templar.is_template(value):
-                try:
-                    value = self.templar.template(value)
-                except Exception as exc:  # the option's own value is never shown: it may hold a secret
-                    raise AnsibleParserError("cannot template the %s option: %s" % (name, type(exc).__name__))
-            if not isinstance(value, (str, bool, int, float)):
-                value = to_text(value)  # a vaulted string decrypts when read as text
-        return value
+        return self._render(name, value) if name in self._config_keys else value
 
     def _read_settings(self):
         """Every option read once and checked before any request is sent."""
@@ -493,37 +579,144 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         settings["fields"] = None if fields == ["all"] else frozenset(fields)
         if settings["workers"] is None or not 1 <= settings["workers"] <= 32:
             raise AnsibleParserError("page_workers must be between 1 and 32, got %r" % settings["workers"])
+        settings["accounts"] = self._read_accounts()
         settings["expressions"] = bool(settings["include"] or settings["exclude"] or settings["compose"] or
                                        settings["groups"] or settings["keyed_groups"] or
                                        [item for item in settings["hostnames"]
                                         if not is_variable_name(item) or item.startswith(prefix)])
         return settings
 
+    def _read_accounts(self):
+        """The ``accounts`` option checked (names, known connection options) before any request; the
+        values are rendered when the accounts are listed. None without accounts."""
+        accounts = self.get_option("accounts") or []
+        if not accounts:
+            return None
+        top_level = sorted(self._config_keys & set(CONNECTION_OPTIONS))
+        if top_level:
+            raise AnsibleParserError("accounts: the top-level connection option(s) %s cannot be combined with accounts; "
+                                     "set them in each account" % ", ".join(top_level))
+        names = set()
+        for index, account in enumerate(accounts):
+            if not isinstance(account, dict):
+                raise AnsibleParserError("accounts[%d] must be a dict of connection options with a name" % index)
+            name = account.get("name")
+            if not isinstance(name, str) or not _ACCOUNT_NAME.match(name):
+                raise AnsibleParserError("accounts[%d].name must be 1 to 64 letters, digits, '_' or '-', got %r"
+                                         % (index, name))
+            if name in names:
+                raise AnsibleParserError("accounts[%d].name %r is used by an earlier account; names must be unique"
+                                         % (index, name))
+            names.add(name)
+            unknown = sorted(set(account) - set(CONNECTION_OPTIONS) - {"name"}, key=str)
+            if unknown:
+                hints = []
+                for key in unknown:
+                    close = difflib.get_close_matches(str(key), list(CONNECTION_OPTIONS), n=1)
+                    hints.append("%r%s" % (key, " (did you mean %r?)" % close[0] if close else ""))
+                raise AnsibleParserError("accounts[%d] (%s): unknown option(s) %s; an account takes name and the "
+                                         "connection options %s" % (index, name, ", ".join(hints),
+                                                                    ", ".join(sorted(CONNECTION_OPTIONS))))
+        return list(accounts)
+
+    def _render(self, what, value):
+        """A value of the configuration file, rendered when it is a template (as amazon.aws does) and
+        decrypted when vaulted. ``what`` names it in errors; the value itself is never shown: it may be a secret."""
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        self.templar.available_variables = self._vars
+        if self.templar.is_template(value):
+            try:
+                value = self.templar.template(value)
+            except Exception as exc:
+                raise AnsibleParserError("cannot template the %s option: %s" % (what, type(exc).__name__))
+        if not isinstance(value, (str, bool, int, float)):
+            value = to_text(value)  # a vaulted string decrypts when read as text
+        return value
+
+    def _account_options(self, index, account):
+        """The connection options of one account: rendered, converted to their documented types,
+        defaults for the others; never the environment (see the accounts option)."""
+        options = {}
+        for name, facts in CONNECTION_OPTIONS.items():
+            value = self._render("accounts[%d].%s" % (index, name), account.get(name))
+            if value is None:
+                options[name] = facts.get("default")
+                continue
+            try:
+                if facts["type"] == "bool":
+                    value = boolean(value, strict=True)
+                elif facts["type"] == "int":
+                    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                        raise ValueError(value)
+                    value = int(value)
+                elif facts["type"] == "path":
+                    value = os.path.expanduser(str(value))
+                elif not isinstance(value, str):
+                    value = str(value)
+            except (TypeError, ValueError):
+                shown = "" if facts.get("secret") else ", got %r" % (value,)
+                raise AnsibleParserError("accounts[%d].%s (account %s) must be a %s%s"
+                                         % (index, name, account["name"], facts["type"], shown))
+            options[name] = value
+        return options
+
+    def _scopes(self, settings):
+        """[(account name or None, endpoint, region, project_id)]: what the listing reads, no credential."""
+        if settings["accounts"] is None:
+            return [(None, self._connection_option("endpoint"), self._connection_option("region"),
+                     self._connection_option("project_id"))]
+        return [(account["name"],) + tuple(self._render("accounts[%d].%s" % (index, name), account.get(name))
+                                           for name in ("endpoint", "region", "project_id"))
+                for index, account in enumerate(settings["accounts"])]
+
     def _cache_key(self, path, settings):
-        # Same file, other endpoint/project/filters => other entry. No credential takes part.
-        scope = json.dumps([CACHE_FORMAT, self._connection_option("endpoint"), self._connection_option("region"),
-                            self._connection_option("project_id"), settings["queries"]], sort_keys=True)
+        # Same file, other accounts/endpoint/project/filters => other entry. No credential takes part.
+        scope = json.dumps([CACHE_FORMAT, self._scopes(settings), settings["queries"]], sort_keys=True)
         return "%s_%s" % (self.get_cache_key(path), hashlib.sha256(scope.encode("utf-8")).hexdigest()[:12])
 
     # --- fetching ------------------------------------------------------------------------
 
     def _fetch(self, settings):
+        """[(account name or None, records)], every account's listing complete, or an error."""
         if not HAS_REQUESTS:
             raise AnsibleError("the hwcloud.sms.sms_sources inventory plugin requires the Python library 'requests' "
                                "on the controller (pip install requests)")
+        if settings["accounts"] is None:
+            return [(None, self._list_account(None, self._connection_option, settings))]
+        # Templates are rendered here, in this thread: the templar is not thread-safe.
+        options = [(account["name"], self._account_options(index, account))
+                   for index, account in enumerate(settings["accounts"])]
+        with ThreadPoolExecutor(max_workers=min(len(options), _ACCOUNT_WORKERS)) as pool:
+            futures = [(name, pool.submit(self._list_account, name, values.get, settings)) for name, values in options]
+            # Every listing ends before the first failure is raised: no thread outlives the run.
+            outcomes = []
+            for name, future in futures:
+                try:
+                    outcomes.append((name, future.result(), None))
+                except AnsibleParserError as exc:
+                    outcomes.append((name, None, exc))
+        failed = [exc for _name, _records, exc in outcomes if exc is not None]
+        if failed:
+            raise failed[0] if len(failed) == 1 else AnsibleParserError(
+                "%d accounts could not be listed: %s" % (len(failed), "; ".join(str(exc) for exc in failed)))
+        return [(name, records) for name, records, _exc in outcomes]
+
+    def _list_account(self, account, get_option, settings):
+        where = " of account %s" % account if account is not None else ""
         try:
-            client = SmsClient.from_options(self._connection_option)
+            client = SmsClient.from_options(get_option)
             answers = []
             for query in settings["queries"]:
                 # Complete or an error: list_sources checks counts and page overlaps and re-reads on churn.
                 answers.append(client.list_sources(query, workers=settings["workers"])[1])
         except (SmsApiError, SmsClientError) as exc:
-            raise AnsibleParserError("hwcloud.sms.sms_sources could not list the source servers: %s" % exc)
-        self.display.vvv("hwcloud.sms.sms_sources: %d request(s) sent" % client.request_count)
+            raise AnsibleParserError("hwcloud.sms.sms_sources could not list the source servers%s: %s" % (where, exc))
+        self.display.vvv("hwcloud.sms.sms_sources: %d request(s) sent%s" % (client.request_count, where))
         return merge_by_id(answers)
 
     def _records(self, path, cache, settings):
-        """Raw API records, from the cache when allowed, else from the API (then cached)."""
+        """[(account name or None, raw API records)], from the cache when allowed, else from the API (then cached)."""
         use_cache = self.get_option("cache")
         cache_key = self._cache_key(path, settings) if use_cache else None
         if use_cache and cache:
@@ -532,15 +725,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except KeyError:
                 cached = None
             if isinstance(cached, dict) and cached.get("format") == CACHE_FORMAT and isinstance(cached.get("records_json"), str):
-                return json.loads(cached["records_json"])
-        records = self._fetch(settings)
+                return [tuple(listing) for listing in json.loads(cached["records_json"])]
+        listings = self._fetch(settings)
         if use_cache:
             # The records go in as one JSON text: ansible-core deep-copies a cached value and runs
             # its tag-preserving encoder/decoder over every nested object, which costs ~40 s for
             # 10,000 sources; over a single string it costs milliseconds. Still the raw API records.
-            self._cache[cache_key] = {"format": CACHE_FORMAT, "records_json": json.dumps(records, separators=(",", ":"))}
+            self._cache[cache_key] = {"format": CACHE_FORMAT, "records_json": json.dumps(listings, separators=(",", ":"))}
             self._cache_key_written = cache_key
-        return records
+        return listings
 
     def update_cache_if_changed(self):
         super(InventoryModule, self).update_cache_if_changed()
@@ -601,7 +794,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             return str(text)
         return None
 
-    def _host_variables(self, record, settings, skipped_fields):
+    def _host_variables(self, record, settings, skipped_fields, account=None):
         """(host variables, variables for expressions) of one record."""
         prefix, fields = settings["prefix"], settings["fields"]
         every = {} if settings["expressions"] else None
@@ -623,31 +816,35 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 chosen[name] = value
             if every is not None:
                 every[name] = value
-        computed = self._computed_host_variables(record)
+        computed = self._computed_host_variables(record, account)
         chosen.update(computed)
         if every is None:
             return chosen, chosen
         every.update(computed)
         return chosen, every
 
-    def _computed_host_variables(self, record):
+    def _computed_host_variables(self, record, account=None):
         """Host variables derived from a record rather than copied from one field. Values are
         marked like API data. (The place for variables computed from several fields.)"""
-        return {"ansible_host": mark_api_value(record.get("ip"))}
+        computed = {"ansible_host": mark_api_value(record.get("ip"))}
+        if account is not None:
+            computed["sms_account"] = mark_api_value(account)
+        return computed
 
-    def _select(self, records, settings):
-        """(hostname, record, host variables, expression variables) of every source that passes the
-        client-side filters."""
+    def _select(self, listings, settings):
+        """(hostname, record, host variables, expression variables, account) of every source that
+        passes the client-side filters."""
         include, exclude, strict = settings["include"], settings["exclude"], settings["strict"]
         self._prefixed = {}  # field name -> variable name (False: unusable), built once per distinct field
         self._id_var = settings["prefix"] + "id"
         selected, unnamed, without_id, failed_filters, skipped_fields, notes = [], 0, 0, 0, set(), []
-        for record in records:  # objects: the client refuses a listing holding anything else
+        for account, record in ((account, record) for account, records in listings for record in records):
+            # records are objects: the client refuses a listing holding anything else
             if record.get("id") in (None, "") or isinstance(record.get("id"), (dict, list)):
                 without_id += 1
                 continue
             record = with_migration_phase(record, notes)
-            host_vars, variables = self._host_variables(record, settings, skipped_fields)
+            host_vars, variables = self._host_variables(record, settings, skipped_fields, account)
             if include:
                 verdicts = [self._evaluate(e, variables, strict, True) for e in include]
                 failed_filters += verdicts.count(_FAILED)
@@ -663,7 +860,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if hostname is None:
                 unnamed += 1
                 continue
-            selected.append((hostname, record, host_vars, variables))
+            selected.append((hostname, record, host_vars, variables, account))
         if without_id:
             self.display.warning("%d record(s) of GET /v3/sources were left out because they have no usable id" % without_id)
         if notes:
@@ -684,15 +881,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """(kind, raw value) -> group name of the default groups these sources need."""
         names = {}
         if settings["default_groups"]:
-            for _hostname, record, _host_vars, _variables in selected:
+            for _hostname, record, _host_vars, _variables, account in selected:
                 for kind, field in _DEFAULT_GROUP_FIELDS:
                     raw = record.get(field)
                     if raw and isinstance(raw, (str, int)) and (kind, raw) not in names:
                         names[(kind, raw)] = self._sanitize_group_name(
                             "%s%s_%s" % (settings["group_prefix"], kind, str(raw).lower()))
+                if account is not None and ("account", account) not in names:
+                    # The account's name as given: account_Wave-A and account_wave-a are two accounts.
+                    names[("account", account)] = self._sanitize_group_name(
+                        "%saccount_%s" % (settings["group_prefix"], account))
         return names
 
-    def _add_source(self, hostname, record, host_vars, variables, settings, group_for):
+    def _add_source(self, hostname, record, host_vars, variables, settings, group_for, account=None):
         inventory = self.inventory
         hosts = inventory.hosts
         if hostname in hosts:
@@ -709,6 +910,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 group = group_for.get((kind, record.get(field))) if isinstance(record.get(field), (str, int)) else None
                 if group is not None:
                     inventory.add_child(inventory.add_group(group), hostname)
+            if account is not None:
+                inventory.add_child(inventory.add_group(group_for[("account", account)]), hostname)
         if settings["compose"] or settings["groups"] or settings["keyed_groups"]:
             strict = settings["strict"]
             self._set_composite_vars(settings["compose"], variables, hostname, strict=strict)
@@ -723,19 +926,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._add_host_to_composed_groups(settings["groups"], context, hostname, strict=strict, fetch_hostvars=False)
             self._add_host_to_keyed_groups(settings["keyed_groups"], context, hostname, strict=strict, fetch_hostvars=False)
 
-    def _populate(self, records, settings):
-        selected = self._select(records, settings)
+    def _populate(self, listings, settings):
+        selected = self._select(listings, settings)
+        selected = self._separate_accounts(selected, [account for account, _records in listings])
         group_for = self._default_group_names(selected, settings)
         # Groups are a separate name space: every group known now (other sources, default groups)
         # is a name no source may take; groups made by groups/keyed_groups are checked afterwards.
         reserved = set(self.inventory.groups) | set(group_for.values())
-        names, collisions = make_unique([(hostname, record) for hostname, record, _h, _v in selected],
+        names, collisions = make_unique([(hostname, record) for hostname, record, _h, _v, _a in selected],
                                         settings["collision"], reserved)
         ours = []
-        for hostname, (_name, record, host_vars, variables) in zip(names, selected):
+        for hostname, (_name, record, host_vars, variables, account) in zip(names, selected):
             was_there = hostname in self.inventory.hosts
-            self._add_source(hostname, record, host_vars, variables, settings, group_for)
-            ours.append((hostname, was_there, record, host_vars, variables))
+            self._add_source(hostname, record, host_vars, variables, settings, group_for, account)
+            ours.append((hostname, was_there, record, host_vars, variables, account))
         # A group from groups/keyed_groups may carry the name of one of our hosts: rename the host.
         for _round in range(3):
             clashing = [entry for entry in ours if entry[0] in self.inventory.groups and not entry[1]]
@@ -743,19 +947,43 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 break
             taken = set(self.inventory.hosts) | set(self.inventory.groups)
             for entry in clashing:
-                hostname, _was_there, record, host_vars, variables = entry
+                hostname, _was_there, record, host_vars, variables, account = entry
                 self.inventory.remove_host(self.inventory.hosts[hostname])
                 new_name, _collisions = make_unique([(hostname, record)], "suffix", taken)
                 taken.add(new_name[0])
                 collisions.setdefault(hostname, [str(record.get("id"))])
-                self._add_source(new_name[0], record, host_vars, variables, settings, group_for)
-                ours[ours.index(entry)] = (new_name[0], False, record, host_vars, variables)
+                self._add_source(new_name[0], record, host_vars, variables, settings, group_for, account)
+                ours[ours.index(entry)] = (new_name[0], False, record, host_vars, variables, account)
         if collisions:
             kept = "every one of them" if settings["collision"] == "suffix_all" else "all but the first registered"
             self.display.warning("%d hostname(s) were shared by several sources or are reserved (localhost, all, ungrouped, "
                                  "a group name); %s became <hostname>_<id> (hostname_collision=%s; reserved names are "
                                  "never kept). hostname: source ids, first registered first: %s"
                                  % (len(collisions), kept, settings["collision"], describe_collisions(collisions)))
+
+    def _separate_accounts(self, selected, accounts):
+        """``selected`` with the hostnames several accounts give made distinct: the account first in
+        ``accounts`` keeps the hostname, the hosts of the others become <hostname>_<account>."""
+        accounts_of = {}
+        for hostname, _record, _host_vars, _variables, account in selected:
+            accounts_of.setdefault(hostname, set()).add(account)
+        first = dict((hostname, min(names, key=accounts.index)) for hostname, names in accounts_of.items()
+                     if len(names) > 1)
+        if not first:
+            return selected
+        renamed = {}
+        separated = []
+        for entry in selected:
+            hostname, record, host_vars, variables, account = entry
+            if hostname in first and account != first[hostname]:
+                renamed.setdefault(hostname, set()).add(account)
+                entry = ("%s_%s" % (hostname, account), record, host_vars, variables, account)
+            separated.append(entry)
+        self.display.warning("%d hostname(s) were given by sources of several accounts; the first account listed keeps "
+                             "each, the others became <hostname>_<account>. hostname: renamed accounts: %s"
+                             % (len(renamed), "; ".join("%s: %s" % (hostname, ", ".join(sorted(names, key=accounts.index)))
+                                                        for hostname, names in sorted(renamed.items()))))
+        return separated
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
@@ -767,8 +995,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            records = self._records(path, cache, settings)
-            self._populate(records, settings)
+            listings = self._records(path, cache, settings)
+            self._populate(listings, settings)
         finally:
             if gc_was_enabled:
                 gc.enable()

@@ -165,3 +165,38 @@ def test_inventory_credentials_from_a_lookup_and_a_vault(emulator_factory, tmp_p
     assert process.returncode == 0, process.stderr[-4000:]
     assert len(json.loads(process.stdout)["_meta"]["hostvars"]) == 3
     assert emu.secret_key not in process.stdout + process.stderr
+
+
+def test_inventory_accounts_with_vaulted_and_templated_keys_export_plainly(emulator_factory, tmp_path):
+    # Two accounts with the same fleet (same seed): names and IDs collide across them.
+    east = emulator_factory(sources=3, seed=5, random_credentials=True)
+    west = emulator_factory(sources=3, seed=5, random_credentials=True)
+    password_file = tmp_path / "vault-password"
+    password_file.write_text("correct horse\n")
+    vaulted = subprocess.run([os.path.join(BIN_DIR, "ansible-vault"), "encrypt_string", "--vault-password-file",
+                              str(password_file), west.secret_key],
+                             env=base_env(), capture_output=True, text=True, timeout=120, check=True).stdout
+    config = tmp_path / "program.sms_sources.yml"
+    config.write_text(
+        "plugin: hwcloud.sms.sms_sources\naccounts:\n"
+        "  - name: east\n    endpoint: %s\n    project_id: %s\n    access_key: %s\n"
+        "    secret_key: \"{{ lookup('ansible.builtin.env', 'EAST_SK') }}\"\n"
+        "  - name: west\n    endpoint: %s\n    project_id: %s\n    access_key: %s\n    secret_key: %s\n"
+        % (east.url, east.project_id, east.access_key, west.url, west.project_id, west.access_key,
+           vaulted.strip().replace("\n", "\n  ")))
+    env = base_env()
+    env.update({"EAST_SK": east.secret_key, "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
+                "ANSIBLE_VERBOSE_TO_STDERR": "True"})
+    process = subprocess.run([os.path.join(BIN_DIR, "ansible-inventory"), "-i", str(config), "--list", "--export",
+                              "--vault-password-file", str(password_file)],
+                             env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert process.returncode == 0, process.stderr[-4000:]
+    imported = awx_import(json.loads(process.stdout), instance_id_var="sms_id")
+    names = sorted(r["name"] for r in east.store.list_sources())
+    assert sorted(imported["hosts"]) == sorted(names + [name + "_west" for name in names])
+    for name in names:
+        assert imported["hosts"][name]["variables"]["sms_account"] == "east"
+        assert imported["hosts"][name + "_west"]["variables"]["sms_account"] == "west"
+    assert sorted(imported["groups"]["account_west"]["hosts"]) == [name + "_west" for name in names]
+    for emu in (east, west):
+        assert emu.secret_key not in process.stdout + process.stderr

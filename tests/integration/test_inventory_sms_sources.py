@@ -156,7 +156,8 @@ def test_cached_run_sends_no_request_and_caches_no_secret(emulator_factory, tmp_
     assert len(files) == 1
     content = files[0].read_text()
     cached = json.loads(json.loads(json.loads(content)["__payload__"])["records_json"])
-    assert {r["id"] for r in cached} == {r["id"] for r in emu.store.list_sources()}
+    assert [account for account, _records in cached] == [None]  # one listing, of no named account
+    assert {r["id"] for r in cached[0][1]} == {r["id"] for r in emu.store.list_sources()}
     for secret in (emu.secret_key, emu.auth_token):
         assert secret not in content and secret not in files[0].name
     # --flush-cache fetches again

@@ -50,7 +50,7 @@ def plugin_with(options):
 
 def populate(options, records):
     plugin, warnings = plugin_with(options)
-    plugin._populate(records, plugin._read_settings())
+    plugin._populate([(None, records)], plugin._read_settings())
     return plugin.inventory, warnings
 
 
@@ -252,7 +252,7 @@ def test_host_known_from_another_source_keeps_its_other_variables():
     plugin.inventory.add_host("a")
     plugin.inventory.set_variable("a", "owner", "team-x")
     plugin.inventory.set_variable("a", "sms_current_task", {"note": "from elsewhere"})
-    plugin._populate([record("1", "a")], dict(plugin._read_settings(), fields=None))
+    plugin._populate([(None, [record("1", "a")])], dict(plugin._read_settings(), fields=None))
     host_vars = plugin.inventory.hosts["a"].vars
     # set_variable semantics (hash_behaviour=replace by default): ours replaces, theirs stays.
     assert host_vars["owner"] == "team-x"
@@ -299,7 +299,7 @@ def test_a_group_from_keyed_groups_renames_the_host_with_its_name():
 def test_groups_known_from_other_sources_are_not_taken():
     plugin, _w = plugin_with({})
     plugin.inventory.add_group("webservers")
-    plugin._populate([record("id-1", "webservers")], plugin._read_settings())
+    plugin._populate([(None, [record("id-1", "webservers")])], plugin._read_settings())
     assert "webservers" not in plugin.inventory.hosts and "webservers_id-1" in plugin.inventory.hosts
 
 
