@@ -3,8 +3,9 @@
 
 import pytest
 
-from ansible_collections.hwcloud.sms.plugins.modules.sms_command import command_name_of, describe
-from ansible_collections.hwcloud.sms.plugins.modules.sms_command_result import parse_result_detail
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import command_name_of
+from ansible_collections.hwcloud.sms.plugins.module_utils._command_results import parse_result_detail
+from ansible_collections.hwcloud.sms.plugins.module_utils._commands import describe
 
 
 @pytest.mark.parametrize("answer", [{}, None, {"command_name": ""}, {"command_name": "   "},
