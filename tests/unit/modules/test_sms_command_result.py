@@ -215,4 +215,3 @@ def test_a_login_page_answer_is_a_failure(emulator_factory):
     result = _run(emu, server_id=source_id, command_name="START", result="success")
     assert result["failed"] and "the answer is not JSON (Content-Type application/json;charset=utf-8, text/html)" in result["msg"]
     assert result["request_id"] == emu.request_log()[-1]["request_id"]
-

@@ -38,11 +38,6 @@ def _ids(records):
     return sorted(r["id"] for r in records)
 
 
-
-def _ids(records):
-    return sorted(r["id"] for r in records)
-
-
 def test_lists_every_source_across_pages(emulator_factory):
     emu = emulator_factory(sources=450, seed=3)
     result = _run(emu)
