@@ -6,6 +6,8 @@ in order, with every assertion; sms_source through ansible-playbook: test_sms_mi
 
 import json
 
+import pytest
+
 from huaweicloudsdksms.v3 import PutSourceServerBody
 
 from support.module_runner import emulator_args, run_module
@@ -146,3 +148,19 @@ def test_deletion_refused_while_the_task_is_moving_unless_forced(emulator_factor
         ("DELETE", "/v3/sources/%s" % replicating["id"])]
     assert emu.store.get_source(replicating["id"]) is None
     assert emu.store.get_source(records["syncing"]["id"]) is not None
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"id": " padded"}, "id must not start or end with white space"),
+    ({"id": ".."}, "id must not be '.' or '..'"),
+    ({"name": ""}, "name must be a non-empty source server name"),
+    ({"id": "abc", "name": "x" * 256}, "name must be at most 255 characters, got 256"),
+    ({"name": "web-01", "migproject": "wave-1 "}, "migproject must not start or end with white space"),
+    ({"name": "web-01", "volume_groups": [{"id": "vg0", "logical_volumes": [{"id": "lv0", "adjust_size": -1}]}]},
+     "volume_groups vg0 logical_volumes lv0: adjust_size must be 0 or more bytes"),
+])
+def test_bad_input_fails_naming_the_option_and_the_rule_before_any_request(sms_emulator, args, message):
+    before = len(sms_emulator.request_log())
+    result = run_module("sms_source", emulator_args(sms_emulator, **args))
+    assert result["failed"] and message in result["msg"], result
+    assert len(sms_emulator.request_log()) == before
