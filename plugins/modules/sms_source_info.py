@@ -940,7 +940,7 @@ def argument_spec():
 def _checked_query(params):
     """The options' checks (raising SmsInputError before any request); the compiled query or None."""
     for name, kind in SOURCE_FILTERS.items():
-        # A filter may be empty or padded (SMS matches it as given); only its length is SMS's rule.
+        # Filters have only SMS's length limit: an empty or padded filter is sent as it is, as before.
         if kind == "str" and params[name] is not None and len(params[name]) > MAX_TEXT:
             raise SmsInputError("%s must be at most %d characters, got %d" % (name, MAX_TEXT, len(params[name])))
     if params["limit"] is not None:
