@@ -604,11 +604,10 @@ class SourceServer:
             source_id = found["source"]["id"]
         try:
             return self.client.get_source(source_id)
-        except SmsApiError as exc:
-            if exc.status == 404 and params["state"] == "absent" and params["id"] is not None:
-                return None
-            raise step_error("Reading source server %s failed" % source_id, exc)
         except SmsError as exc:
+            gone = isinstance(exc, SmsApiError) and exc.status == 404
+            if gone and params["state"] == "absent" and params["id"] is not None:
+                return None
             raise step_error("Reading source server %s failed" % source_id, exc)
 
     def _changes(self):
