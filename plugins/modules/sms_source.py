@@ -643,8 +643,8 @@ class SourceServer:
         if not body:
             return
         self.result.update(changed=True, changed_fields=sorted(body), diff=dict(before=before, after=after))
-        if self.module.check_mode:
-            self.result["source"] = dict(self.shown, **dict((k, v) for k, v in body.items() if k == "name"))
+        if self.module.check_mode:  # as it is, with the new name; what SMS makes of the rest is not predicted
+            self.result["source"] = dict(self.shown, **({"name": body["name"]} if "name" in body else {}))
         else:
             self.result["source"] = self._update(body)
 
