@@ -311,137 +311,66 @@ polls:
   returned: always
   type: int
   sample: 3
-waited:
+waited_seconds:
   description:
     - Seconds spent between the first and the last poll (0 when not waiting).
   returned: always
   type: float
   sample: 10.02
+  version_added: 1.1.0
+waited:
+  description:
+    - The same as RV(waited_seconds), the name the other waiting modules use.
+    - B(Deprecated) and will be removed in version 2.0.0; use RV(waited_seconds).
+  returned: always
+  type: float
+  sample: 10.02
 """
 
-import time
-from concurrent.futures import ThreadPoolExecutor
-
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds, check_server_id
-from ansible_collections.hwcloud.sms.plugins.module_utils._client import command_name_of
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, error_entry
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._commands import (
+    check_many, check_single, command_entry, read_commands, wait_for_command)
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
 
 
-def describe(answer):
-    name = command_name_of(answer)
-    if name is None:
-        return "no command (answer %s)" % (answer,)
-    return "command %s with parameters %s" % (name, answer.get("command_param"))
+def _argument_spec():
+    return dict(
+        server_id=dict(type="str"),
+        server_ids=dict(type="list", elements="str"),
+        workers=dict(type="int", default=8),
+        wait=dict(type="bool", default=False),
+        wait_for=dict(type="list", elements="str"),
+        wait_timeout=dict(type="float", default=300),
+        poll_interval=dict(type="float", default=5),
+    )
 
 
-def _command_entry(server_id, answer):
-    body = answer if isinstance(answer, dict) else {}
-    return dict(server_id=server_id, has_command=command_name_of(answer) is not None,
-                command_name=body.get("command_name"), command_param=body.get("command_param"), response=answer)
-
-
-def _read_many(module):
-    """server_ids: every source server's command, up to ``workers`` reads at a time; a failed
-    read becomes that entry's ``error`` instead of stopping the others."""
+def read_command(module):
+    """The result of sms_command: one command, waited for, or the commands of many source servers."""
     params = module.params
-    if params["wait"] or params["wait_for"] is not None:
-        module.fail_json(msg="wait and wait_for apply to server_id only; server_ids reads each command once")
-    if not params["server_ids"]:
-        module.fail_json(msg="server_ids must list at least one source server id")
-    if not 1 <= params["workers"] <= 10:
-        module.fail_json(msg="workers must be between 1 and 10, got %s" % params["workers"])
-    server_ids = []
-    for index, server_id in enumerate(params["server_ids"]):
-        check_server_id(module, "server_ids[%d]" % index, server_id)
-        if server_id not in server_ids:
-            server_ids.append(server_id)
-    client = module.client
-
-    def read(server_id):
-        try:
-            return _command_entry(server_id, client.get_command(server_id))
-        except (SmsApiError, SmsClientError) as exc:
-            error = error_entry(exc)
-        return dict(_command_entry(server_id, None), error=error)
-
-    with ThreadPoolExecutor(max_workers=min(params["workers"], len(server_ids))) as pool:
-        commands = list(pool.map(read, server_ids))
-    failed = [entry for entry in commands if "error" in entry]
-    if failed:
-        module.fail_json(
-            msg="Reading the command failed for %d of %d source servers (first: %s: %s)"
-                % (len(failed), len(commands), failed[0]["server_id"], failed[0]["error"]["msg"]),
-            commands=commands, polls=len(commands), waited=0.0)
-    module.exit_json(changed=False, commands=commands, polls=len(commands), waited=0.0)
+    if params["server_ids"] is not None:
+        server_ids = check_many(params)
+        commands = read_commands(module.client, server_ids, params["workers"])
+        return dict(commands=commands, polls=len(commands), waited_seconds=0.0, waited=0.0)
+    server_id, waiting = check_single(params)
+    answer, stats = wait_for_command(module.client, server_id, params["wait_for"], params["wait_timeout"],
+                                     params["poll_interval"], waiting)
+    waited = stats["waited_seconds"] if waiting else 0.0
+    return dict(command_entry(answer), polls=stats["polls"], waited_seconds=waited, waited=waited)
 
 
 def main():
     module = SmsModule(
-        argument_spec=dict(
-            server_id=dict(type="str"),
-            server_ids=dict(type="list", elements="str"),
-            workers=dict(type="int", default=8),
-            wait=dict(type="bool", default=False),
-            wait_for=dict(type="list", elements="str"),
-            wait_timeout=dict(type="float", default=300),
-            poll_interval=dict(type="float", default=5),
-        ),
+        argument_spec=_argument_spec(),
         mutually_exclusive=[("server_id", "server_ids")],
         required_one_of=[("server_id", "server_ids")],
         supports_check_mode=True,
     )
-    params = module.params
-    if params["server_ids"] is not None:
-        _read_many(module)
-    server_id = check_server_id(module)
-    wait_for = params["wait_for"]
-    if wait_for is not None:
-        if not wait_for:
-            module.fail_json(msg="wait_for must list at least one command name")
-        for name in wait_for:
-            if not name or not name.strip():
-                module.fail_json(msg="wait_for must not contain empty command names")
-    for name in ("wait_timeout", "poll_interval"):
-        check_seconds(module, name)
-    if params["poll_interval"] > params["wait_timeout"]:
-        module.fail_json(msg="poll_interval (%s) must not be greater than wait_timeout (%s)"
-                         % (params["poll_interval"], params["wait_timeout"]))
-    waiting = params["wait"] or wait_for is not None
-
-    def wanted(answer):
-        name = command_name_of(answer)
-        return name is not None and (wait_for is None or name in wait_for)
-
-    started = time.monotonic()
-    deadline = started + params["wait_timeout"]
-    polls = 0
-    while True:
-        answer = module.call("Reading the command for source server %s failed" % server_id,
-                             module.client.get_command, server_id)
-        polls += 1
-        waited = round(time.monotonic() - started, 3)
-        if not waiting or wanted(answer):
-            break
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            target = "one of the commands %s" % ", ".join(wait_for) if wait_for else "a command"
-            module.fail_json(
-                msg="Timed out after %.1f seconds (%d polls) waiting for %s for source server %s; last seen: %s"
-                    % (waited, polls, target, server_id, describe(answer)),
-                polls=polls, waited=waited, response=answer)
-        # The last poll happens right at the deadline, so a command queued late is still seen.
-        time.sleep(min(params["poll_interval"], remaining))
-
-    body = answer if isinstance(answer, dict) else {}
-    module.exit_json(
-        changed=False,
-        has_command=command_name_of(answer) is not None,
-        command_name=body.get("command_name"),
-        command_param=body.get("command_param"),
-        response=answer,
-        polls=polls,
-        waited=waited if waiting else 0.0,
-    )
+    try:
+        result = read_command(module)
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

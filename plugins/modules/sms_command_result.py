@@ -338,131 +338,59 @@ results:
           sample: null
 """
 
-import json
-from concurrent.futures import ThreadPoolExecutor
-
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import (
-    MAX_DETAIL_DEPTH, SmsModule, check_name, check_server_id, nesting_depth)
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, error_entry
-
-
-# Details are stored by SMS as they are: keep them to what a report needs.
-MAX_DETAIL_BYTES = 64 * 1024
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._command_results import (
+    check_many, check_report, report_entries, request_of, send_reports)
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._steps import step
 
 
-def _reject_constant(name):
-    raise ValueError("%s is not JSON" % name)
+def _argument_spec():
+    return dict(
+        server_id=dict(type="str"),
+        command_name=dict(type="str"),
+        result=dict(type="str", choices=["success", "fail"]),
+        result_detail=dict(type="raw", default={}),
+        results=dict(type="list", elements="dict", options=dict(
+            server_id=dict(type="str", required=True),
+            command_name=dict(type="str", required=True),
+            result=dict(type="str", required=True, choices=["success", "fail"]),
+            result_detail=dict(type="raw", default={}),
+        )),
+        workers=dict(type="int", default=8),
+    )
 
 
-def parse_result_detail(value):
-    """Return (detail dict, None) or (None, why it is not acceptable)."""
-    if isinstance(value, str):
-        if len(value) > MAX_DETAIL_BYTES:
-            return None, "result_detail must be at most %d bytes of JSON, got %d characters" % (MAX_DETAIL_BYTES, len(value))
-        try:
-            value = json.loads(value, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as exc:
-            return None, "result_detail must be a dictionary or a JSON object string; it is not valid JSON (%s)" % exc
-        if not isinstance(value, dict):
-            return None, "result_detail must be a JSON object; the string holds a JSON %s" % type(value).__name__
-    elif not isinstance(value, dict):
-        return None, "result_detail must be a dictionary or a JSON object string, got %s" % type(value).__name__
-    if nesting_depth(value, MAX_DETAIL_DEPTH) > MAX_DETAIL_DEPTH:
-        return None, "result_detail must be nested at most %d levels deep" % MAX_DETAIL_DEPTH
-    try:
-        size = len(json.dumps(value, allow_nan=False, separators=(",", ":")).encode("utf-8"))
-    except ValueError as exc:
-        return None, "result_detail must hold only JSON values (no NaN or Infinity): %s" % exc
-    except TypeError as exc:
-        return None, "result_detail must hold only JSON values: %s" % exc
-    if size > MAX_DETAIL_BYTES:
-        return None, "result_detail must be at most %d bytes of JSON, got %d" % (MAX_DETAIL_BYTES, size)
-    return value, None
-
-
-def _report_many(module):
-    """results: check every item, then send the reports up to ``workers`` at a time; a failed
-    report becomes that entry's ``error`` instead of stopping the others."""
+def report(module):
+    """The result of sms_command_result: one report sent, or many; in check mode what would be sent."""
     params = module.params
-    single = [name for name in ("server_id", "command_name", "result") if params[name] is not None]
-    if single:
-        module.fail_json(msg="results cannot be combined with %s" % ", ".join(single))
-    if not params["results"]:
-        module.fail_json(msg="results must list at least one report")
-    if not 1 <= params["workers"] <= 10:
-        module.fail_json(msg="workers must be between 1 and 10, got %s" % params["workers"])
-    client = module.client
-    entries = []
-    for index, item in enumerate(params["results"]):
-        label = "results[%d]" % index
-        server_id = check_server_id(module, label + ".server_id", item["server_id"])
-        command_name = check_name(module, label + ".command_name", "command name", item["command_name"])
-        detail, problem = parse_result_detail(item["result_detail"])
-        if problem:
-            module.fail_json(msg="%s: %s" % (label, problem))
-        method, path, body = client.command_result_request(server_id, command_name, item["result"], detail)
-        entries.append(dict(server_id=server_id, command_name=command_name, sent=False,
-                            request=dict(method=method, path=path, body=body)))
+    if params["results"] is not None:
+        check_many(params)
+        entries = report_entries(module.client, params["results"])
+        if not module.check_mode:
+            send_reports(module.client, entries, params["workers"])
+        return dict(changed=True, results=entries)
+    server_id, command_name, result, detail = check_report(params)
+    request = request_of(module.client, server_id, command_name, result, detail)  # builds the client, sends nothing
     if module.check_mode:
-        module.exit_json(changed=True, results=entries)
-
-    def send(entry):
-        request = entry["request"]
-        try:
-            body = request["body"]
-            entry["response"] = client.report_command_result(entry["server_id"], entry["command_name"],
-                                                             body["result"], body["result_detail"])
-            entry["sent"] = True
-        except (SmsApiError, SmsClientError) as exc:
-            entry["error"] = error_entry(exc)
-        return entry
-
-    with ThreadPoolExecutor(max_workers=min(params["workers"], len(entries))) as pool:
-        entries = list(pool.map(send, entries))
-    failed = [entry for entry in entries if "error" in entry]
-    if failed:
-        module.fail_json(
-            msg="Reporting failed for %d of %d command results (first: %s %s: %s)"
-                % (len(failed), len(entries), failed[0]["server_id"], failed[0]["command_name"], failed[0]["error"]["msg"]),
-            changed=len(failed) < len(entries), results=entries)
-    module.exit_json(changed=True, results=entries)
+        return dict(changed=True, request=request)
+    with step("Reporting the %s result of source server %s failed" % (command_name, server_id)):
+        response = module.client.report_command_result(server_id, command_name, result, detail)
+    return dict(changed=True, request=request, response=response)
 
 
 def main():
     module = SmsModule(
-        argument_spec=dict(
-            server_id=dict(type="str"),
-            command_name=dict(type="str"),
-            result=dict(type="str", choices=["success", "fail"]),
-            result_detail=dict(type="raw", default={}),
-            results=dict(type="list", elements="dict", options=dict(
-                server_id=dict(type="str", required=True),
-                command_name=dict(type="str", required=True),
-                result=dict(type="str", required=True, choices=["success", "fail"]),
-                result_detail=dict(type="raw", default={}),
-            )),
-            workers=dict(type="int", default=8),
-        ),
+        argument_spec=_argument_spec(),
         required_one_of=[("server_id", "results")],
         required_by=dict(server_id=("command_name", "result")),
         supports_check_mode=True,
     )
-    if module.params["results"] is not None:
-        _report_many(module)
-    server_id = check_server_id(module)
-    command_name = check_name(module, "command_name", "command name")
-    detail, problem = parse_result_detail(module.params["result_detail"])
-    if problem:
-        module.fail_json(msg=problem)
-
-    client = module.client  # builds and checks the connection settings; sends nothing
-    method, path, body = client.command_result_request(server_id, command_name, module.params["result"], detail)
-    request = dict(method=method, path=path, body=body)
-    if module.check_mode:
-        module.exit_json(changed=True, request=request)
-    response = module.call("Reporting the %s result of source server %s failed" % (command_name, server_id),
-                           client.report_command_result, server_id, command_name, module.params["result"], detail)
-    module.exit_json(changed=True, request=request, response=response)
+    try:
+        result = report(module)
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -549,13 +549,11 @@ changed_fields:
   sample: [name, migprojectid]
 """
 
-import copy
-
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError
-from ansible_collections.hwcloud.sms.plugins.module_utils._phases import MOVING_PHASES, MOVING_SOURCE_STATES, phase
-from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    matches, resolve_migproject, resolve_sources, without_none)
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import resolve_migproject, resolve_sources
+from ansible_collections.hwcloud.sms.plugins.module_utils._source_changes import check_options, disk_changes, moving_task
+from ansible_collections.hwcloud.sms.plugins.module_utils._steps import step, step_error
 
 _VOLUME = dict(id=dict(type="str", required=True), need_migration=dict(type="bool"), adjust_size=dict(type="int"))
 RESTART_WARNING = ("Source server %s was deleted. Its agent registers it again only after the agent is restarted "
@@ -576,133 +574,110 @@ def _argument_spec():
     )
 
 
-def _validate(module):
-    params = module.params
-    for option in ("id", "name", "migproject"):
-        value = params[option]
-        if value is not None and (not value.strip() or value != value.strip() or len(value) > 255):
-            module.fail_json(msg="%s must be 1 to 255 characters without leading or trailing white space" % option)
+class SourceServer:
+    """One source server: found by ID or exact name (_get), changed (present) or deleted (absent).
+    Source servers register themselves through their agent, so there is nothing to create."""
 
-    def sizes(where, items, nested):
-        for item in items or []:
-            if item["adjust_size"] is not None and item["adjust_size"] < 0:
-                module.fail_json(msg="%s %s: adjust_size must be 0 or more bytes" % (where, item["id"]))
-            if nested:
-                sizes("%s %s %s" % (where, item["id"], nested), item[nested], None)
-    sizes("disks", params["disks"], "physical_volumes")
-    sizes("volume_groups", params["volume_groups"], "logical_volumes")
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        check_options(self.params)
+        self.client = module.client
+        self.shown = None
+        self.result = dict(changed=False, source=None, changed_fields=[])
 
+    def _get(self):
+        """GET /v3/sources/{id} of the source server, or None when there is none (and state=absent)."""
+        params = self.params
+        source_id = params["id"]
+        if source_id is None:
+            key = params["name"]
+            with step("Looking up source server %s failed" % key):
+                found = resolve_sources(self.client, [("name", key)])[("name", key)]
+            if found.get("problem") == "ambiguous":
+                raise SmsError("%d source servers are named %r (ids %s); give the id instead"
+                               % (len(found["ids"]), key, ", ".join(found["ids"])))
+            if found.get("problem") == "unknown":
+                if params["state"] == "absent":
+                    return None
+                raise SmsError("No source server is named %r" % key)
+            source_id = found["source"]["id"]
+        try:
+            return self.client.get_source(source_id)
+        except SmsError as exc:
+            gone = isinstance(exc, SmsApiError) and exc.status == 404
+            if gone and params["state"] == "absent" and params["id"] is not None:
+                return None
+            raise step_error("Reading source server %s failed" % source_id, exc)
 
-def _records(items):
-    """The dict items of a list SMS answered; anything else (a wrong type) counts as absent."""
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    def _changes(self):
+        """``(body, before, after)`` of PUT /v3/sources/{id}: only what differs from self.shown."""
+        params, shown = self.params, self.shown
+        body, before, after = {}, {}, {}
+        if params["id"] and params["name"] is not None and params["name"] != shown.get("name"):
+            body["name"] = after["name"] = params["name"]
+            before["name"] = shown.get("name")
+        if params["migproject"] is not None:
+            with step("Looking up migration project %s failed" % params["migproject"]):
+                project = resolve_migproject(self.client, params["migproject"])
+            with step("Checking the migration project of source server %s failed" % shown["id"]):
+                member = self.client.list_sources({"id": shown["id"], "migproject": project["id"]}, limit=1, offset=0)[0]
+            if not member:
+                body["migprojectid"] = project["id"]
+                before["migproject"], after["migproject"] = "(another project)", project["name"]
+        disks = disk_changes(shown, params)
+        for part, changes in zip((body, before, after), disks):
+            part.update(changes)
+        return body, before, after
 
+    def _update(self, body):
+        source_id = self.shown["id"]
+        with step("Updating source server %s failed" % source_id):
+            self.client.request("PUT", self.client.path("/v3/sources/{0}", source_id), body=body)
+        with step("Reading source server %s failed" % source_id):
+            return self.client.get_source(source_id)
 
-def _adjustments_differ(current_items, wanted_items, nested):
-    """Whether a wanted disk/volume setting differs from what SMS reports (unreported counts as differing)."""
-    by_key = dict((str(item.get("id") or item.get("name")), item) for item in _records(current_items))
-    for want in wanted_items:
-        have = by_key.get(want["id"], {})
-        flat = dict((k, v) for k, v in want.items() if k not in ("id", nested))
-        if not matches(have, flat):
-            return True
-        if nested and want.get(nested) and _adjustments_differ(have.get(nested), want[nested], None):
-            return True
-    return False
+    def present(self):
+        self.shown = self.result["source"] = self._get()
+        body, before, after = self._changes()
+        if not body:
+            return
+        self.result.update(changed=True, changed_fields=sorted(body), diff=dict(before=before, after=after))
+        if self.module.check_mode:  # as it is, with the new name; what SMS makes of the rest is not predicted
+            self.result["source"] = dict(self.shown, **({"name": body["name"]} if "name" in body else {}))
+        else:
+            self.result["source"] = self._update(body)
 
+    def absent(self):
+        self.shown = self._get()
+        if self.shown is None:
+            return
+        source_id = self.shown["id"]
+        refusal = None if self.params["force"] else moving_task(self.shown)
+        if refusal:
+            raise SmsError("nothing was deleted: " + refusal, source=self.shown)
+        if not self.module.check_mode:
+            with step("Deleting source server %s failed" % source_id):
+                self.client.request("DELETE", self.client.path("/v3/sources/{0}", source_id))
+        self.module.warn(RESTART_WARNING % source_id)
+        self.result.update(changed=True, source=self.shown,
+                           diff=dict(before=dict(id=source_id, name=self.shown.get("name")), after={}))
 
-def _check_ids(module, shown, option, wanted):
-    known = set(str(item.get("id") or item.get("name")) for item in _records(shown.get(option)))
-    unknown = [item["id"] for item in wanted if item["id"] not in known]
-    if unknown:
-        module.fail_json(msg="%s: source server %s has no %s %s (it has: %s)" % (
-            option, shown["id"], option.rstrip("s").replace("_", " "), ", ".join(unknown), ", ".join(sorted(known)) or "none"))
-
-
-def _moving_task(shown):
-    """Why deleting this source server would pull it from under a moving task, or None."""
-    task = shown.get("current_task") if isinstance(shown.get("current_task"), dict) else {}
-    source_state = shown.get("state")
-    task_phase = phase(task.get("state"), source_state, shown.get("migration_cycle")) if task else None
-    if task_phase not in MOVING_PHASES and source_state not in MOVING_SOURCE_STATES:
-        return None
-    return ("source server %s (%s) is migrating: its task %s is %s (task state %s, source state %s, migration_cycle %s); "
-            "stop or delete the task first, or set force=true" % (
-                shown.get("name"), shown.get("id"), task.get("id") or "(unknown)", task_phase or "unknown",
-                task.get("state"), source_state, shown.get("migration_cycle")))
+    def get_result(self):
+        return self.result
 
 
 def main():
     module = SmsModule(argument_spec=_argument_spec(), required_one_of=[("id", "name")], supports_check_mode=True)
-    params = module.params
-    _validate(module)
-    client = module.client
-    key = params["id"] or params["name"]
-    if params["id"]:
-        try:
-            shown = client.get_source(params["id"])
-        except SmsApiError as exc:
-            if exc.status != 404 or params["state"] != "absent":
-                module.fail_json_sms(exc, "Reading source server %s failed" % params["id"])
-            module.exit_json(changed=False, source=None, changed_fields=[])
-    else:
-        result = module.call("Looking up source server %s failed" % key, resolve_sources, client, [("name", key)])[("name", key)]
-        if result.get("problem") == "ambiguous":
-            module.fail_json(msg="%d source servers are named %r (ids %s); give the id instead"
-                             % (len(result["ids"]), key, ", ".join(result["ids"])))
-        if result.get("problem") == "unknown":
-            if params["state"] == "absent":
-                module.exit_json(changed=False, source=None, changed_fields=[])
-            module.fail_json(msg="No source server is named %r" % key)
-        shown = module.call("Reading source server %s failed" % result["source"]["id"], client.get_source, result["source"]["id"])
-    source_id = shown["id"]
-
-    if params["state"] == "absent":
-        refusal = None if params["force"] else _moving_task(shown)
-        if refusal:
-            module.fail_json(msg="nothing was deleted: " + refusal, source=shown)
-        if not module.check_mode:
-            module.call("Deleting source server %s failed" % source_id, client.request,
-                        "DELETE", client.path("/v3/sources/{0}", source_id))
-        module.warn(RESTART_WARNING % source_id)
-        module.exit_json(changed=True, source=shown, changed_fields=[], diff=dict(before=dict(id=source_id, name=shown.get("name")), after={}))
-
-    body, before, after = {}, {}, {}
-    if params["id"] and params["name"] is not None and params["name"] != shown.get("name"):
-        body["name"] = after["name"] = params["name"]
-        before["name"] = shown.get("name")
-    if params["migproject"] is not None:
-        project = module.call("Looking up migration project %s failed" % params["migproject"],
-                              resolve_migproject, client, params["migproject"])
-        member, _page = module.call("Checking the migration project of source server %s failed" % source_id,
-                                    client.list_sources, {"id": source_id, "migproject": project["id"]}, limit=1, offset=0)
-        if not member:
-            body["migprojectid"] = project["id"]
-            before["migproject"], after["migproject"] = "(another project)", project["name"]
-    for option, nested in (("disks", "physical_volumes"), ("volume_groups", "logical_volumes")):
-        wanted = without_none(copy.deepcopy(params[option] or []))
-        if not wanted:
-            continue
-        _check_ids(module, shown, option, wanted)
-        if _adjustments_differ(shown.get(option), wanted, nested):
-            if shown.get("current_task") or shown.get("migration_cycle") not in (None, "checking"):
-                module.fail_json(msg="%s: SMS changes disks only before the target server is configured, and source "
-                                     "server %s already has a migration task (migration_cycle %s); delete the task first"
-                                 % (option, source_id, shown.get("migration_cycle")))
-            body[option] = after[option] = wanted
-            before[option] = [dict((k, item.get(k)) for k in ("id", "name", "need_migration", "adjust_size"))
-                              for item in _records(shown.get(option))]
-    changes = sorted(body)
-    if not changes:
-        module.exit_json(changed=False, source=shown, changed_fields=[])
-    if module.check_mode:
-        predicted = dict(shown)
-        predicted.update((k, v) for k, v in body.items() if k == "name")
-        module.exit_json(changed=True, source=predicted, changed_fields=changes, diff=dict(before=before, after=after))
-    module.call("Updating source server %s failed" % source_id, client.request,
-                "PUT", client.path("/v3/sources/{0}", source_id), body=body)
-    updated = module.call("Reading source server %s failed" % source_id, client.get_source, source_id)
-    module.exit_json(changed=True, source=updated, changed_fields=changes, diff=dict(before=before, after=after))
+    try:
+        source = SourceServer(module)
+        if module.params["state"] == "absent":
+            source.absent()
+        else:
+            source.present()
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(**source.get_result())
 
 
 if __name__ == "__main__":

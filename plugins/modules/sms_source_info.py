@@ -900,15 +900,16 @@ source_servers:
 """
 
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import MAX_TEXT, check_range, check_workers
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import PAGE_SIZE, SOURCE_FILTERS
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, SmsInputError
 from ansible_collections.hwcloud.sms.plugins.module_utils._listing import MAX_OFFSET
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
+from ansible_collections.hwcloud.sms.plugins.module_utils._steps import each_concurrently, step, step_error
 
 JMESPATH_IMPORT_ERROR = None
 try:
@@ -916,14 +917,6 @@ try:
     from jmespath.exceptions import JMESPathError
 except ImportError:
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
-
-
-def _show(client, source_id):
-    """GET /v3/sources/{id}, or the error (reported from the main thread, which alone may end the module)."""
-    try:
-        return client.get_source(source_id)
-    except (SmsApiError, SmsClientError) as exc:
-        return exc
 
 
 def argument_spec():
@@ -945,53 +938,73 @@ def argument_spec():
     return spec
 
 
+def _checked_query(params):
+    """The options' checks (raising SmsInputError before any request); the compiled query or None."""
+    for name, kind in SOURCE_FILTERS.items():
+        # Filters have only SMS's length limit: an empty or padded filter is sent as it is, as before.
+        if kind == "str" and params[name] is not None and len(params[name]) > MAX_TEXT:
+            raise SmsInputError("%s must be at most %d characters, got %d" % (name, MAX_TEXT, len(params[name])))
+    if params["limit"] is not None:
+        check_range("limit", params["limit"], 1, PAGE_SIZE)
+    if params["offset"] is not None:
+        check_range("offset", params["offset"], 0, MAX_OFFSET)
+    check_workers("page_workers", params["page_workers"])
+    if params["query"] is None:
+        return None
+    if JMESPATH_IMPORT_ERROR:
+        raise SmsError(missing_required_lib("jmespath"), exception=JMESPATH_IMPORT_ERROR)
+    try:
+        return jmespath.compile(params["query"])
+    except JMESPathError as exc:
+        raise SmsInputError("query is not a valid JMESPath expression: %s" % exc)
+
+
+def with_detail(client, records, workers):
+    """``records`` with what GET /v3/sources/{id} shows of each added, ``workers`` reads at a time;
+    the first failed read (in the order of ``records``) ends the module."""
+    shown = each_concurrently(lambda record: client.get_source(record["id"]), records, workers)
+    for record, details in zip(records, shown):
+        if isinstance(details, SmsError):
+            raise step_error("Reading source server %s failed" % record["id"], details)
+    return [dict(record, **(details if isinstance(details, dict) else {})) for record, details in zip(records, shown)]
+
+
+def list_sources(module):
+    """The result of sms_source_info: the matching source servers (or the query's value over
+    them), with their detail, the overview and the migration errors when asked for."""
+    params = module.params
+    expression = _checked_query(params)
+    client = module.client
+    with step("Listing source servers failed"):
+        count, records = client.list_sources(dict((name, params[name]) for name in SOURCE_FILTERS),
+                                             limit=params["limit"], offset=params["offset"],
+                                             workers=params["page_workers"])
+    if params["detail"] and records:
+        records = with_detail(client, records, params["page_workers"])
+    result = dict(changed=False, count=count)
+    if params["overview"]:
+        with step("Reading the source server overview failed"):
+            result["overview"] = client.request("GET", "/v3/sources/overview")
+    if params["errors"]:
+        with step("Listing migration errors failed"):
+            result["migration_errors"] = list_every(client, "/v3/errors", "migration_errors",
+                                                    {"enterprise_project_id": params["enterprise_project_id"]},
+                                                    id_key="source_id")
+    if expression is None:
+        return dict(result, source_servers=records)
+    try:
+        return dict(result, query_result=expression.search(records))
+    except JMESPathError as exc:
+        raise SmsError("query failed on the source records: %s" % exc, count=count)
+
+
 def main():
     module = SmsModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = module.params
-    for name, kind in SOURCE_FILTERS.items():
-        if kind == "str" and params[name] is not None and len(params[name]) > 255:
-            module.fail_json(msg="%s must be at most 255 characters, got %d" % (name, len(params[name])))
-    if params["limit"] is not None and not 1 <= params["limit"] <= PAGE_SIZE:
-        module.fail_json(msg="limit must be between 1 and %d, got %d" % (PAGE_SIZE, params["limit"]))
-    if params["offset"] is not None and not 0 <= params["offset"] <= MAX_OFFSET:
-        module.fail_json(msg="offset must be between 0 and %d, got %d" % (MAX_OFFSET, params["offset"]))
-    if not 1 <= params["page_workers"] <= 32:
-        module.fail_json(msg="page_workers must be between 1 and 32, got %d" % params["page_workers"])
-    expression = None
-    if params["query"] is not None:
-        if JMESPATH_IMPORT_ERROR:
-            module.fail_json(msg=missing_required_lib("jmespath"), exception=JMESPATH_IMPORT_ERROR)
-        try:
-            expression = jmespath.compile(params["query"])
-        except JMESPathError as exc:
-            module.fail_json(msg="query is not a valid JMESPath expression: %s" % exc)
-
-    client = module.client
-    query = dict((name, params[name]) for name in SOURCE_FILTERS)
-    count, records = module.call("Listing source servers failed", client.list_sources, query,
-                                 limit=params["limit"], offset=params["offset"], workers=params["page_workers"])
-    extra = {}
-    if params["detail"] and records:
-        with ThreadPoolExecutor(max_workers=min(params["page_workers"], len(records))) as pool:
-            shown = list(pool.map(lambda record: _show(client, record["id"]), records))
-        for record, details in zip(records, shown):
-            if isinstance(details, Exception):
-                module.fail_json_sms(details, "Reading source server %s failed" % record["id"])
-        records = [dict(record, **(details if isinstance(details, dict) else {})) for record, details in zip(records, shown)]
-    if params["overview"]:
-        extra["overview"] = module.call("Reading the source server overview failed", client.request, "GET",
-                                        "/v3/sources/overview")
-    if params["errors"]:
-        extra["migration_errors"] = module.call("Listing migration errors failed", list_every, client, "/v3/errors",
-                                                "migration_errors", {"enterprise_project_id": params["enterprise_project_id"]},
-                                                id_key="source_id")
-    if expression is None:
-        module.exit_json(changed=False, count=count, source_servers=records, **extra)
     try:
-        result = expression.search(records)
-    except JMESPathError as exc:
-        module.fail_json(msg="query failed on the source records: %s" % exc, count=count)
-    module.exit_json(changed=False, count=count, query_result=result, **extra)
+        result = list_sources(module)
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

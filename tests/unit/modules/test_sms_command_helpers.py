@@ -1,10 +1,13 @@
 # -*- coding: utf-8 -*-
-"""The small pure helpers of sms_command and sms_command_result (no HTTP involved)."""
+"""The small pure helpers of sms_command, sms_command_result and the steps of module logic (no HTTP involved)."""
 
 import pytest
 
-from ansible_collections.hwcloud.sms.plugins.modules.sms_command import command_name_of, describe
-from ansible_collections.hwcloud.sms.plugins.modules.sms_command_result import parse_result_detail
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import command_name_of
+from ansible_collections.hwcloud.sms.plugins.module_utils._command_results import parse_result_detail
+from ansible_collections.hwcloud.sms.plugins.module_utils._commands import describe
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._steps import each_concurrently, step
 
 
 @pytest.mark.parametrize("answer", [{}, None, {"command_name": ""}, {"command_name": "   "},
@@ -63,3 +66,23 @@ def test_result_detail_rejects_everything_else(value, why):
 def test_result_detail_that_cannot_be_stored_as_sent_is_refused(value, message):
     detail, problem = parse_result_detail(value)
     assert detail is None and message in problem
+
+
+def test_a_step_names_itself_and_keeps_the_api_fields():
+    error = SmsApiError("GET", "https://sms/v3/sources/s1", 404, "SMS.0404", "not found", request_id="rid-1")
+    with pytest.raises(SmsError) as caught:
+        with step("Reading source server s1 failed"):
+            raise error
+    assert str(caught.value) == "Reading source server s1 failed: %s" % error
+    keywords = caught.value.fail_json_keywords()
+    assert (keywords["status"], keywords["error_code"], keywords["request_id"]) == (404, "SMS.0404", "rid-1")
+
+
+def test_each_concurrently_keeps_the_order_and_every_failure():
+    def call(item):
+        if item % 3 == 0:
+            raise SmsError("no %d" % item)
+        return item * 10
+    answers = each_concurrently(call, range(1, 8), workers=3)
+    assert [a if isinstance(a, int) else str(a) for a in answers] == [10, 20, "no 3", 40, 50, "no 6", 70]
+    assert each_concurrently(call, [], workers=3) == []
