@@ -7,7 +7,8 @@ import pytest
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import WaitFailed, describe, wait_for_tasks
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import WaitFailed, wait_for_tasks
 
 
 class Script(object):
@@ -74,7 +75,7 @@ def test_failed_polls_past_the_bound_fail_with_the_last_error(emu):
     assert script.now == 40
     assert "every poll failed for 30 seconds (outage_timeout 25, 4 failed poll(s) in a row)" in str(caught.value)
     assert caught.value.error.status == 504
-    result = caught.value.result()
+    result = caught.value.result
     assert result["status"] == 504 and result["error_code"] and result["request_id"]
     assert [t["id"] for t in result["pending_tasks"]] == [task_id] and result["pending_tasks"][0]["phase"] == "ready"
 
@@ -93,6 +94,6 @@ def test_a_task_deleted_between_polls_is_gone_even_when_waiting_for_any(emu):
     with pytest.raises(WaitFailed) as caught:
         _wait(emu, task_id, script, wait_mode="any")
     assert script.sleeps == 1
-    gone = caught.value.result()["gone_tasks"]
+    gone = caught.value.result["gone_tasks"]
     assert [t["id"] for t in gone] == [task_id] and gone[0]["last_state"] == "READY" and gone[0]["gone"] is True
-    assert caught.value.result()["summary"]["unknown"] == 1
+    assert caught.value.result["summary"]["unknown"] == 1
