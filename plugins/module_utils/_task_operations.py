@@ -14,6 +14,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, SmsError, error_entry
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import (
     LAUNCHABLE_PHASES,
     LAUNCHED_PHASES,
@@ -73,3 +76,49 @@ def action_body(operation_value, template_id=None, switch_hce=None, is_need_cons
 
 def send_action(client, task_id, body):
     return client.request("POST", task_path(client, task_id, "/action"), body=body)
+
+
+def plan_operation(operation, tasks, body, force=False, check_mode=False):
+    """(results, to_send) of sending ``body`` for ``operation`` to ``tasks`` (described tasks): one
+    result per task, in order, with its outcome (already, sent, forced or would_send); ``to_send``
+    holds the results whose request goes out (sent_actions fills in what SMS answered). Raises
+    SmsError, before anything is sent, when a task's state does not allow the operation and not
+    ``force``, with ``refused`` naming each such task."""
+    decisions = [(task,) + guard(operation, task) for task in tasks]
+    refused = [(task, reason) for task, verdict, reason in decisions if verdict == "refused"]
+    if refused and not force:
+        raise SmsError(
+            "nothing was sent: %d of %d task(s) cannot take operation %s: %s (force=true sends it anyway)"
+            % (len(refused), len(tasks), operation, "; ".join(reason for _task, reason in refused)),
+            refused=[dict(task_id=task["id"], source_name=_source_name(task), state=task.get("state"),
+                          phase=task["phase"], reason=reason) for task, reason in refused])
+    results, to_send = [], []
+    for task, verdict, _reason in decisions:
+        result = dict(task_id=task["id"], source_name=_source_name(task), state=task.get("state"),
+                      phase=task["phase"], request=body)
+        if verdict == "done":
+            result.update(outcome="already", request=None)
+        else:
+            result["outcome"] = "would_send" if check_mode else ("forced" if verdict == "refused" else "sent")
+            to_send.append(result)
+        results.append(result)
+    return results, to_send
+
+
+def send_actions(client, to_send, body, workers):
+    """Send ``body`` to the task of each result of ``to_send``, ``workers`` at a time; a request SMS
+    refuses turns its result into outcome error, with error_entry's ``error`` and ``msg``."""
+    def send(result):
+        try:
+            send_action(client, result["task_id"], body)
+        except (SmsApiError, SmsClientError) as exc:
+            result.update(outcome="error", error=error_entry(exc), msg=str(exc))
+
+    if to_send:
+        with ThreadPoolExecutor(max_workers=min(workers, len(to_send))) as pool:
+            list(pool.map(send, to_send))
+
+
+def _source_name(task):
+    source = task.get("source_server") if isinstance(task.get("source_server"), dict) else {}
+    return source.get("name")

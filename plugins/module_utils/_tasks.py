@@ -123,3 +123,15 @@ def _keep_newest(found, tasks, wanted):
         known = found.get(source_id)
         if known is None or (api_number(task.get("create_date")) or 0) > (api_number(known.get("create_date")) or 0):
             found[source_id] = task
+
+
+def matching_tasks(tasks, name=None, state=None, source_id=None, enterprise_project_id=None):
+    """The tasks that match the filters of GET /v3/tasks (name: a part of the task's name), for
+    tasks read by ID, which the listing's filters did not select."""
+    def keep(task):
+        source = task.get("source_server") if isinstance(task.get("source_server"), dict) else {}
+        return ((not name or name in str(task.get("name")))
+                and (not state or task.get("state") == state)
+                and (not source_id or source.get("id") == source_id)
+                and (not enterprise_project_id or task.get("enterprise_project_id") == enterprise_project_id))
+    return [task for task in tasks if keep(task)]

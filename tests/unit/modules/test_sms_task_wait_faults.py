@@ -2,15 +2,17 @@
 """Waits of sms_task_info and sms_task_action when the world changes under them: a task deleted
 while waited for ends the wait at once (gone_tasks), an outage longer than the client's retries
 is ridden through up to outage_timeout, and absurd numbers in SMS's answers never crash a module.
-Every test is bounded (short poll intervals, a watcher thread with a deadline)."""
+Every test is bounded (short poll intervals, a watcher thread with a deadline).
+Run in this process against the emulator (moved from tests/integration/test_sms_task_wait_faults.py, assertions unchanged)."""
 
 import threading
 import time
 
 import pytest
+from ansible.module_utils.common import warnings
 
 from sms_emulator import Emulator
-from support.ansible import emulator_env, run_module
+from support.module_runner import emulator_args, run_module as run_in_process
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,24 @@ def emu():
 
 @pytest.fixture
 def env(emu):
-    return emulator_env(emu)
+    return emulator_args(emu)
+
+
+def run_module(module, args, env, check=False):
+    """The call of the integration tests (tests/support/ansible.py), run in this process: ``env``
+    holds the emulator's connection options, ``check`` is --check."""
+    _forget_warnings()
+    result = run_in_process(module, dict(env, **args), check_mode=check)
+    if "warnings" in result:
+        # ansible-playbook shows a warning as its text; ansible-core 2.19 modules send a WarningSummary.
+        result["warnings"] = [w["event"]["msg"] if isinstance(w, dict) else w for w in result["warnings"]]
+    return result
+
+
+def _forget_warnings():
+    # AnsibleModule keeps warnings in a process-wide list: clear it, so a result holds only its own run's.
+    warnings._global_warnings.clear()  # pylint: disable=protected-access
+    warnings._global_deprecations.clear()  # pylint: disable=protected-access
 
 
 _taken = set()
