@@ -168,3 +168,23 @@ def test_the_named_phase_sets_hold_only_phases_and_settled_and_moving_split_the_
     # A phase is settled or moving, never both; only unknown (a state SMS may add) is neither.
     assert not set(_phases.SETTLED_PHASES) & set(_phases.MOVING_PHASES)
     assert set(PHASES) - set(_phases.SETTLED_PHASES) - set(_phases.MOVING_PHASES) == {"unknown"}
+
+
+def test_plan_operation_sends_what_the_guard_allows_and_refuses_before_anything_is_sent():
+    from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
+    from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import plan_operation
+    tasks = [describe({"id": "a", "state": "RUNNING", "source_server": {"name": "app-01"}}),
+             describe({"id": "b", "state": "ABORT"}),
+             describe({"id": "c", "state": "READY"})]
+    body = {"operation": "stop"}
+    with pytest.raises(SmsError) as caught:
+        plan_operation("stop", tasks, body)
+    assert str(caught.value).startswith("nothing was sent: 1 of 3 task(s) cannot take operation stop: ")
+    assert caught.value.result["refused"] == [dict(task_id="c", source_name=None, state="READY", phase="ready",
+                                                   reason=guard("stop", tasks[2])[1])]
+    results, to_send = plan_operation("stop", tasks, body, force=True)
+    assert [r["outcome"] for r in results] == ["sent", "already", "forced"]
+    assert results[0]["source_name"] == "app-01" and results[1]["request"] is None and results[2]["request"] == body
+    assert to_send == [results[0], results[2]]
+    results, to_send = plan_operation("stop", tasks[:2], body, check_mode=True)
+    assert [r["outcome"] for r in results] == ["would_send", "already"] and to_send == [results[0]]
