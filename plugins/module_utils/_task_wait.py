@@ -172,8 +172,6 @@ def wait_argument_spec():
     )
 
 
-
-
 def check_wait_options(params):
     """Raise SmsInputError for bad waiting options, before any request (shared by sms_task_info
     and sms_task_action)."""
