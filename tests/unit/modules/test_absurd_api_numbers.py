@@ -7,9 +7,8 @@ unchanged): the playbook's tasks are run one after the other, as ansible-playboo
 
 import json
 
-from ansible.module_utils.common import warnings
-
-from support.module_runner import emulator_args, run_module
+from support.module_runner import emulator_args
+from ansible_collections.hwcloud.sms.tests.unit.modules.sms_task_runner import run_module
 
 ABSURD = {"add_date": 1e20, "memory": 1e300, "totalsize": "lots", "replicatesize": -1e300,
           "last_visit_time": -5, "cpu_quantity": True, "state_action_time": [1], "stage_action_time": 1.5e308,
@@ -39,8 +38,7 @@ def _play(emu, tasks):
         task = dict(task)
         name, check_mode, diff = task.pop("name"), task.pop("check_mode", False), task.pop("diff", False)
         (module, args), = task.items()
-        warnings._global_warnings.clear()  # pylint: disable=protected-access
-        results[name] = run_module(module.split(".")[-1], emulator_args(emu, **args), check_mode=check_mode, diff=diff)
+        results[name] = run_module(module.split(".")[-1], args, emulator_args(emu), check=check_mode, diff=diff)
     return _Play(results)
 
 

@@ -6,11 +6,11 @@ Run in this process against the emulator (moved from tests/integration/test_sms_
 import time
 
 import pytest
-from ansible.module_utils.common import warnings
 
 from sms_emulator import Emulator
-from support.module_runner import emulator_args, run_module as run_in_process
+from support.module_runner import emulator_args
 from support.fleet import take_fresh_sources
+from ansible_collections.hwcloud.sms.tests.unit.modules.sms_task_runner import run_module
 
 
 @pytest.fixture(scope="module")
@@ -23,23 +23,6 @@ def emu():
 @pytest.fixture
 def env(emu):
     return emulator_args(emu, region=emu.region)
-
-
-def run_module(module, args, env, check=False):
-    """The call of the integration tests (tests/support/ansible.py), run in this process: ``env``
-    holds the emulator's connection options, ``check`` is --check."""
-    _forget_warnings()
-    result = run_in_process(module, dict(env, **args), check_mode=check)
-    if "warnings" in result:
-        # ansible-playbook shows a warning as its text; ansible-core 2.19 modules send a WarningSummary.
-        result["warnings"] = [w["event"]["msg"] if isinstance(w, dict) else w for w in result["warnings"]]
-    return result
-
-
-def _forget_warnings():
-    # AnsibleModule keeps warnings in a process-wide list: clear it, so a result holds only its own run's.
-    warnings._global_warnings.clear()  # pylint: disable=protected-access
-    warnings._global_deprecations.clear()  # pylint: disable=protected-access
 
 
 def _source(emu, os_type="LINUX"):
