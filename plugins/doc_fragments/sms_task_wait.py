@@ -9,8 +9,8 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # Waiting options shared by sms_task_info and sms_task_action, and the phase table
-    # (plugins/module_utils/_phases.py is the one definition).
+    # Waiting options shared by sms_task_info and sms_task_action (their argument spec is
+    # _task_wait.wait_argument_spec), and the phase table (_phases.py is the one definition).
     DOCUMENTATION = r"""
 options:
   wait_mode:

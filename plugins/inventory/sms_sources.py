@@ -346,7 +346,7 @@ else:
     wrap_var = isidentifier = None
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import phase as migration_phase
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import eta_of, progress_percent
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import eta_of, progress_percent
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
     CONNECTION_OPTIONS,
     HAS_REQUESTS,

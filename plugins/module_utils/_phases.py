@@ -54,11 +54,42 @@ TASK_STATE_PHASES = {
 }
 TASK_STATES = tuple(TASK_STATE_PHASES)
 
+# The phase sets the task modules decide with, each defined once (tests/unit/module_utils/test_phases.py
+# checks each against PHASES).
+
+# A start or restart has taken effect: the task replicates, or is in a phase replication leads to
+# (what start and restart wait for, and why a second start sends nothing).
+STARTED_PHASES = ("replicating", "syncing", "replicated", "cutting_over", "finished")
+# The full copy ended, so all of the data is copied: a sync after it copies only changes, and a
+# launch needs the copy done.
+COPIED_PHASES = ("syncing", "replicated", "cutting_over", "finished")
+# SMS is working on the task, so its time estimates (remain_seconds, estimate_complete_time) mean
+# something; a stopped, failed or finished task keeps a stale one.
+IN_PROGRESS_PHASES = ("replicating", "syncing", "cutting_over")
+# Every sub-task ended (the copy, and the launch if any): the task has a finish time.
+COMPLETED_PHASES = ("replicated", "finished")
+# A launch (cutover) may be asked from these: SMS documents it from continuous sync, and a full
+# copy with syncing=false and start_target_server=false ends replicated and is launched the same way.
+LAUNCHABLE_PHASES = ("syncing", "replicated")
+# A launch has taken effect: the target is being launched or was launched.
+LAUNCHED_PHASES = ("cutting_over", "finished")
+# A stop has taken effect: SMS is stopping the task or has stopped it.
+STOPPED_PHASES = ("stopping", "stopped")
+# Nothing runs and SMS changes nothing by itself: a task stopped before deletion has stopped once
+# it is in one of these (sms_task's stop-then-delete waits for them). Every phase but the moving
+# ones below and unknown, which may be moving.
+SETTLED_PHASES = ("ready", "replicated", "finished", "stopped", "failed")
+
 # What makes SMS refuse to delete a task or its source server (SMS.2015): the task's phase, or the
 # source server's own state. sms_task (delete) and sms_source (absent) refuse alike unless forced.
 MOVING_PHASES = ("replicating", "syncing", "cutting_over", "stopping", "deleting")
 MOVING_SOURCE_STATES = ("initialize", "stopping", "deleting", "cloning", "replicate", "syncing",
                         "cutovering", "skipping", "clearing", "premiging")
+
+# Task states (not phases) in which the full copy may not have begun: before its copy sub-task
+# appears nothing is copied (the preparation sub-tasks come first in SMS's migration flow), so a
+# task in one of them with sub-tasks but no copy sub-task has copied 0 %.
+COPY_PENDING_STATES = ("RUNNING", "ABORTING", "ABORT", "MIGRATE_FAIL")
 
 _LAUNCHING = "cutovering"
 _LAUNCHED_STATES = ("finished",)

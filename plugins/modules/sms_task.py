@@ -641,14 +641,9 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import 
     plan_settings,
     send_settings,
 )
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
-    TaskReader,
-    describe,
-    guard,
-    action_body,
-    send_action,
-    tasks_of_sources,
-)
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import action_body, guard, send_action
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import TaskReader, tasks_of_sources
 
 PRIORITIES = {"low": 0, "standard": 1, "high": 2}
 

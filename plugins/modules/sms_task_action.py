@@ -632,34 +632,28 @@ waited_seconds:
   sample: 1200.5
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, error_entry
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_workers
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, SmsError, SmsInputError
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe, summary_of
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import (
     OPERATIONS,
-    TaskReader,
-    WaitFailed,
     action_body,
+    plan_operation,
+    send_actions,
+)
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import (
+    WaitFailed,
     check_wait_options,
-    describe,
-    guard,
-    send_action,
-    summary_of,
-    tasks_of_sources,
+    note_warnings,
+    progress_writer,
     wait_argument_spec,
     wait_for_tasks,
-    progress_writer,
-    warn_notes,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import TaskReader, tasks_of_sources
 
 
-def _source_name(task):
-    source = task.get("source_server") if isinstance(task.get("source_server"), dict) else {}
-    return source.get("name")
-
-
-def main():
+def argument_spec():
     spec = dict(
         task_id=dict(type="str"),
         task_ids=dict(type="list", elements="str"),
@@ -675,118 +669,112 @@ def main():
         wait=dict(type="bool", default=False),
     )
     spec.update(wait_argument_spec())
+    return spec
+
+
+def check_options(params):
+    """(IDs without repeats, whether they are source server IDs); SmsInputError for bad options."""
+    check_wait_options(params)
+    check_workers("workers", params["workers"])
+    if params["operation"] == "clone_test" and not params["template_id"]:
+        raise SmsInputError("operation clone_test needs template_id (the template of the clone server)")
+    for option in ("task_id", "source_id"):
+        if params[option] is not None:
+            return [check_id(option, params[option])], option == "source_id"
+    option = "source_ids" if params["source_ids"] is not None else "task_ids"
+    if not params[option]:
+        raise SmsInputError("%s must list at least one ID" % option)
+    for index, value in enumerate(params[option]):
+        check_id("%s[%d]" % (option, index), value)
+    return list(dict.fromkeys(params[option])), option == "source_ids"
+
+
+class TaskAction(object):
+    """Reads the tasks, guards the operation, sends it to each task that takes it and, with wait,
+    waits until every task is where the operation leads."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.notes = []  # values from SMS shown as null, warned about at the end
+
+    def run(self):
+        try:
+            return self._run()
+        finally:
+            for warning in note_warnings(self.notes):
+                self.module.warn(warning)
+
+    def _run(self):
+        params, operation = self.params, self.params["operation"]
+        ids, by_source = check_options(params)
+        client = self.module.client
+        tasks = [describe(record, notes=self.notes) for record in self._read(client, ids, by_source)]
+        value = params["sync_operation"] if operation == "sync" else operation
+        body = action_body(value, params["template_id"], params["switch_hce"], params["is_need_consistency_check"])
+        results, to_send = plan_operation(operation, tasks, body, params["force"], self.module.check_mode)
+        if not self.module.check_mode:
+            send_actions(client, to_send, body, params["workers"])
+        errors = [result for result in results if result["outcome"] == "error"]
+        sent = sum(1 for result in results if result["outcome"] in ("sent", "forced"))
+        common = dict(changed=bool(to_send) and len(errors) < len(to_send), results=results, sent=sent)
+        stats = dict(polls=0, failed_polls=0, waited_seconds=0.0)
+        if errors:
+            raise SmsError("SMS refused operation %s for %d of %d task(s): %s" % (
+                operation, len(errors), len(to_send), "; ".join(result["msg"] for result in errors[:10])),
+                tasks=tasks, summary=summary_of(tasks), gone_tasks=[], **dict(common, **stats))
+        wait_for = OPERATIONS[operation]["wait_for"]
+        if params["wait"] and wait_for and not self.module.check_mode:
+            tasks, stats = self._wait(client, tasks, wait_for, common)
+        elif to_send and not self.module.check_mode:
+            fresh = self.module.call("Reading the tasks after the operation failed", TaskReader(client).read,
+                                     [task["id"] for task in tasks])
+            tasks = [describe(fresh[task["id"]], notes=self.notes) if fresh[task["id"]] else task for task in tasks]
+        return dict(tasks=tasks, summary=summary_of(tasks), gone_tasks=[], polls=stats["polls"],
+                    failed_polls=stats["failed_polls"], waited_seconds=stats["waited_seconds"], **common)
+
+    def _read(self, client, ids, by_source):
+        if by_source:
+            found = self.module.call("Finding the tasks of the source servers failed", tasks_of_sources, client, ids)
+            missing = [source_id for source_id in ids if found[source_id] is None]
+            if missing:
+                raise SmsError("no migration task exists for source server(s) %s; create them with hwcloud.sms.sms_task"
+                               % ", ".join(missing), missing_source_ids=missing)
+        else:
+            found = self.module.call("Reading the tasks failed", TaskReader(client).read, ids)
+            missing = [task_id for task_id in ids if found[task_id] is None]
+            if missing:
+                raise SmsError("task(s) not found: %s" % ", ".join(missing), missing_task_ids=missing)
+        return [found[item] for item in ids]
+
+    def _wait(self, client, tasks, wait_for, common):
+        """Wait after sending: every failure keeps what was sent (changed, results, sent)."""
+        params, operation = self.params, self.params["operation"]
+        try:
+            # The tasks read before the operation stand in until the first poll after it succeeds.
+            return wait_for_tasks(
+                client, [task["id"] for task in tasks], wait_for, params["wait_mode"], params["fail_on"],
+                params["wait_timeout"], params["poll_interval"], progress=progress_writer(params["progress_file"], **common),
+                outage_timeout=params["outage_timeout"], notes=self.notes, known=dict((task["id"], task) for task in tasks))
+        except WaitFailed as exc:
+            raise SmsError("operation %s was sent, then: %s" % (operation, exc), **dict(common, **exc.result))
+        except (SmsApiError, SmsClientError) as exc:
+            raise SmsError("operation %s was sent, then waiting failed: %s" % (operation, exc),
+                           **dict(common, **exc.fail_json_keywords()))
+
+
+def main():
     module = SmsModule(
-        argument_spec=spec,
+        argument_spec=argument_spec(),
         required_one_of=[("task_id", "task_ids", "source_id", "source_ids")],
         mutually_exclusive=[("task_id", "task_ids", "source_id", "source_ids")],
         supports_check_mode=True,
     )
-    params = module.params
-    check_wait_options(module, params)
-    if not 1 <= params["workers"] <= 32:
-        module.fail_json(msg="workers must be between 1 and 32, got %d" % params["workers"])
-    operation = params["operation"]
-    if operation == "clone_test" and not params["template_id"]:
-        module.fail_json(msg="operation clone_test needs template_id (the template of the clone server)")
-    by_source = params["source_id"] or params["source_ids"]
-    ids = [params["task_id"] or params["source_id"]] if (params["task_id"] or params["source_id"]) \
-        else (params["task_ids"] or params["source_ids"])
-    option = "source_ids" if by_source else "task_ids"
-    if not ids or any(not value or not value.strip() or len(value) > 255 for value in ids):
-        module.fail_json(msg="%s must list 1 to 255 character IDs, none empty" % option)
-    ids = list(dict.fromkeys(ids))
-
-    client = module.client
-    if by_source:
-        found = module.call("Finding the tasks of the source servers failed", tasks_of_sources, client, ids)
-        missing = [source_id for source_id in ids if found[source_id] is None]
-        if missing:
-            module.fail_json(msg="no migration task exists for source server(s) %s; create them with hwcloud.sms.sms_task"
-                             % ", ".join(missing), missing_source_ids=missing)
-        records = [found[source_id] for source_id in ids]
-    else:
-        found = module.call("Reading the tasks failed", TaskReader(client).read, ids)
-        missing = [task_id for task_id in ids if found[task_id] is None]
-        if missing:
-            module.fail_json(msg="task(s) not found: %s" % ", ".join(missing), missing_task_ids=missing)
-        records = [found[task_id] for task_id in ids]
-    notes = []
-    tasks = [describe(record, notes=notes) for record in records]
-
-    decisions = [(task,) + guard(operation, task) for task in tasks]
-    refused = [(task, reason) for task, verdict, reason in decisions if verdict == "refused"]
-    if refused and not params["force"]:
-        module.fail_json(
-            msg="nothing was sent: %d of %d task(s) cannot take operation %s: %s (force=true sends it anyway)"
-                % (len(refused), len(tasks), operation, "; ".join(reason for _task, reason in refused)),
-            refused=[dict(task_id=task["id"], source_name=_source_name(task), state=task.get("state"),
-                          phase=task["phase"], reason=reason) for task, reason in refused])
-
-    value = params["sync_operation"] if operation == "sync" else operation
-    body = action_body(value, params["template_id"], params["switch_hce"], params["is_need_consistency_check"])
-    results = []
-    to_send = []
-    for task, verdict, _reason in decisions:
-        result = dict(task_id=task["id"], source_name=_source_name(task), state=task.get("state"),
-                      phase=task["phase"], request=body)
-        if verdict == "done":
-            result.update(outcome="already", request=None)
-        else:
-            result["outcome"] = "would_send" if module.check_mode else ("forced" if verdict == "refused" else "sent")
-            to_send.append(result)
-        results.append(result)
-
-    def send(result):
-        try:
-            send_action(client, result["task_id"], body)
-        except (SmsApiError, SmsClientError) as exc:
-            result.update(outcome="error", error=error_entry(exc), msg=str(exc))
-
-    if to_send and not module.check_mode:
-        with ThreadPoolExecutor(max_workers=min(params["workers"], len(to_send))) as pool:
-            list(pool.map(send, to_send))
-    errors = [result for result in results if result["outcome"] == "error"]
-    sent = sum(1 for result in results if result["outcome"] in ("sent", "forced"))
-    changed = bool(to_send) and len(errors) < len(to_send)
-    common = dict(changed=changed, results=results, sent=sent)
-    if errors:
-        warn_notes(module, notes)
-        module.fail_json(msg="SMS refused operation %s for %d of %d task(s): %s" % (
-            operation, len(errors), len(to_send), "; ".join(result["msg"] for result in errors[:10])),
-            tasks=tasks, summary=summary_of(tasks), gone_tasks=[], polls=0, failed_polls=0, waited_seconds=0.0,
-            **common)
-
-    wait_for = OPERATIONS[operation]["wait_for"]
-    polls, failed_polls, waited = 0, 0, 0.0
-    if params["wait"] and wait_for and not module.check_mode:
-        progress = progress_writer(module, params["progress_file"], **common)
-        try:
-            tasks, stats = _wait(client, tasks, wait_for, params, progress, notes)
-        except WaitFailed as exc:
-            warn_notes(module, notes)
-            module.fail_json(msg="operation %s was sent, then: %s" % (operation, exc), **dict(common, **exc.result()))
-        except (SmsApiError, SmsClientError) as exc:
-            warn_notes(module, notes)
-            # What was sent stays in the result (changed, results, sent) next to the API's fields.
-            fields = exc.to_dict() if isinstance(exc, SmsApiError) else {}
-            module.fail_json(msg="operation %s was sent, then waiting failed: %s" % (operation, exc),
-                             **dict(common, **fields))
-        polls, failed_polls, waited = stats["polls"], stats["failed_polls"], stats["waited_seconds"]
-    elif to_send and not module.check_mode:
-        fresh = module.call("Reading the tasks after the operation failed", TaskReader(client).read,
-                            [task["id"] for task in tasks])
-        tasks = [describe(fresh[task["id"]], notes=notes) if fresh[task["id"]] else task for task in tasks]
-    warn_notes(module, notes)
-    module.exit_json(tasks=tasks, summary=summary_of(tasks), gone_tasks=[], polls=polls, failed_polls=failed_polls,
-                     waited_seconds=waited, **common)
-
-
-def _wait(client, tasks, wait_for, params, progress, notes):
-    # The tasks read before the operation stand in until the first poll after it succeeds.
-    return wait_for_tasks(client, [task["id"] for task in tasks], wait_for, params["wait_mode"], params["fail_on"],
-                          params["wait_timeout"], params["poll_interval"], progress=progress,
-                          outage_timeout=params["outage_timeout"], notes=notes,
-                          known=dict((task["id"], task) for task in tasks))
+    try:
+        result = TaskAction(module).run()
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -637,34 +637,24 @@ waited_seconds:
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_optional_text
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe, summary_of
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import INCLUDES, task_extras
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
-    TaskReader,
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import (
     WaitFailed,
     check_wait_options,
-    describe,
-    list_tasks,
-    wait_argument_spec,
-    summary_of,
-    wait_for_tasks,
+    note_warnings,
     progress_writer,
-    warn_notes,
+    wait_argument_spec,
+    wait_for_tasks,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import TaskReader, list_tasks, matching_tasks
+
+FILTERS = ("name", "state", "source_id", "enterprise_project_id")
 
 
-def _filtered(tasks, params):
-    def keep(task):
-        source = task.get("source_server") if isinstance(task.get("source_server"), dict) else {}
-        return ((not params["name"] or params["name"] in str(task.get("name")))
-                and (not params["state"] or task.get("state") == params["state"])
-                and (not params["source_id"] or source.get("id") == params["source_id"])
-                and (not params["enterprise_project_id"]
-                     or task.get("enterprise_project_id") == params["enterprise_project_id"]))
-    return [task for task in tasks if keep(task)]
-
-
-def main():
+def argument_spec():
     spec = dict(
         task_id=dict(type="str"),
         task_ids=dict(type="list", elements="str"),
@@ -676,65 +666,100 @@ def main():
         include=dict(type="list", elements="str", choices=list(INCLUDES)),
     )
     spec.update(wait_argument_spec())
-    module = SmsModule(argument_spec=spec, mutually_exclusive=[("task_id", "task_ids")], supports_check_mode=True)
-    params = module.params
-    check_wait_options(module, params)
-    for option in ("task_id", "name", "state", "source_id", "enterprise_project_id"):
-        value = params[option]
-        if value is not None and (not value.strip() or len(value) > 255):
-            module.fail_json(msg="%s must be 1 to 255 characters, not blank" % option)
-    ids = [params["task_id"]] if params["task_id"] else params["task_ids"]
-    if ids is not None and any(not task_id or not task_id.strip() for task_id in ids):
-        module.fail_json(msg="task_ids must not contain empty IDs")
+    return spec
 
-    client = module.client
-    missing = []
-    if ids is not None:
-        read = module.call("Reading the tasks failed", TaskReader(client).read, ids)
-        missing = [task_id for task_id in ids if read.get(task_id) is None]
-        tasks = _filtered([read[task_id] for task_id in dict.fromkeys(ids) if read.get(task_id) is not None], params)
-    else:
-        query = {"name": params["name"], "state": params["state"], "source_server_id": params["source_id"],
-                 "enterprise_project_id": params["enterprise_project_id"]}
-        tasks = module.call("Listing the tasks failed", list_tasks, client, query)
-    notes = []
-    described = [describe(task, notes=notes) for task in tasks]
-    stats = dict(polls=1, requests_per_poll=[client.request_count], waited_seconds=0.0, failed_polls=0)
 
-    progress = progress_writer(module, params["progress_file"])
+def check_options(params):
+    """The task IDs to read (None: list the tasks); SmsInputError for bad options."""
+    check_wait_options(params)
+    for option in FILTERS:
+        check_optional_text(option, params[option])
+    if params["task_id"] is not None:
+        return [check_id("task_id", params["task_id"])]
+    for index, task_id in enumerate(params["task_ids"] or ()):
+        check_id("task_ids[%d]" % index, task_id)
+    return params["task_ids"]
 
-    if params["wait_for"] is not None:
-        if missing:
-            module.fail_json(msg="cannot wait for tasks that do not exist: %s" % ", ".join(missing),
-                             missing_task_ids=missing)
-        if not described:
-            module.fail_json(msg="no task matches the filters, so there is nothing to wait for",
-                             tasks=[], summary=summary_of([]), count=0)
-        task_ids = [task["id"] for task in described]
-        initial = dict((task["id"], task) for task in described)
+
+class TaskInfo(object):
+    """Reads the tasks (by ID, or every task the filters select), waits for them with wait_for,
+    adds their settings with include."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.notes = []  # values from SMS shown as null, warned about at the end
+
+    def run(self):
         try:
-            described, wait_stats = wait_for_tasks(
-                client, task_ids, params["wait_for"], params["wait_mode"], params["fail_on"], params["wait_timeout"],
-                params["poll_interval"], progress=progress, initial=initial, outage_timeout=params["outage_timeout"],
-                notes=notes)
+            return self._run()
+        finally:
+            for warning in note_warnings(self.notes):
+                self.module.warn(warning)
+
+    def _run(self):
+        params = self.params
+        ids = check_options(params)
+        client = self.module.client
+        tasks, missing = self._read(client, ids)
+        described = [describe(task, notes=self.notes) for task in tasks]
+        stats = dict(polls=1, requests_per_poll=[client.request_count], waited_seconds=0.0, failed_polls=0)
+        progress = progress_writer(params["progress_file"])
+        if params["wait_for"] is not None:
+            described, stats = self._wait(client, described, missing, stats, progress)
+        else:
+            progress(described, stats)
+        for task in described if params["include"] else ():
+            task.update(self.module.call("Reading the settings of task %s failed" % task["id"], task_extras, client,
+                                         task["id"], params["include"]))
+        return dict(changed=False, tasks=described, summary=summary_of(described), count=len(described),
+                    missing_task_ids=missing, gone_tasks=[], polls=stats["polls"],
+                    requests_per_poll=stats["requests_per_poll"], failed_polls=stats["failed_polls"],
+                    waited_seconds=stats["waited_seconds"])
+
+    def _read(self, client, ids):
+        """(task records, IDs of tasks that do not exist)."""
+        params = self.params
+        if ids is None:
+            query = {"name": params["name"], "state": params["state"], "source_server_id": params["source_id"],
+                     "enterprise_project_id": params["enterprise_project_id"]}
+            return self.module.call("Listing the tasks failed", list_tasks, client, query), []
+        read = self.module.call("Reading the tasks failed", TaskReader(client).read, ids)
+        found = [read[task_id] for task_id in dict.fromkeys(ids) if read.get(task_id) is not None]
+        return (matching_tasks(found, **dict((option, params[option]) for option in FILTERS)),
+                [task_id for task_id in ids if read.get(task_id) is None])
+
+    def _wait(self, client, described, missing, stats, progress):
+        params = self.params
+        if missing:
+            raise SmsError("cannot wait for tasks that do not exist: %s" % ", ".join(missing),
+                           missing_task_ids=missing)
+        if not described:
+            raise SmsError("no task matches the filters, so there is nothing to wait for",
+                           tasks=[], summary=summary_of([]), count=0)
+        try:
+            tasks, wait_stats = wait_for_tasks(
+                client, [task["id"] for task in described], params["wait_for"], params["wait_mode"],
+                params["fail_on"], params["wait_timeout"], params["poll_interval"], progress=progress,
+                initial=dict((task["id"], task) for task in described), outage_timeout=params["outage_timeout"],
+                notes=self.notes)
         except WaitFailed as exc:
-            warn_notes(module, notes)
-            module.fail_json(msg=str(exc), count=len(exc.tasks), missing_task_ids=missing, **exc.result())
+            raise SmsError(str(exc), count=len(exc.tasks), missing_task_ids=missing, **exc.result)
         except (SmsApiError, SmsClientError) as exc:
-            warn_notes(module, notes)
-            module.fail_json_sms(exc, "Waiting for the tasks failed")
+            raise SmsError("Waiting for the tasks failed: %s" % exc, **exc.fail_json_keywords())
+        # The first poll is the read above: its requests count.
         wait_stats["requests_per_poll"][0] = stats["requests_per_poll"][0]
-        stats = wait_stats
-    else:
-        progress(described, stats)
-    for task in described if params["include"] else ():
-        task.update(module.call("Reading the settings of task %s failed" % task["id"], task_extras, client,
-                                task["id"], params["include"]))
-    warn_notes(module, notes)
-    module.exit_json(changed=False, tasks=described, summary=summary_of(described), count=len(described),
-                     missing_task_ids=missing, gone_tasks=[], polls=stats["polls"],
-                     requests_per_poll=stats["requests_per_poll"], failed_polls=stats["failed_polls"],
-                     waited_seconds=stats["waited_seconds"])
+        return tasks, wait_stats
+
+
+def main():
+    module = SmsModule(argument_spec=argument_spec(), mutually_exclusive=[("task_id", "task_ids")],
+                       supports_check_mode=True)
+    try:
+        result = TaskInfo(module).run()
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

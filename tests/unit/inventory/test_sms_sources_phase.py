@@ -2,7 +2,7 @@
 """sms_sources: the migration phase, progress and ETA of a source's current task as host
 variables and phase_<phase> groups (the phases of plugins/module_utils/_phases.py)."""
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import describe
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe
 from ansible_collections.hwcloud.sms.tests.unit.inventory.test_sms_sources import populate, record, trusted
 
 

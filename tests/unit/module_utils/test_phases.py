@@ -7,15 +7,8 @@ from datetime import datetime, timezone
 import pytest
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import PHASES, TASK_STATES, phase, phase_summary, task_phase
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
-    OPERATIONS,
-    describe,
-    guard,
-    iso_time,
-    parse_error,
-    progress_percent,
-    progress_table,
-)
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe, iso_time, parse_error, progress_percent, progress_table
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import OPERATIONS, guard
 
 
 @pytest.mark.parametrize("task_state, source_state, cycle, expected", [
@@ -163,3 +156,35 @@ def test_eta_only_for_work_in_progress():
     assert done["phase"] == "finished" and done["eta"] is None
     syncing = describe({"id": "t", "state": "SYNCING", "estimate_complete_time": 1700000000000})
     assert syncing["eta"] == "2023-11-14T22:13:20Z"
+
+
+def test_the_named_phase_sets_hold_only_phases_and_settled_and_moving_split_the_known_ones():
+    from ansible_collections.hwcloud.sms.plugins.module_utils import _phases
+    named = [name for name in dir(_phases) if name.endswith("_PHASES") and name != "TASK_STATE_PHASES"]
+    assert {"STARTED_PHASES", "COPIED_PHASES", "IN_PROGRESS_PHASES", "SETTLED_PHASES", "MOVING_PHASES"} <= set(named)
+    for name in named:
+        assert set(getattr(_phases, name)) <= set(PHASES), name
+    assert set(_phases.COPY_PENDING_STATES) <= set(TASK_STATES)
+    # A phase is settled or moving, never both; only unknown (a state SMS may add) is neither.
+    assert not set(_phases.SETTLED_PHASES) & set(_phases.MOVING_PHASES)
+    assert set(PHASES) - set(_phases.SETTLED_PHASES) - set(_phases.MOVING_PHASES) == {"unknown"}
+
+
+def test_plan_operation_sends_what_the_guard_allows_and_refuses_before_anything_is_sent():
+    from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
+    from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import plan_operation
+    tasks = [describe({"id": "a", "state": "RUNNING", "source_server": {"name": "app-01"}}),
+             describe({"id": "b", "state": "ABORT"}),
+             describe({"id": "c", "state": "READY"})]
+    body = {"operation": "stop"}
+    with pytest.raises(SmsError) as caught:
+        plan_operation("stop", tasks, body)
+    assert str(caught.value).startswith("nothing was sent: 1 of 3 task(s) cannot take operation stop: ")
+    assert caught.value.result["refused"] == [dict(task_id="c", source_name=None, state="READY", phase="ready",
+                                                   reason=guard("stop", tasks[2])[1])]
+    results, to_send = plan_operation("stop", tasks, body, force=True)
+    assert [r["outcome"] for r in results] == ["sent", "already", "forced"]
+    assert results[0]["source_name"] == "app-01" and results[1]["request"] is None and results[2]["request"] == body
+    assert to_send == [results[0], results[2]]
+    results, to_send = plan_operation("stop", tasks[:2], body, check_mode=True)
+    assert [r["outcome"] for r in results] == ["would_send", "already"] and to_send == [results[0]]

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from ansible_collections.hwcloud.sms.plugins.inventory.sms_sources import with_migration_phase
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import describe, iso_time, progress_percent, progress_table
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe, iso_time, progress_percent, progress_table
 
 NOW = datetime(2026, 11, 23, 20, 0, 0, tzinfo=timezone.utc)
 NOW_MS = int(NOW.timestamp() * 1000)

@@ -7,7 +7,8 @@ import pytest
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import WaitFailed, describe, wait_for_tasks
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import WaitFailed, wait_for_tasks
 
 
 class Script(object):
@@ -74,7 +75,7 @@ def test_failed_polls_past_the_bound_fail_with_the_last_error(emu):
     assert script.now == 40
     assert "every poll failed for 30 seconds (outage_timeout 25, 4 failed poll(s) in a row)" in str(caught.value)
     assert caught.value.error.status == 504
-    result = caught.value.result()
+    result = caught.value.result
     assert result["status"] == 504 and result["error_code"] and result["request_id"]
     assert [t["id"] for t in result["pending_tasks"]] == [task_id] and result["pending_tasks"][0]["phase"] == "ready"
 
@@ -93,6 +94,35 @@ def test_a_task_deleted_between_polls_is_gone_even_when_waiting_for_any(emu):
     with pytest.raises(WaitFailed) as caught:
         _wait(emu, task_id, script, wait_mode="any")
     assert script.sleeps == 1
-    gone = caught.value.result()["gone_tasks"]
+    gone = caught.value.result["gone_tasks"]
     assert [t["id"] for t in gone] == [task_id] and gone[0]["last_state"] == "READY" and gone[0]["gone"] is True
-    assert caught.value.result()["summary"]["unknown"] == 1
+    assert caught.value.result["summary"]["unknown"] == 1
+
+
+def test_bad_wait_options_raise_naming_the_option_and_the_rule(tmp_path):
+    from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsInputError
+    from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import check_wait_options
+    good = dict(wait_timeout=10.0, poll_interval=1.0, outage_timeout=0.0, progress_file=None, wait_for=["finished"],
+                fail_on=["failed", "SYNC_FAIL"])
+    check_wait_options(good)
+    for change, message in (
+            (dict(poll_interval=float("nan")), "poll_interval must be a finite number of seconds greater than 0, got nan"),
+            (dict(outage_timeout=-1.0), "outage_timeout must be a finite number of seconds, 0 or more, got -1.0"),
+            (dict(progress_file=str(tmp_path / "no" / "p.txt")), "its directory %s does not exist" % (tmp_path / "no")),
+            (dict(fail_on=["Failed"]), "fail_on must list phases"),
+            (dict(wait_for=[]), "wait_for must list at least one phase or task state")):
+        with pytest.raises(SmsInputError) as caught:
+            check_wait_options(dict(good, **change))
+        assert message in str(caught.value)
+
+
+def test_an_unwritable_progress_file_raises_with_what_was_already_done(tmp_path):
+    from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
+    from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import note_warnings, progress_writer
+    write = progress_writer(str(tmp_path), sent=1)  # a directory: the file cannot replace it
+    with pytest.raises(SmsError) as caught:
+        write([describe({"id": "t", "state": "READY"})], dict(polls=1, waited_seconds=0.0, failed_polls=0))
+    assert str(caught.value).startswith("progress_file %s cannot be written: " % tmp_path)
+    assert caught.value.result == {"sent": 1}
+    progress_writer(None)([], {})  # no file asked for: nothing written, nothing raised
+    assert note_warnings(["a", "b", "a", "c"], limit=2) == ["a", "b", "1 more value(s) from SMS were not usable and are shown as null"]

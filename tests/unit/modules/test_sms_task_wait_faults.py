@@ -2,7 +2,8 @@
 """Waits of sms_task_info and sms_task_action when the world changes under them: a task deleted
 while waited for ends the wait at once (gone_tasks), an outage longer than the client's retries
 is ridden through up to outage_timeout, and absurd numbers in SMS's answers never crash a module.
-Every test is bounded (short poll intervals, a watcher thread with a deadline)."""
+Every test is bounded (short poll intervals, a watcher thread with a deadline).
+Run in this process against the emulator (moved from tests/integration/test_sms_task_wait_faults.py, assertions unchanged)."""
 
 import threading
 import time
@@ -10,7 +11,8 @@ import time
 import pytest
 
 from sms_emulator import Emulator
-from support.ansible import emulator_env, run_module
+from support.module_runner import emulator_args
+from ansible_collections.hwcloud.sms.tests.unit.modules.sms_task_runner import run_module
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def emu():
 
 @pytest.fixture
 def env(emu):
-    return emulator_env(emu)
+    return emulator_args(emu)
 
 
 _taken = set()

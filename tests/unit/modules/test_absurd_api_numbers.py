@@ -1,13 +1,14 @@
 # -*- coding: utf-8 -*-
 """Absurd numbers and wrong types in SMS's answers (a date of 1e20 ms, a size of 1e300, text where a
 number belongs, a number where text belongs) never crash sms_source_info, sms_source or sms_command:
-the values come back as SMS sent them, and the modules still do their job."""
+the values come back as SMS sent them, and the modules still do their job.
+Run in this process against the emulator (moved from tests/integration/test_absurd_api_numbers.py, assertions
+unchanged): the playbook's tasks are run one after the other, as ansible-playbook ran them."""
 
 import json
 
-import yaml
-
-from support.ansible import emulator_env, run_playbook
+from support.module_runner import emulator_args
+from ansible_collections.hwcloud.sms.tests.unit.modules.sms_task_runner import run_module
 
 ABSURD = {"add_date": 1e20, "memory": 1e300, "totalsize": "lots", "replicatesize": -1e300,
           "last_visit_time": -5, "cpu_quantity": True, "state_action_time": [1], "stage_action_time": 1.5e308,
@@ -19,11 +20,26 @@ DISKS = {"disks": [7, "vdz", {"name": "/dev/vda", "size": 1e300, "need_migration
 PARAM = {"task_id": "t-1", "speed_limit": 1e300, "start_date": 1e20, "migrate_size": "lots", "remain": -1}
 
 
+class _Play(object):
+    """The results of a playbook's tasks, by task name (the integration tests' AnsibleRun.result)."""
+
+    def __init__(self, results):
+        self.results = results
+
+    def result(self, task_name):
+        return self.results[task_name]
+
+
 def _play(emu, tasks):
+    """Run each task (name, one hwcloud.sms module with its options, check_mode, diff) in this
+    process, in order, as a playbook with ignore_errors would."""
+    results = {}
     for task in tasks:
-        task["ignore_errors"] = True
-    playbook = [{"hosts": "localhost", "gather_facts": False, "connection": "local", "tasks": tasks}]
-    return run_playbook(yaml.safe_dump(playbook), env=emulator_env(emu))
+        task = dict(task)
+        name, check_mode, diff = task.pop("name"), task.pop("check_mode", False), task.pop("diff", False)
+        (module, args), = task.items()
+        results[name] = run_module(module.split(".")[-1], args, emulator_args(emu), check=check_mode, diff=diff)
+    return _Play(results)
 
 
 def _no_traceback(result):

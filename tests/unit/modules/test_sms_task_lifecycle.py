@@ -1,14 +1,16 @@
 # -*- coding: utf-8 -*-
 """The task modules against the emulator's time-driven lifecycle: progress mid-copy, unknown
-raw states passed through, failures with their error_json, forced deletion of a running task."""
+raw states passed through, failures with their error_json, forced deletion of a running task.
+Run in this process against the emulator (moved from tests/integration/test_sms_task_lifecycle.py, assertions unchanged)."""
 
 import time
 
 import pytest
 
 from sms_emulator import Emulator
-from support.ansible import emulator_env, run_module
+from support.module_runner import emulator_args
 from support.fleet import take_fresh_sources
+from ansible_collections.hwcloud.sms.tests.unit.modules.sms_task_runner import run_module
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +22,7 @@ def emu():
 
 @pytest.fixture
 def env(emu):
-    return emulator_env(emu, HUAWEICLOUD_REGION=emu.region)
+    return emulator_args(emu, region=emu.region)
 
 
 def _source(emu, os_type="LINUX"):
