@@ -19,7 +19,7 @@ import json
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import MAX_DETAIL_DEPTH, nesting_depth
 from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_workers
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, SmsInputError, error_entry
-from ansible_collections.hwcloud.sms.plugins.module_utils._steps import each_concurrently
+from ansible_collections.hwcloud.sms.plugins.module_utils._batches import each_concurrently
 
 # Details are stored by SMS as they are: keep them to what a report needs.
 MAX_DETAIL_BYTES = 64 * 1024

@@ -15,8 +15,8 @@ __metaclass__ = type
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_seconds, check_workers
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import command_name_of
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, SmsInputError, error_entry
-from ansible_collections.hwcloud.sms.plugins.module_utils._steps import each_concurrently, step_error
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, SmsInputError, error_entry, step_error
+from ansible_collections.hwcloud.sms.plugins.module_utils._batches import each_concurrently
 from ansible_collections.hwcloud.sms.plugins.module_utils._waiter import WaitOutage, WaitTimedOut, wait_until
 
 # How many commands a batch reads at the same time, at most.

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import json
 
 # How much of an answer's text an error may echo.
@@ -141,3 +142,22 @@ def _echo(content):
     if len(text) <= MAX_ECHO_CHARS:
         return text
     return "%s... (%d characters in all)" % (text[:MAX_ECHO_CHARS], len(text))
+
+
+@contextlib.contextmanager
+def step(msg):
+    """An SmsError raised inside says ``msg: <its message>`` and keeps what it carries (the API
+    fields of an SmsApiError, the result of any SmsError): what module.fail_json_sms(exc, msg)
+    reports, raised by code that holds no module. ``msg`` None leaves the error as it is."""
+    try:
+        yield
+    except SmsError as exc:
+        raise step_error(msg, exc)
+
+
+def step_error(msg, exc):
+    """The SmsError ``exc`` as the failure of the step ``msg`` (see step); ``exc`` itself when
+    ``msg`` is None."""
+    if not msg:
+        return exc
+    return SmsError("%s: %s" % (msg, exc), **exc.fail_json_keywords())

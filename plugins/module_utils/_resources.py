@@ -14,10 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
-
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import PAGE_SIZE
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, SmsInputError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsInputError, step
 
 # Template and migration-project listings are small and documented with smaller pages than sources.
 SMALL_PAGE = 50
@@ -117,32 +115,6 @@ def resolve_migproject(client, key):
     return project
 
 
-class _InContext(SmsError):
-    """``cause`` with what was being done in front of its message; the failure keeps every field
-    of the cause (the API's status, error_code, request id, ...)."""
-
-    def __init__(self, msg, cause):
-        super(_InContext, self).__init__("%s: %s" % (msg, cause))
-        self.cause = cause
-
-    def fail_json_keywords(self):
-        return self.cause.fail_json_keywords()
-
-
-def in_context(msg, exc):
-    """``exc`` saying ``msg: <exc>``, as SmsModule.fail_json_sms(exc, msg) reports it."""
-    return _InContext(msg, exc) if msg else exc
-
-
-@contextlib.contextmanager
-def failing(msg):
-    """An SmsError raised inside says ``msg: <error>`` (the cause's fields kept)."""
-    try:
-        yield
-    except SmsError as exc:
-        raise in_context(msg, exc)
-
-
 class NamedResource:
     """A resource SMS keys by a unique name (a server template, a migration project), in the shape
     of hetzner.hcloud's resource classes: run() checks the input (_check), finds the record by
@@ -214,14 +186,14 @@ class NamedResource:
         return self.client.path(self.collection + "/{0}" + suffix, record_id)
 
     def _read(self, msg, path):
-        with failing(msg):
+        with step(msg):
             return self.client.request("GET", path)
 
     def _write(self, msg, method, path, body=None):
         """One change; nothing is sent in check mode (None is returned)."""
         if self.module.check_mode:
             return None
-        with failing(msg):
+        with step(msg):
             return self.client.request(method, path, body=body)
 
     def get_result(self):

@@ -341,8 +341,7 @@ results:
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._command_results import (
     check_many, check_report, report_entries, request_of, send_reports)
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
-from ansible_collections.hwcloud.sms.plugins.module_utils._steps import step
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, step
 
 
 def _argument_spec():

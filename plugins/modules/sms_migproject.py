@@ -208,11 +208,11 @@ sources_removed:
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, step
 from ansible_collections.hwcloud.sms.plugins.module_utils._migprojects import (
     PROJECTS, add_sources_diff, check_migproject, create_body, moves, purging, source_ids, update_plan)
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    NamedResource, failing, list_every, resolve_sources)
+    NamedResource, list_every, resolve_sources)
 
 
 def argument_spec():
@@ -248,7 +248,7 @@ class SmsMigProject(NamedResource):
         check_migproject(self.params)
 
     def _list(self):
-        with failing("Listing migration projects failed"):
+        with step("Listing migration projects failed"):
             self.projects = list_every(self.client, PROJECTS, "migprojects")
         return self.projects
 
@@ -256,12 +256,12 @@ class SmsMigProject(NamedResource):
         # Every source server, the members and where purged ones go are known before the first write,
         # so a typo changes nothing.
         entries = self.params["sources"] or []
-        with failing("Looking up the source servers failed"):
+        with step("Looking up the source servers failed"):
             found = resolve_sources(self.client, [(None, entry) for entry in entries])
         wanted = source_ids(entries, found)
         members = []
         if self.params["sources"] is not None and self.current is not None:
-            with failing("Listing the source servers of project %s failed" % self.name):
+            with step("Listing the source servers of project %s failed" % self.name):
                 members = [s["id"] for s in self.client.list_sources({"migproject": self.current["id"]})[1]]
         added, removed, default_id = moves(self.current, self.projects, members, wanted, purging(self.params))
         super(SmsMigProject, self).present()
@@ -296,7 +296,7 @@ class SmsMigProject(NamedResource):
         if project.get("isdefault"):
             raise SmsError("Migration project %s (%s) is the default project, which SMS does not delete: make "
                            "another project the default first (default: true)" % (project["name"], project["id"]))
-        with failing("Listing the source servers of project %s failed" % project["id"]):
+        with step("Listing the source servers of project %s failed" % project["id"]):
             count, remaining = self.client.list_sources({"migproject": project["id"]}, limit=10, offset=0)
         if count:
             raise SmsError("Migration project %s still has %d source server(s) (%s%s); SMS deletes only empty "

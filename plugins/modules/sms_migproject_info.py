@@ -125,9 +125,9 @@ migprojects:
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_optional_text
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, step
 from ansible_collections.hwcloud.sms.plugins.module_utils._migprojects import PROJECTS
-from ansible_collections.hwcloud.sms.plugins.module_utils._resources import failing, list_every
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
 
 
 def list_migprojects(module):
@@ -135,14 +135,14 @@ def list_migprojects(module):
     params = module.params
     for option in ("name", "id"):
         check_optional_text(option, params[option])
-    with failing("Listing migration projects failed"):
+    with step("Listing migration projects failed"):
         projects = list_every(module.client, PROJECTS, "migprojects")
     selected = [p for p in projects
                 if (params["name"] is None or p.get("name") == params["name"])
                 and (params["id"] is None or p.get("id") == params["id"])
                 and (not params["default"] or p.get("isdefault"))]
     for project in selected if params["include_sources"] else []:
-        with failing("Listing the source servers of migration project %s failed" % project["id"]):
+        with step("Listing the source servers of migration project %s failed" % project["id"]):
             project["source_ids"] = [source["id"] for source in module.client.list_sources({"migproject": project["id"]})[1]]
     return dict(changed=False, migprojects=selected)
 

@@ -550,10 +550,9 @@ changed_fields:
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError, step, step_error
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import resolve_migproject, resolve_sources
 from ansible_collections.hwcloud.sms.plugins.module_utils._source_changes import check_options, disk_changes, moving_task
-from ansible_collections.hwcloud.sms.plugins.module_utils._steps import step, step_error
 
 _VOLUME = dict(id=dict(type="str", required=True), need_migration=dict(type="bool"), adjust_size=dict(type="int"))
 RESTART_WARNING = ("Source server %s was deleted. Its agent registers it again only after the agent is restarted "

@@ -906,10 +906,10 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._checks import MAX_TEXT, check_range, check_workers
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import PAGE_SIZE, SOURCE_FILTERS
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, SmsInputError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, SmsInputError, step, step_error
 from ansible_collections.hwcloud.sms.plugins.module_utils._listing import MAX_OFFSET
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
-from ansible_collections.hwcloud.sms.plugins.module_utils._steps import each_concurrently, step, step_error
+from ansible_collections.hwcloud.sms.plugins.module_utils._batches import each_concurrently
 
 JMESPATH_IMPORT_ERROR = None
 try:

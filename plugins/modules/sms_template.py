@@ -376,9 +376,9 @@ changed_fields:
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError, step, step_error
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    NamedResource, failing, in_context, list_every)
+    NamedResource, list_every)
 from ansible_collections.hwcloud.sms.plugins.module_utils._templates import (
     TEMPLATES, check_template, comparable, create_body, create_diff, shown, update_plan, wanted_fields)
 
@@ -422,7 +422,7 @@ class SmsTemplate(NamedResource):
         check_template(self.params)
 
     def _list(self):
-        with failing("Listing server templates named %s failed" % self.name):
+        with step("Listing server templates named %s failed" % self.name):
             return list_every(self.client, TEMPLATES, "templates", {"name": self.name})
 
     def _create(self):
@@ -468,9 +468,9 @@ class SmsTemplate(NamedResource):
                     self.extra["msg"] = "Template %s was already gone (SMS.7101)" % template_id
                     return
                 if exc.error_code == "SMS.7111":
-                    raise in_context("Template %s (%s) is used by a migration task: delete the task first "
+                    raise step_error("Template %s (%s) is used by a migration task: delete the task first "
                                      "(hwcloud.sms.sms_task state=absent), then the template" % (self.name, template_id), exc)
-                raise in_context("Deleting template %s (%s) failed" % (self.name, template_id), exc)
+                raise step_error("Deleting template %s (%s) failed" % (self.name, template_id), exc)
         self.changed, self.record = True, shown(self.current)
         self.diff = dict(before=comparable(self.current), after={})
 

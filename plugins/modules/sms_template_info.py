@@ -191,8 +191,8 @@ templates:
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_optional_text
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
-from ansible_collections.hwcloud.sms.plugins.module_utils._resources import failing, list_every
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, step
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
 from ansible_collections.hwcloud.sms.plugins.module_utils._templates import TEMPLATES, shown
 
 FILTERS = ("name", "id", "availability_zone", "template_region")
@@ -206,7 +206,7 @@ def list_templates(module):
         check_optional_text(option, params[option])
     query = dict((key, params[key]) for key in ("name", "id", "availability_zone"))
     query["region"] = params["template_region"]
-    with failing("Listing server templates failed"):
+    with step("Listing server templates failed"):
         found = list_every(module.client, TEMPLATES, "templates", query)
     return dict(changed=False, templates=[shown(template) for template in found
                                           if params["name"] is None or template.get("name") == params["name"]])

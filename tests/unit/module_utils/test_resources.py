@@ -9,10 +9,10 @@ import pytest
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
 from ansible_collections.hwcloud.sms.plugins.module_utils._checks import as_bool
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError, SmsInputError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError, SmsInputError, step
 from ansible_collections.hwcloud.sms.plugins.module_utils import _migprojects, _templates
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import (
-    changed_fields, failing, list_every, matches, one_named, resolve_sources, without_none)
+    changed_fields, list_every, matches, one_named, resolve_sources, without_none)
 from ansible_collections.hwcloud.sms.plugins.module_utils._templates import comparable
 
 
@@ -123,16 +123,16 @@ def test_template_disks_without_index_sort_last():
     assert "target_password" not in comparable(dict(template, target_password="x"))
 
 
-def test_failing_puts_what_was_done_in_front_and_keeps_the_api_fields():
+def test_step_puts_what_was_done_in_front_and_keeps_the_api_fields():
     cause = SmsApiError("DELETE", "https://sms/v3/vm/templates/t-1", 400, "SMS.7111", "in use", request_id="req-1")
     with pytest.raises(SmsError) as raised:
-        with failing("Deleting template web (t-1) failed"):
+        with step("Deleting template web (t-1) failed"):
             raise cause
     assert str(raised.value) == "Deleting template web (t-1) failed: " + str(cause)
     keywords = raised.value.fail_json_keywords()
     assert keywords["error_code"] == "SMS.7111" and keywords["status"] == 400 and keywords["request_id"] == "req-1"
     with pytest.raises(SmsInputError, match="^name must be"):
-        with failing(None):
+        with step(None):
             raise SmsInputError("name must be set")
 
 

@@ -6,8 +6,8 @@ import pytest
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import command_name_of
 from ansible_collections.hwcloud.sms.plugins.module_utils._command_results import parse_result_detail
 from ansible_collections.hwcloud.sms.plugins.module_utils._commands import describe
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError
-from ansible_collections.hwcloud.sms.plugins.module_utils._steps import each_concurrently, step
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError, step
+from ansible_collections.hwcloud.sms.plugins.module_utils._batches import each_concurrently
 
 
 @pytest.mark.parametrize("answer", [{}, None, {"command_name": ""}, {"command_name": "   "},
