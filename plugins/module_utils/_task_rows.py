@@ -20,7 +20,7 @@ import math
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._checks import NAME_BAD_CHARS, NAME_RE, text_problem
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, SmsInputError
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsInputError
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import check_settings
 
 PRIORITIES = {"low": 0, "standard": 1, "high": 2}
@@ -124,9 +124,10 @@ class RowProblems(SmsInputError):
 
     def __init__(self, problems, **result):
         texts = problems.texts()
-        result.update(problems=texts, row_problems=problems.by_row())
-        SmsError.__init__(self, "%d problem(s), nothing was sent:\n- %s" % (len(texts), "\n- ".join(texts)), **result)
-        self.problems = texts
+        SmsInputError.__init__(self, texts, row_problems=problems.by_row(), **result)
+        self.result["problems"] = texts
+        # One line per problem, under a count, instead of SmsInputError's "; " joined text.
+        self.args = ("%d problem(s), nothing was sent:\n- %s" % (len(texts), "\n- ".join(texts)),)
 
 
 def merge_rows(params):
