@@ -14,8 +14,6 @@ from sms_emulator import Emulator
 from support.fleet import take_fresh_sources
 from support.module_runner import emulator_args, run_module
 
-huaweicloudsdksms = pytest.importorskip("huaweicloudsdksms.v3.model")
-
 WINDOWS = [{"start": "08:00", "end": "18:00", "speed": 100, "over_speed_threshold": 20}]
 NIGHT = [{"start": "00:00", "end": "06:00", "speed": 1000}, {"start": "08:00", "end": "18:00", "speed": 50}]
 
@@ -46,7 +44,7 @@ def _task_posts(emu):
 
 def _assert_sdk_fields(body):
     """Every key of a PostTask body is a field of the SDK's models, nested ones too."""
-    models = huaweicloudsdksms
+    models = pytest.importorskip("huaweicloudsdksms.v3.model")
     assert set(body) <= set(models.PostTask.attribute_map), set(body) - set(models.PostTask.attribute_map)
     assert set(body["source_server"]) <= set(models.SourceServerByTask.attribute_map)
     target = body["target_server"]
@@ -379,3 +377,16 @@ def test_task_info_includes_settings_and_consistency_results(emulator_factory):
     assert with_settings["consistency_results"] == results
     assert (bare["speed_windows"], bare["configurations"], bare["consistency_results"]) == ([], [], [])  # SMS.6302 is "none"
     assert "speed_windows" not in run_module("sms_task_info", emulator_args(emu, task_id=task_id))["tasks"][0]
+
+
+def test_a_row_naming_three_different_servers_fails_with_a_problem_not_a_traceback(emu):
+    first, second, third = _fresh_sources(emu, 3)
+    emu.clear_request_log()
+    result = _task(emu, {"tasks": [{"source_id": first["id"], "source_name": second["name"], "source_ip": third["ip"],
+                                    "template_id": "t"}]})
+    assert result.get("failed"), result
+    # Once two of its options name different servers, the row has no source to compare the third with.
+    assert [(p["row"], p["option"]) for p in result["row_problems"]] == [(1, "source_name")]
+    assert result["row_problems"][0]["msg"] == "name %r is source server %s (%s), but the row also names source server " \
+        "%s (%s)" % (second["name"], second["name"], second["id"], first["name"], first["id"])
+    assert emu.write_requests() == []
