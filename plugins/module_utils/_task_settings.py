@@ -15,8 +15,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError
-from ansible_collections.hwcloud.sms.plugins.module_utils._resources import list_every
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsInputError
+from ansible_collections.hwcloud.sms.plugins.module_utils._resources import resolve_migproject
 
 # ConfigBody.config_key values (SDK docstring).
 CONFIG_KEYS = ("MIGRATE_EXCLUDE_DIR", "SYNC_EXCLUDE_DIR", "ONLY_SYNC_DIR", "CONSISTENCY_DIR", "CONSISTENCY_DIR_ILLEGAL",
@@ -108,11 +108,11 @@ def _same_windows(current, wanted):
     return True
 
 
-def plan_settings(client, row):
-    """Add to ``row.result`` the requests that bring the task's settings to the options, reading the
-    task's current ones when it exists. A settings-only change makes the outcome ``updated``."""
-    options, result = row.options, row.result
-    task_id = row.task["id"] if row.task is not None else None
+def plan_settings(client, task_id, options):
+    """The requests that bring a task's speed_windows and configurations to ``options``, reading
+    the task's current ones when it exists (``task_id``; None for a task to create). None when
+    nothing differs, else dict(plan=[(path template, body)], requests=[{method, path, body}],
+    before={...}, after={...}). Raises the client's errors."""
     requests, before, after = [], {}, {}
     if options.get("speed_windows") is not None:
         wanted = windows_of(options["speed_windows"])[0]
@@ -143,17 +143,12 @@ def plan_settings(client, row):
             before["configurations"] = dict((key, current.get(key)) for key in differing)
             after["configurations"] = dict((key, wanted[key]) for key in differing)
     if not requests:
-        return
-    result["settings_plan"] = [(request["path"], request["body"]) for request in requests]
-    result["settings_requests"] = [
-        dict(request, path=client.path(request["path"], task_id) if task_id else request["path"].format("(new task)"))
-        for request in requests]
-    result["changed"] = True
-    if result.get("outcome") == "unchanged":
-        result["outcome"] = "updated"
-    # New dicts: the creation diff's "after" is the request body itself, which must stay as it is.
-    diff = result.get("diff") or dict(before={}, after={})
-    result["diff"] = dict(before=dict(diff["before"], **before), after=dict(diff["after"], **after))
+        return None
+    return dict(
+        plan=[(request["path"], request["body"]) for request in requests],
+        requests=[dict(request, path=client.path(request["path"], task_id) if task_id else
+                       request["path"].format("(new task)")) for request in requests],
+        before=before, after=after)
 
 
 def send_settings(client, task_id, plan):
@@ -166,22 +161,34 @@ def send_settings(client, task_id, plan):
 PROJECT_SETTINGS = ("type", "syncing", "use_public_ip", "start_target_server", "speed_limit", "start_network_check")
 
 
-def fill_from_project(module, client, options):
-    """Set the task options left unset from the migration project ``options['migproject']`` (ID or
-    unique name); the projects are read once per module run. The problem text, or None."""
-    projects = getattr(module, "_sms_migprojects", None)
-    if projects is None:
-        projects = module.call("Listing migration projects failed", list_every, client, "/v3/migprojects", "migprojects")
-        module._sms_migprojects = projects  # pylint: disable=protected-access
-    key = options["migproject"]
-    found = [p for p in projects if p.get("id") == key] or [p for p in projects if p.get("name") == key]
-    if len(found) != 1:
-        return "migproject %r matches %s" % (
-            key, "no migration project" if not found else "%d migration projects; use its ID" % len(found))
+class ProjectLookup(object):
+    """The migration projects the rows of one module run name, each looked up once by the key it
+    is named by (_resources.resolve_migproject); a key that names none or several is remembered too."""
+
+    def __init__(self, client):
+        self._client = client
+        self._found = {}
+
+    def get(self, key):
+        """The project whose ID, else exact name, is ``key``; raises SmsInputError when none or
+        several match, and the client's errors when the listing fails."""
+        if key not in self._found:
+            try:
+                self._found[key] = resolve_migproject(self._client, key)
+            except SmsInputError as exc:
+                self._found[key] = exc
+        if isinstance(self._found[key], SmsInputError):
+            raise self._found[key]
+        return self._found[key]
+
+
+def fill_from_project(projects, options):
+    """Set the task options left unset from the migration project ``options['migproject']``, found
+    through ``projects`` (a ProjectLookup). Raises as ProjectLookup.get does."""
+    project = projects.get(options["migproject"])
     for name in PROJECT_SETTINGS:
-        if options.get(name) is None and found[0].get(name) is not None:
-            options[name] = found[0][name]
-    return None
+        if options.get(name) is None and project.get(name) is not None:
+            options[name] = project[name]
 
 
 INCLUDES = ("speed_windows", "configurations", "consistency_results")

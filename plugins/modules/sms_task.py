@@ -623,20 +623,43 @@ row_problems:
       type: str
 """
 
-import difflib
-import math
-import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.module_utils.common.validation import check_type_bool, check_type_float, check_type_int
-
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule, check_seconds
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, error_entry
-from ansible_collections.hwcloud.sms.plugins.module_utils._phases import MOVING_PHASES, MOVING_SOURCE_STATES
-from ansible_collections.hwcloud.sms.plugins.module_utils._checks import NAME_BAD_CHARS, NAME_RE
+from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_seconds, check_workers
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import (
+    SmsApiError,
+    SmsClientError,
+    SmsError,
+    SmsInputError,
+    error_entry,
+)
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import resolve_sources
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_body import (
+    add_settings,
+    combined_diff,
+    difference_text,
+    immutable_diff,
+    is_stopped,
+    needs_shown,
+    plan_absent,
+    plan_present,
+    row_result,
+    stop_poll_interval,
+    summary_of,
+)
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_rows import (
+    SOURCE_KEYS,
+    TASK_OPTIONS,
+    Problems,
+    check_creation,
+    check_plan,
+    check_row_values,
+    merge_rows,
+    source_problem,
+)
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import (
-    check_settings,
+    ProjectLookup,
     fill_from_project,
     plan_settings,
     send_settings,
@@ -644,386 +667,12 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import 
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import action_body, guard, send_action
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import TaskReader, tasks_of_sources
+from ansible_collections.hwcloud.sms.plugins.module_utils._waiter import WaitOutage, WaitTimedOut, wait_until
 
-PRIORITIES = {"low": 0, "standard": 1, "high": 2}
-
-# Per-task options (also the keys of a row of ``tasks``). ``tasks`` gets no ``options=`` sub-spec on
-# purpose: Ansible fails the whole call at the first bad sub-option and names it without its row, so
-# the rows are typed against this same spec by _check_row_values, which reports every bad value of
-# every row and goes on to the checks against SMS (unknown and duplicate sources, OS and type).
-TASK_OPTIONS = dict(
-    source_id=dict(type="str"),
-    source_name=dict(type="str"),
-    source_ip=dict(type="str"),
-    name=dict(type="str"),
-    template_id=dict(type="str"),
-    target_server_id=dict(type="str"),
-    target_server_name=dict(type="str"),
-    migration_ip=dict(type="str"),
-    type=dict(type="str", choices=["MIGRATE_FILE", "MIGRATE_BLOCK"]),
-    syncing=dict(type="bool"),
-    start_target_server=dict(type="bool"),
-    use_public_ip=dict(type="bool"),
-    use_ipv6=dict(type="bool"),
-    priority=dict(type="str", choices=sorted(PRIORITIES)),
-    speed_limit=dict(type="int"),
-    over_speed_threshold=dict(type="float"),
-    is_need_consistency_check=dict(type="bool"),
-    need_migration_test=dict(type="bool"),
-    start_network_check=dict(type="bool"),
-    clonevm_template_id=dict(type="str"),
-    start=dict(type="bool"),
-    target_disks=dict(type="list", elements="dict"),
-    migproject=dict(type="str"),
-    speed_windows=dict(type="list", elements="dict"),
-    configurations=dict(type="dict"),
-)
-_SOURCE_KEYS = ("source_id", "source_name", "source_ip")
-_CONVERTERS = {"bool": check_type_bool, "int": check_type_int, "float": check_type_float}
-_CONTAINERS = {"list": list, "dict": dict}
-_KIND_WORDS = {"bool": "boolean (true/false, yes/no)", "int": "whole number", "float": "number"}
-# Option -> where the existing task's record shows it. The record is an item of GET /v3/tasks (the
-# SDK's TasksResponseBody, TargetServerAssociatedWithTask); vm_template_id is not in it, so it is
-# read from GET /v3/tasks/{id} (ShowTaskResponse) - one GET per existing task whose row sets
-# template_id, and none otherwise. None of these can change after creation. use_public_ip,
-# use_ipv6, over_speed_threshold, is_need_consistency_check, start_network_check and
-# clonevm_template_id are in neither answer, so they cannot be compared.
-IMMUTABLE = (
-    ("name", ("name",)),
-    ("type", ("type",)),
-    ("target_server_id", ("target_server", "vm_id")),
-    ("target_server_name", ("target_server", "name")),
-    ("migration_ip", ("migration_ip",)),
-    ("syncing", ("syncing",)),
-    ("start_target_server", ("start_target_server",)),
-    ("priority", ("priority",)),
-    ("speed_limit", ("speed_limit",)),
-    ("need_migration_test", ("need_migration_test",)),
-)
-# Option -> field of GET /v3/tasks/{id} (ShowTaskResponse) that the listing lacks.
-IMMUTABLE_SHOWN = (
-    ("template_id", ("vm_template_id",)),
-)
+_ROW_SOURCES = ("tasks", "source_id", "source_name", "source_ip")
 
 
-def default_task_name(source_name):
-    return NAME_BAD_CHARS.sub("-", source_name or "")[:255] or "MigrationTask"
-
-
-class Row(object):
-    """One task to make sure of: its options, the resolved source, the existing task."""
-
-    def __init__(self, index, options):
-        self.index = index
-        self.options = options
-        self.source = None
-        self.task = None
-        self.result = dict(changed=False)
-
-    @property
-    def label(self):
-        key = next((k for k in _SOURCE_KEYS if self.options.get(k)), None)
-        where = "row %d " % (self.index + 1) if self.index is not None else ""
-        return "%s(%s %s)" % (where, key, self.options.get(key)) if key else "%s" % (where.strip() or "task")
-
-
-class Problems(object):
-    """Every problem of the call, each of a row (or of none), about one option (or none). ``value``
-    problems are those of a row's values alone, ``sms`` ones come from what SMS holds."""
-
-    def __init__(self):
-        self.items = []
-
-    def add(self, row, msg, option=None, kind="sms"):
-        self.items.append((row, option, msg, kind))
-
-    def __bool__(self):
-        return bool(self.items)
-
-    __nonzero__ = __bool__
-
-    def texts(self):
-        return ["%s: %s" % (row.label, msg) if row is not None else msg for row, _option, msg, _kind in self.items]
-
-    def by_row(self):
-        return [dict(row=row.index + 1 if row is not None and row.index is not None else None, option=option,
-                     msg=msg, kind=kind) for row, option, msg, kind in self.items]
-
-    def fail(self, module, **extra):
-        texts = self.texts()
-        module.fail_json(msg="%d problem(s), nothing was sent:\n- %s" % (len(texts), "\n- ".join(texts)),
-                         problems=texts, row_problems=self.by_row(), **extra)
-
-
-def _merge_rows(params):
-    defaults = dict((key, params.get(key)) for key in TASK_OPTIONS)
-    if params["tasks"] is None:
-        return [Row(None, defaults)]
-    rows = []
-    for index, item in enumerate(params["tasks"]):
-        options = dict(defaults)
-        for key in _SOURCE_KEYS:
-            options[key] = None  # a row names its own source
-        if isinstance(item, dict):
-            options.update(dict((key, value) for key, value in item.items() if value is not None and value != ""))
-        rows.append(Row(index, options))
-    return rows
-
-
-def _typed(key, value):
-    """(value as TASK_OPTIONS types it, problem)."""
-    spec = TASK_OPTIONS[key]
-    kind = spec["type"]
-    if kind in _CONVERTERS:
-        try:
-            value = _CONVERTERS[kind](value)
-        except (TypeError, ValueError):
-            return None, "%s must be a %s, got %r" % (key, _KIND_WORDS[kind], value)
-        if kind == "float" and math.isnan(value):
-            return None, "%s must be a number, got %r" % (key, value)
-    elif kind in _CONTAINERS:
-        if not isinstance(value, _CONTAINERS[kind]):
-            return None, "%s must be a %s, got %r" % (key, kind, value)
-    elif not isinstance(value, str) or value != value.strip() or not value or len(value) > 255:
-        return None, "%s must be a string of 1 to 255 characters without surrounding white space, got %r" % (key, value)
-    if spec.get("choices") and value not in spec["choices"]:
-        return None, "%s must be one of %s, got %r" % (key, ", ".join(spec["choices"]), value)
-    return value, None
-
-
-def _check_row_values(row, state, problems):
-    """Problems a row has on its own (before any request). A bad value is reported and dropped, so
-    that the checks against SMS still run for the rest of the row."""
-    options = row.options
-    for key in sorted(set(options) - set(TASK_OPTIONS)):
-        close = difflib.get_close_matches(key, TASK_OPTIONS, n=1)
-        problems.add(row, "unknown key %s%s (allowed: %s)" % (
-            key, "; did you mean %s?" % close[0] if close else "", ", ".join(sorted(TASK_OPTIONS))), key, "value")
-        del options[key]
-    for key in sorted(TASK_OPTIONS):
-        if options.get(key) is not None:
-            options[key], problem = _typed(key, options[key])
-            if problem:
-                problems.add(row, problem, key, "value")
-    if not any(options.get(key) for key in _SOURCE_KEYS):
-        problems.add(row, "one of source_id, source_name or source_ip is required", None, "value")
-    if state == "absent":
-        return
-    if options.get("template_id") and options.get("target_server_id"):
-        problems.add(row, "template_id and target_server_id are mutually exclusive", "target_server_id", "value")
-    if options.get("target_server_id") and not options.get("target_server_name"):
-        problems.add(row, "target_server_name is required with target_server_id", "target_server_name", "value")
-    if options.get("name") is not None and not NAME_RE.match(options["name"]):
-        problems.add(row, "name %r may only hold letters, digits, Chinese characters, _ and - (1 to 255)"
-                     % options["name"], "name", "value")
-        options["name"] = None
-    if options.get("speed_limit") is not None and not 0 <= options["speed_limit"] <= 10000:
-        problems.add(row, "speed_limit must be 0 to 10000 Mbit/s, got %r" % options["speed_limit"], "speed_limit", "value")
-        options["speed_limit"] = None
-    for key in ("speed_windows", "configurations"):
-        for problem in check_settings({key: options.get(key)}):
-            problems.add(row, problem, key, "value")
-            options[key] = None
-    disk_keys = set(("name", "size", "size_gb", "device_use", "disk_id", "physical_volumes"))
-    unusable = False
-    for disk in options.get("target_disks") or ():
-        if not isinstance(disk, dict) or not disk.get("name"):
-            problems.add(row, "every target_disks item needs a name", "target_disks", "value")
-        elif set(disk) - disk_keys:
-            problems.add(row, "target_disks item %s has unknown keys %s" % (
-                disk["name"], ", ".join(sorted(set(disk) - disk_keys))), "target_disks", "value")
-        else:
-            continue
-        unusable = True
-    if unusable:
-        options["target_disks"] = None  # no request is built from half of them
-
-
-def _resolve_sources(client, rows, module, problems):
-    """Attach each row's source record; problems for unknown and ambiguous ones, and for a row whose
-    source options name different servers."""
-    wanted = []
-    for row in rows:
-        for option in _SOURCE_KEYS:
-            if row.options.get(option):
-                wanted.append((row, option, (option.replace("source_", ""), row.options[option])))
-    found = module.call("Looking up the source servers failed", resolve_sources, client, [key for _r, _o, key in wanted])
-    for row, option, key in wanted:
-        result = found[key]
-        if result.get("problem") == "unknown":
-            problems.add(row, "no source server has %s %r" % key, option)
-        elif result.get("problem") == "ambiguous":
-            problems.add(row, "%s %r is ambiguous, it matches %d source servers (%s); use source_id" % (
-                key[0], key[1], len(result["ids"]), ", ".join(result["ids"])), option)
-        elif row.source is not None and row.source["id"] != result["source"]["id"]:
-            problems.add(row, "%s %r is source server %s (%s), but the row also names source server %s (%s)" % (
-                key[0], key[1], result["source"].get("name"), result["source"]["id"], row.source.get("name"),
-                row.source["id"]), option)
-            row.source = False  # named two servers: no source to go on with
-        elif row.source is not False:
-            row.source = result["source"]
-    for row in rows:
-        if row.source is False:
-            row.source = None
-
-
-def _check_plan(rows, problems):
-    """Problems between rows and with the sources of rows that would create a task."""
-    seen_sources, seen_targets, seen_names = {}, {}, {}
-    for row in rows:
-        if row.source is None:
-            continue
-        source_id = row.source["id"]
-        option = next((k for k in _SOURCE_KEYS if row.options.get(k)), None)
-        if source_id in seen_sources:
-            problems.add(row, "source server %s (%s) is already planned in %s" % (
-                row.source.get("name"), source_id, seen_sources[source_id]), option)
-        seen_sources.setdefault(source_id, row.label)
-        target_id = row.options.get("target_server_id")
-        if target_id:
-            if target_id in seen_targets:
-                problems.add(row, "target server %s is also the target of %s" % (target_id, seen_targets[target_id]),
-                             "target_server_id")
-            seen_targets.setdefault(target_id, row.label)
-        target_name = row.options.get("target_server_name")
-        if target_name:
-            if target_name in seen_names:
-                problems.add(row, "target server name %s is also used by %s" % (target_name, seen_names[target_name]),
-                             "target_server_name")
-            seen_names.setdefault(target_name, row.label)
-
-
-def _check_creation(row, require_connected, problems):
-    source = row.source
-    options = row.options
-    if not (options.get("template_id") or options.get("target_server_id")):
-        problems.add(row, "a new task needs a target: template_id, or target_server_id and target_server_name",
-                     "template_id", "value")
-    if options.get("type") == "MIGRATE_FILE" and source.get("os_type") == "WINDOWS":
-        problems.add(row, "Windows source server %s supports only MIGRATE_BLOCK" % source.get("name"), "type")
-    if require_connected:
-        if source.get("connected") is False:
-            problems.add(row, "the agent of source server %s is not connected" % source.get("name"))
-        failed_checks = [check.get("name") for check in source.get("checks") or () if check.get("result") == "ERROR"]
-        if failed_checks or source.get("state") == "unavailable":
-            problems.add(row, "source server %s failed its environment checks (%s)" % (
-                source.get("name"), ", ".join(failed_checks) or "state unavailable"))
-    disks = (source.get("init_target_server") or {}).get("disks")
-    names = [disk.get("name") for disk in disks or ()]
-    for disk in options.get("target_disks") or ():
-        if isinstance(disk, dict) and disk.get("name") and disks is not None and disk["name"] not in names:
-            problems.add(row, "target_disks names disk %s, but source server %s has %s" % (
-                disk["name"], source.get("name"), ", ".join(names) or "no disks"), "target_disks")
-
-
-# Fields of the SDK's PhysicalVolumes and VolumeGroups models: source records carry more.
-_VOLUME_KEYS = ("device_use", "file_system", "index", "inode_size", "mount_point", "name", "size", "used_size", "uuid")
-_VOLUME_GROUP_KEYS = ("components", "free_size", "logical_volumes", "name", "size")
-
-
-def _only(keys, items):
-    return [dict((key, item[key]) for key in keys if key in item) for item in items or () if isinstance(item, dict)]
-
-
-def _target_disks(source, overrides, existing_target):
-    disks = []
-    by_name = dict((disk["name"], disk) for disk in overrides or ())
-    for disk in (source.get("init_target_server") or {}).get("disks") or ():
-        target = dict((key, disk[key]) for key in ("name", "size", "device_use", "physical_volumes")
-                      if disk.get(key) is not None)
-        override = by_name.get(disk.get("name"), {})
-        if override.get("size_gb") is not None:
-            target["size"] = int(float(override["size_gb"]) * 1024 ** 3)
-        for key in ("size", "device_use", "disk_id", "physical_volumes"):
-            if override.get(key) is not None:
-                target[key] = int(override[key]) if key == "size" else override[key]
-        if "physical_volumes" in target:
-            target["physical_volumes"] = _only(_VOLUME_KEYS, target["physical_volumes"])
-        if not existing_target:
-            target.pop("disk_id", None)
-        disks.append(target)
-    return disks
-
-
-def creation_body(row, region, project_id):
-    """PostTask for a row; only fields of the SDK's PostTask, TargetServerByTask and TargetDisks."""
-    options, source = row.options, row.source
-    os_type = source.get("os_type")
-    existing_target = bool(options.get("target_server_id"))
-    target = {
-        "name": options.get("target_server_name") or source.get("name"),
-        "vm_id": options.get("target_server_id") or "",
-        "disks": _target_disks(source, options.get("target_disks"), existing_target),
-    }
-    volume_groups = (source.get("init_target_server") or {}).get("volume_groups")
-    if volume_groups:
-        target["volume_groups"] = _only(_VOLUME_GROUP_KEYS, volume_groups)
-    body = {
-        "name": options.get("name") or default_task_name(source.get("name")),
-        "type": options.get("type") or ("MIGRATE_BLOCK" if os_type == "WINDOWS" else "MIGRATE_FILE"),
-        "os_type": os_type,
-        "source_server": {"id": source["id"]},
-        "target_server": target,
-        "region_name": region,
-        "region_id": region,
-        "project_name": region,
-        "project_id": project_id,
-        "exist_server": existing_target,
-        "syncing": bool(options.get("syncing")),
-        "priority": PRIORITIES[options.get("priority") or "standard"],
-    }
-    if options.get("template_id"):
-        body["vm_template_id"] = options["template_id"]
-    for key in ("migration_ip", "clonevm_template_id", "start_target_server", "use_public_ip", "use_ipv6",
-                "speed_limit", "over_speed_threshold", "is_need_consistency_check", "need_migration_test",
-                "start_network_check"):
-        if options.get(key) is not None:
-            body[key] = options[key]
-    if options.get("start"):
-        body["auto_start"] = True
-    return dict((key, value) for key, value in body.items() if value is not None)
-
-
-def _immutable_diff(row, shown=None):
-    """(before, after) of the immutable options the row sets that differ from the existing task:
-    the listing's record, and for IMMUTABLE_SHOWN the task as GET /v3/tasks/{id} shows it."""
-    before, after = {}, {}
-    fields = [(key, path, row.task) for key, path in IMMUTABLE]
-    fields += [(key, path, shown) for key, path in IMMUTABLE_SHOWN if shown is not None]
-    for key, path, record in fields:
-        wanted = row.options.get(key)
-        if wanted is None:
-            continue
-        if key == "priority":
-            wanted = PRIORITIES[wanted]
-        have = record
-        for field in path:
-            have = have.get(field) if isinstance(have, dict) else None
-        if have is None and key not in ("name", "type"):
-            continue  # the record does not show it: nothing to compare
-        if have != wanted:
-            before[key], after[key] = have, wanted
-    return before, after
-
-
-def _difference_text(row, before, after):
-    return "task %s of source server %s differs in fields that cannot change after creation: %s (delete it with " \
-           "state=absent and create it again)" % (row.task["id"], row.source.get("name"), ", ".join(
-               "%s %r -> %r" % (key, before[key], after[key]) for key in sorted(before)))
-
-
-def _shown_tasks(client, rows, workers):
-    """{task_id: GET /v3/tasks/{id}} of the existing tasks whose rows set an IMMUTABLE_SHOWN option."""
-    ids = list(dict.fromkeys(row.task["id"] for row in rows if row.task is not None and any(
-        row.options.get(key) is not None for key, _path in IMMUTABLE_SHOWN)))
-    if not ids:
-        return {}
-    with ThreadPoolExecutor(max_workers=min(workers, len(ids))) as pool:
-        answers = list(pool.map(lambda task_id: client.request("GET", client.path("/v3/tasks/{0}", task_id)), ids))
-    return dict(zip(ids, answers))
-
-
-def main():
+def _argument_spec():
     spec = dict(TASK_OPTIONS)
     spec.update(
         tasks=dict(type="list", elements="dict"),
@@ -1034,136 +683,151 @@ def main():
         workers=dict(type="int", default=4),
         stop_timeout=dict(type="float", default=600),
     )
-    module = SmsModule(argument_spec=spec, mutually_exclusive=[("tasks", "source_id", "source_name", "source_ip")],
-                       required_one_of=[("tasks", "source_id", "source_name", "source_ip")],
-                       supports_check_mode=True)
-    params = module.params
-    state = params["state"]
-    if not 1 <= params["workers"] <= 32:
-        module.fail_json(msg="workers must be between 1 and 32, got %d" % params["workers"])
-    check_seconds(module, "stop_timeout")
-    if params["tasks"] is not None and not params["tasks"]:
-        module.fail_json(msg="tasks must list at least one row")
-    rows = _merge_rows(params)
-    problems = Problems()
-    for row in rows:
-        _check_row_values(row, state, problems)
-    # One pass: rows with bad values are still looked up, so that unknown and duplicate sources,
-    # shared IPs and OS/type mismatches are reported with them. Only reads are sent before it passes.
-    client = module.client
-    _resolve_sources(client, rows, module, problems)
-    _check_plan(rows, problems)
-    found = module.call("Reading the tasks of the source servers failed", tasks_of_sources, client,
-                        [row.source["id"] for row in rows if row.source is not None])
-    for row in rows:
-        if row.source is not None:
-            row.task = found.get(row.source["id"])
-    shown = module.call("Reading the existing tasks failed", _shown_tasks, client, rows,
-                        params["workers"]) if state == "present" else {}
-    for row in rows:
-        if row.source is None:
-            continue
-        if state == "present" and row.task is None:
-            if row.options.get("migproject"):
-                problem = fill_from_project(module, client, row.options)
-                if problem:
-                    problems.add(row, problem, "migproject")
-            _check_creation(row, params["require_connected"], problems)
-        elif state == "present":
-            before, after = _immutable_diff(row, shown.get(row.task["id"]))
+    return spec
+
+
+class TaskWave(object):
+    """The tasks of one call - one, or one per row of ``tasks`` - checked as a whole (every problem
+    of every row before any write), planned, sent, and read back: run() returns the result."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.present = module.params["state"] == "present"
+        self.rows = []
+
+    def run(self):
+        check_workers("workers", self.params["workers"])
+        check_seconds("stop_timeout", self.params["stop_timeout"])
+        if self.params["tasks"] is not None and not self.params["tasks"]:
+            raise SmsInputError("tasks must list at least one row")
+        self.rows = merge_rows(self.params)
+        self._check()
+        self._plan()
+        if not self.module.check_mode:
+            self._apply()
+        return self.get_result()
+
+    def _check(self):
+        problems = Problems()
+        for row in self.rows:
+            check_row_values(row, self.params["state"], problems)
+        # One pass: rows with bad values are still looked up, so that unknown and duplicate sources,
+        # shared IPs and OS/type mismatches are reported with them. Only reads are sent before it passes.
+        self._resolve_sources(problems)
+        check_plan(self.rows, problems)
+        found = self.module.call("Reading the tasks of the source servers failed", tasks_of_sources, self.module.client,
+                                 [row.source["id"] for row in self.rows if row.source is not None])
+        for row in self.rows:
+            if row.source is not None:
+                row.task = found.get(row.source["id"])
+        shown = self.module.call("Reading the existing tasks failed", _shown_tasks, self.module.client, self.rows,
+                                 self.params["workers"]) if self.present else {}
+        projects = ProjectLookup(self.module.client)
+        for row in (row for row in self.rows if row.source is not None and self.present):
+            if row.task is None:
+                if row.options.get("migproject"):
+                    problem = self.module.call("Listing migration projects failed", _project_problem, projects, row.options)
+                    if problem:
+                        problems.add(row, problem, "migproject")
+                check_creation(row, self.params["require_connected"], problems)
+                continue
+            before, after = immutable_diff(row.options, row.task, shown.get(row.task["id"]))
             if before or after:
                 row.result["diff"] = dict(before=before, after=after)
-                problems.add(row, _difference_text(row, before, after), sorted(before)[0] if len(before) == 1 else None)
-    if problems:
-        problems.fail(module, diff=_combined_diff(rows))
+                problems.add(row, difference_text(row.task["id"], row.source.get("name"), before, after),
+                             sorted(before)[0] if len(before) == 1 else None)
+        problems.raise_if_any(diff=combined_diff(self.rows))
 
-    if state == "present":
-        region = client.region
-        if not region:
-            module.fail_json(msg="the task's region_name and region_id come from the region option "
-                                 "(or HUAWEICLOUD_REGION), which is not set")
-        for row in rows:
-            _plan_present(row, region, client.project_id, module.check_mode)
-            module.call("Reading the speed limits and configurations of %s failed" % row.label, plan_settings, client, row)
-    else:
-        for row in rows:
-            _plan_absent(row, params["force"])
-        for row in rows:
-            if row.result.get("refused"):
-                problems.add(row, row.result["refused"])
-        if problems:
-            problems.fail(module)
+    def _resolve_sources(self, problems):
+        """Attach each row's source record; problems for unknown and ambiguous ones, and for a row
+        whose source options name different servers."""
+        wanted = [(row, option, (option.replace("source_", ""), row.options[option]))
+                  for row in self.rows for option in SOURCE_KEYS if row.options.get(option)]
+        found = self.module.call("Looking up the source servers failed", resolve_sources, self.module.client,
+                                 [key for _row, _option, key in wanted])
+        for row, option, key in wanted:
+            problem = source_problem(key, found[key], row)
+            if problem:
+                problems.add(row, problem, option)
+        for row in self.rows:
+            if row.source is False:
+                row.source = None
 
-    if not module.check_mode:
-        with ThreadPoolExecutor(max_workers=min(params["workers"], len(rows))) as pool:
-            list(pool.map(lambda row: _apply(client, row, params["stop_timeout"]), rows))
-        if state == "present":
-            changed_ids = [row.result["task_id"] for row in rows if row.result.get("task_id") and row.result["changed"]]
-            fresh = module.call("Reading the tasks failed", TaskReader(client).read, changed_ids) if changed_ids else {}
-            for row in rows:
-                if row.result.get("task_id") in fresh and fresh[row.result["task_id"]] is not None:
-                    row.task = fresh[row.result["task_id"]]
-    outcome = [_row_result(row, module.check_mode) for row in rows]
-    errors = [item for item in outcome if item.get("error")]
-    changed = any(item["changed"] for item in outcome)
-    if params["tasks"] is None:
-        result = dict(outcome[0])
-        result.pop("index", None)
-        diff = result.pop("diff", None)
+    def _plan(self):
+        client = self.module.client
+        if not self.present:
+            problems = Problems()
+            for row in self.rows:
+                plan_absent(row, self.params["force"])
+                if row.result.get("refused"):
+                    problems.add(row, row.result["refused"])
+            problems.raise_if_any()
+            return
+        if not client.region:
+            raise SmsInputError("the task's region_name and region_id come from the region option "
+                                "(or HUAWEICLOUD_REGION), which is not set")
+        for row in self.rows:
+            plan_present(row, client.region, client.project_id)
+            add_settings(row.result, self.module.call(
+                "Reading the speed limits and configurations of %s failed" % row.label, plan_settings, client,
+                row.task["id"] if row.task is not None else None, row.options))
+
+    def _apply(self):
+        client = self.module.client
+        with ThreadPoolExecutor(max_workers=min(self.params["workers"], len(self.rows))) as pool:
+            list(pool.map(lambda row: _apply(client, row, self.params["stop_timeout"]), self.rows))
+        if not self.present:
+            return
+        changed_ids = [row.result["task_id"] for row in self.rows if row.result.get("task_id") and row.result["changed"]]
+        fresh = self.module.call("Reading the tasks failed", TaskReader(client).read, changed_ids) if changed_ids else {}
+        for row in self.rows:
+            if fresh.get(row.result.get("task_id")) is not None:
+                row.task = fresh[row.result["task_id"]]
+
+    def get_result(self):
+        """The module's result; raises SmsError (with the result) when a request failed."""
+        outcome = [row_result(row, self.module.check_mode) for row in self.rows]
+        errors = [item for item in outcome if item.get("error")]
+        changed = any(item["changed"] for item in outcome)
+        if self.params["tasks"] is None:
+            result = dict(outcome[0])
+            result.pop("index", None)
+            diff = result.pop("diff", None)
+            if errors:
+                error = result.pop("error")
+                error.pop("msg", None)
+                # status, error_code, error_msg and request_id at the top level, as fail_json_sms puts them
+                raise SmsError(result.pop("msg"), **dict(result, **error))
+            return dict(result, diff=diff or {})
+        summary = summary_of(outcome)
         if errors:
-            error = result.pop("error")
-            error.pop("msg", None)
-            # status, error_code, error_msg and request_id at the top level, as fail_json_sms does
-            module.fail_json(**dict(result, **error))  # result holds msg
-        module.exit_json(diff=diff or {}, **result)
-    summary = {}
-    for item in outcome:
-        summary[item["outcome"]] = summary.get(item["outcome"], 0) + 1
-    if errors:
-        module.fail_json(msg="%d of %d row(s) failed: %s" % (len(errors), len(outcome), "; ".join(e["msg"] for e in errors[:10])),
-                         changed=changed, results=outcome, summary=summary)
-    module.exit_json(changed=changed, results=outcome, summary=summary, diff=_combined_diff(rows))
+            raise SmsError("%d of %d row(s) failed: %s" % (len(errors), len(outcome), "; ".join(e["msg"] for e in errors[:10])),
+                           changed=changed, results=outcome, summary=summary)
+        return dict(changed=changed, results=outcome, summary=summary, diff=combined_diff(self.rows))
 
 
-def _combined_diff(rows):
-    diffs = [row.result.get("diff") for row in rows if row.result.get("diff")]
-    if len(rows) == 1:
-        return diffs[0] if diffs else {}
-    return dict(before=[d["before"] for d in diffs], after=[d["after"] for d in diffs]) if diffs else {}
+def _project_problem(projects, options):
+    """fill_from_project; the text of a migproject that names no single project, else None."""
+    try:
+        fill_from_project(projects, options)
+    except SmsInputError as exc:
+        return "migproject: %s" % exc
+    return None
 
 
-def _plan_present(row, region, project_id, check_mode):
-    if row.task is None:
-        body = creation_body(row, region, project_id)
-        row.result.update(outcome="created", changed=True, request=dict(method="POST", path="/v3/tasks", body=body),
-                          diff=dict(before={}, after=body))
-        return
-    row.result["task_id"] = row.task["id"]
-    described = describe(row.task)
-    if row.options.get("start") and guard("start", described)[0] == "send":
-        row.result.update(outcome="started", changed=True,
-                          request=dict(method="POST", path="/v3/tasks/%s/action" % row.task["id"], body=action_body("start")),
-                          diff=dict(before=dict(state=row.task.get("state")), after=dict(state="RUNNING")))
-    else:
-        row.result.update(outcome="unchanged")
-
-
-def _plan_absent(row, force):
-    if row.task is None:
-        row.result.update(outcome="absent")
-        return
-    row.result.update(outcome="deleted", changed=True, task_id=row.task["id"],
-                      diff=dict(before=dict(id=row.task["id"], state=row.task.get("state")), after={}))
-    described = describe(row.task)
-    source_state = (row.task.get("source_server") or {}).get("state")
-    running = described["phase"] in MOVING_PHASES or source_state in MOVING_SOURCE_STATES
-    if running and not force:
-        row.result["refused"] = ("task %s is %s (state %s, source %s); stop it first or set force=true" % (
-            row.task["id"], described["phase"], row.task.get("state"), source_state))
-    row.result["stop_first"] = running and described["phase"] in ("replicating", "syncing", "cutting_over")
+def _shown_tasks(client, rows, workers):
+    """{task_id: GET /v3/tasks/{id}} of the existing tasks whose rows set an IMMUTABLE_SHOWN option."""
+    ids = list(dict.fromkeys(row.task["id"] for row in rows if row.task is not None and needs_shown(row.options)))
+    if not ids:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(workers, len(ids))) as pool:
+        answers = list(pool.map(lambda task_id: client.request("GET", client.path("/v3/tasks/{0}", task_id)), ids))
+    return dict(zip(ids, answers))
 
 
 def _apply(client, row, stop_timeout):
+    """Send a row's planned requests; a failure is kept in the row's result."""
     result = row.result
     try:
         if result.get("outcome") == "created":
@@ -1200,65 +864,36 @@ def _found_existing(client, row, exc):
     # Found, but not necessarily the task the row asks for (another job may have made it with
     # syncing false, which SMS launches without the cut-over): then the row fails.
     shown = _shown_tasks(client, [row], 1)
-    before, after = _immutable_diff(row, shown.get(task.get("id")))
+    before, after = immutable_diff(row.options, task, shown.get(task.get("id")))
     if before:
         row.result["diff"] = dict(before=before, after=after)
-        raise SmsClientError(_difference_text(row, before, after))
+        raise SmsClientError(difference_text(task["id"], row.source.get("name"), before, after))
     return True
 
 
 def _stop_and_wait(client, task, stop_timeout):
-    described = describe(task)
-    if guard("stop", described)[0] == "send":
+    """Stop a running task and wait until it stopped (see _task_body.is_stopped)."""
+    if guard("stop", describe(task))[0] == "send":
         send_action(client, task["id"], action_body("stop"))
-    deadline = time.monotonic() + stop_timeout
-    while True:
-        current = describe(client.request("GET", client.path("/v3/tasks/{0}", task["id"])))
-        source_state = (current.get("source_server") or {}).get("state")
-        if current["phase"] in ("stopped", "failed", "ready", "replicated", "finished") and \
-                source_state not in MOVING_SOURCE_STATES:
-            return
-        if time.monotonic() > deadline:
-            raise SmsClientError("task %s did not stop within %.0f seconds (phase %s, state %s)"
-                                 % (task["id"], stop_timeout, current["phase"], current.get("state")))
-        time.sleep(min(5.0, max(0.2, stop_timeout / 100.0)))
+    try:
+        wait_until(lambda: describe(client.request("GET", client.path("/v3/tasks/{0}", task["id"]))), is_stopped,
+                   stop_timeout, stop_poll_interval(stop_timeout))
+    except WaitOutage as exc:
+        raise exc.error  # a failed poll ends the wait with its own error
+    except WaitTimedOut as exc:
+        current = exc.value or {}
+        raise SmsClientError("task %s did not stop within %.0f seconds (phase %s, state %s)"
+                             % (task["id"], stop_timeout, current.get("phase"), current.get("state")))
 
 
-def _row_result(row, check_mode):
-    result = row.result
-    task = row.task
-    outcome = result.get("outcome")
-    if outcome in ("deleted", "absent") and not check_mode and not result.get("error"):
-        task = None
-    elif outcome == "created" and check_mode:
-        task = dict(result["request"]["body"], id=None, state="READY")
-    elif outcome == "created" and not result.get("task_id"):
-        task = None  # SMS did not create it (in check mode the body stands in, above)
-    described = describe(task) if task is not None else None
-    item = dict(
-        source_id=row.source.get("id") if row.source else None,
-        source_name=row.source.get("name") if row.source else None,
-        task=described,
-        phase=described["phase"] if described else None,
-        outcome=outcome,
-        # A task SMS created stays a change even when a settings request after it failed.
-        changed=bool(result.get("changed")) and (not result.get("error") or bool(outcome == "created" and result.get("task_id"))),
-        request=result.get("request"),
-        settings_requests=result.get("settings_requests") or [],
-        diff=result.get("diff"),
-    )
-    if result.get("error"):
-        # What was attempted stays readable; the outcome says the row failed, so that the summary
-        # counts only what SMS did. A task that failed to be created has no record: an empty one
-        # keeps templates such as results | map(attribute='task') | map(attribute='id') working.
-        item.update(error=result["error"], msg=result["msg"], outcome="failed", attempted=outcome)
-        if task is None and row.index is not None:
-            item["task"] = dict(id=None, state=None, phase=None)
-    if result.get("create_error"):
-        item["create_error"] = result["create_error"]
-    if row.index is not None:
-        item["index"] = row.index
-    return item
+def main():
+    module = SmsModule(argument_spec=_argument_spec(), mutually_exclusive=[_ROW_SOURCES], required_one_of=[_ROW_SOURCES],
+                       supports_check_mode=True)
+    try:
+        result = TaskWave(module).run()
+    except SmsError as exc:
+        module.fail_json_sms(exc)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

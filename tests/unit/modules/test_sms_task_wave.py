@@ -15,7 +15,7 @@ from support.module_runner import emulator_args
 from support.fleet import take_fresh_sources
 from ansible_collections.hwcloud.sms.tests.unit.modules.sms_task_runner import run_module
 
-from ansible_collections.hwcloud.sms.plugins.modules import sms_task
+from ansible_collections.hwcloud.sms.plugins.module_utils import _task_body
 
 models = pytest.importorskip("huaweicloudsdksms.v3.model")
 
@@ -125,12 +125,12 @@ def test_the_immutability_check_reads_each_field_from_the_sdk_model_it_comes_fro
     listing = {"": set(models.TasksResponseBody.attribute_map),
                "target_server": set(models.TargetServerAssociatedWithTask.attribute_map)}
     shown = {"": set(models.ShowTaskResponse.attribute_map)}
-    for fields, immutable in ((listing, sms_task.IMMUTABLE), (shown, sms_task.IMMUTABLE_SHOWN)):
+    for fields, immutable in ((listing, _task_body.IMMUTABLE), (shown, _task_body.IMMUTABLE_SHOWN)):
         for option, path in immutable:
             assert path[-1] in fields[path[0] if len(path) > 1 else ""], (option, path)
-    for option, path in sms_task.IMMUTABLE_SHOWN:
+    for option, path in _task_body.IMMUTABLE_SHOWN:
         assert path[0] not in listing[""], (option, path)  # read with a GET only when the listing lacks it
-    compared = set(option for option, _path in sms_task.IMMUTABLE + sms_task.IMMUTABLE_SHOWN)
+    compared = set(option for option, _path in _task_body.IMMUTABLE + _task_body.IMMUTABLE_SHOWN)
     assert set(("syncing", "template_id")) <= compared
     # Options documented as not comparable are in neither answer.
     for option in ("use_public_ip", "use_ipv6", "clonevm_template_id", "start_network_check"):
