@@ -15,7 +15,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleError
 from ansible.plugins.action.normal import ActionModule as _NormalAction
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import MAX_DETAIL_DEPTH, nesting_depth
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import MAX_DETAIL_DEPTH, nesting_depth
 
 # The options whose values carry a result_detail, and how many levels they add above it
 # (results: the list and its item).

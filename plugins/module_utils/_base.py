@@ -20,8 +20,6 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._client import (
     SmsClient,
 )
 from ansible_collections.hwcloud.sms.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR
-from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id
-from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_seconds as _check_seconds
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError
 
 
@@ -80,38 +78,3 @@ class SmsModule(AnsibleModule):
             return func(*args, **kwargs)
         except SmsError as exc:
             self.fail_json_sms(exc, msg)
-
-
-def check_name(module, name, what, value=None):
-    """check_id for ``module.params[name]`` (or ``value``), failing the module on bad input."""
-    return module.call(None, check_id, name, module.params[name] if value is None else value, what)
-
-
-def check_seconds(module, name):
-    """_checks.check_seconds for ``module.params[name]``, failing the module on bad input."""
-    return module.call(None, _check_seconds, name, module.params[name])
-
-
-# How deep a result_detail may nest: checked by the module and, before Ansible's own recursive
-# templating of the task arguments can hit Python's recursion limit, by its action plugin.
-MAX_DETAIL_DEPTH = 32
-
-
-def nesting_depth(value, stop_after=None):
-    """How deeply dicts and lists nest in ``value`` (a dict or list counts 1), without recursion;
-    stops counting once deeper than ``stop_after``."""
-    deepest, level = 0, [(value, 1)]
-    while level:
-        item, depth = level.pop()
-        if not isinstance(item, (dict, list)):
-            continue
-        deepest = max(deepest, depth)
-        if stop_after is not None and deepest > stop_after:
-            return deepest
-        children = item.values() if isinstance(item, dict) else item
-        level.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return deepest
-
-
-def check_server_id(module, name="server_id", value=None):
-    return check_name(module, name, "source server id", value)

@@ -98,3 +98,24 @@ def as_bool(value):
     if isinstance(value, str):
         return {"true": True, "false": False}.get(value.strip().lower(), value)
     return value
+
+
+# How deep a result_detail may nest: checked by the module and, before Ansible's own recursive
+# templating of the task arguments can hit Python's recursion limit, by its action plugin.
+MAX_DETAIL_DEPTH = 32
+
+
+def nesting_depth(value, stop_after=None):
+    """How deeply dicts and lists nest in ``value`` (a dict or list counts 1), without recursion;
+    stops counting once deeper than ``stop_after``."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        if not isinstance(item, (dict, list)):
+            continue
+        deepest = max(deepest, depth)
+        if stop_after is not None and deepest > stop_after:
+            return deepest
+        children = item.values() if isinstance(item, dict) else item
+        level.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest

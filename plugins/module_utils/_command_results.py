@@ -16,8 +16,7 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._base import MAX_DETAIL_DEPTH, nesting_depth
-from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_workers
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import MAX_DETAIL_DEPTH, check_id, check_workers, nesting_depth
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, SmsInputError, error_entry
 from ansible_collections.hwcloud.sms.plugins.module_utils._batches import each_concurrently
 

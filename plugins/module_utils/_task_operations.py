@@ -14,9 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from concurrent.futures import ThreadPoolExecutor
-
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, SmsError, error_entry
+from ansible_collections.hwcloud.sms.plugins.module_utils._batches import each_concurrently
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsError, error_entry
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import (
     LAUNCHABLE_PHASES,
     LAUNCHED_PHASES,
@@ -108,15 +107,10 @@ def plan_operation(operation, tasks, body, force=False, check_mode=False):
 def send_actions(client, to_send, body, workers):
     """Send ``body`` to the task of each result of ``to_send``, ``workers`` at a time; a request SMS
     refuses turns its result into outcome error, with error_entry's ``error`` and ``msg``."""
-    def send(result):
-        try:
-            send_action(client, result["task_id"], body)
-        except (SmsApiError, SmsClientError) as exc:
-            result.update(outcome="error", error=error_entry(exc), msg=str(exc))
-
-    if to_send:
-        with ThreadPoolExecutor(max_workers=min(workers, len(to_send))) as pool:
-            list(pool.map(send, to_send))
+    outcomes = each_concurrently(lambda result: send_action(client, result["task_id"], body), to_send, workers)
+    for result, outcome in zip(to_send, outcomes):
+        if isinstance(outcome, SmsError):
+            result.update(outcome="error", error=error_entry(outcome), msg=str(outcome))
 
 
 def _source_name(task):

@@ -623,8 +623,8 @@ row_problems:
       type: str
 """
 
-from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._batches import each_concurrently
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_seconds, check_workers
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import (
@@ -775,8 +775,8 @@ class TaskWave(object):
 
     def _apply(self):
         client = self.module.client
-        with ThreadPoolExecutor(max_workers=min(self.params["workers"], len(self.rows))) as pool:
-            list(pool.map(lambda row: _apply(client, row, self.params["stop_timeout"]), self.rows))
+        # _apply keeps a row's failure in its result: nothing comes back but None.
+        each_concurrently(lambda row: _apply(client, row, self.params["stop_timeout"]), self.rows, self.params["workers"])
         if not self.present:
             return
         changed_ids = [row.result["task_id"] for row in self.rows if row.result.get("task_id") and row.result["changed"]]
@@ -821,8 +821,10 @@ def _shown_tasks(client, rows, workers):
     ids = list(dict.fromkeys(row.task["id"] for row in rows if row.task is not None and needs_shown(row.options)))
     if not ids:
         return {}
-    with ThreadPoolExecutor(max_workers=min(workers, len(ids))) as pool:
-        answers = list(pool.map(lambda task_id: client.request("GET", client.path("/v3/tasks/{0}", task_id)), ids))
+    answers = each_concurrently(lambda task_id: client.request("GET", client.path("/v3/tasks/{0}", task_id)), ids, workers)
+    for answer in answers:
+        if isinstance(answer, SmsError):
+            raise answer
     return dict(zip(ids, answers))
 
 
