@@ -86,8 +86,6 @@ class RollingStart(object):
         """The described ``tasks`` of the call, every result and those to send (queued in order)."""
         self.known, self.results, self.queue = tasks, results, list(to_send)
         self.forced = set(result["task_id"] for result in to_send if result["outcome"] == "forced")
-        for result in results:
-            result["started_at"] = None
         return self
 
     def queued_ids(self):
@@ -153,25 +151,28 @@ class RollingStart(object):
             result.update(error=error, msg=msg or error["msg"])
 
     def _start(self, batch):
-        """Send the batch; returns how many starts SMS accepted. A refusal for the limit leaves
-        the task queued, another refusal fails it."""
-        if not batch:
-            return 0
-        outcomes = each_concurrently(lambda result: send_action(self.client, result["task_id"], self.body),
-                                     batch, self.workers)
-        limited = self._limited([(result, outcome) for result, outcome in zip(batch, outcomes)
-                                 if isinstance(outcome, SmsError)])
+        """Send the batch, ``workers`` at a time; returns how many starts SMS accepted. A refusal
+        for the limit leaves the task queued and ends the batch (SMS is full: the rest would be
+        refused too); another refusal fails the task."""
         accepted = 0
-        for result, outcome in zip(batch, outcomes):
-            if not isinstance(outcome, SmsError):
-                self.queue.remove(result)
-                result.update(outcome="forced" if result["task_id"] in self.forced else "sent", started_at=now_iso())
-                self.started_now.add(result["task_id"])
-                accepted += 1
-            elif id(result) in limited:
-                self.stats["refused_for_limit"] += 1
-            else:
-                self._drop(result, "error", error_entry(outcome), str(outcome))
+        for offset in range(0, len(batch), self.workers):
+            chunk = batch[offset:offset + self.workers]
+            outcomes = each_concurrently(lambda result: send_action(self.client, result["task_id"], self.body),
+                                         chunk, self.workers)
+            limited = self._limited([(result, outcome) for result, outcome in zip(chunk, outcomes)
+                                     if isinstance(outcome, SmsError)])
+            for result, outcome in zip(chunk, outcomes):
+                if not isinstance(outcome, SmsError):
+                    self.queue.remove(result)
+                    result.update(outcome="forced" if result["task_id"] in self.forced else "sent", started_at=now_iso())
+                    self.started_now.add(result["task_id"])
+                    accepted += 1
+                elif id(result) in limited:
+                    self.stats["refused_for_limit"] += 1
+                else:
+                    self._drop(result, "error", error_entry(outcome), str(outcome))
+            if limited:
+                break
         return accepted
 
     def _limited(self, refusals):

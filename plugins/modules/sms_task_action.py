@@ -811,6 +811,8 @@ class TaskAction(object):
         value = params["sync_operation"] if operation == "sync" else operation
         body = action_body(value, params["template_id"], params["switch_hce"], params["is_need_consistency_check"])
         results, to_send = plan_operation(operation, tasks, body, params["force"], check_mode)
+        for result in results:
+            result["started_at"] = None  # set when SMS accepts a start or restart
         rolling = None
         if operation in ROLLING_OPERATIONS:
             rolling = RollingStart(client, operation, body, params["max_running"], params["workers"], self.notes)
