@@ -24,7 +24,7 @@ description:
     those that take a slot (C(RUNNING), C(SKIPPING), C(RESETING), C(ABORTING); a task in continuous sync,
     replicated, failed or stopped takes none), starts as many queued tasks as there are free slots, in
     the order given, and waits O(poll_interval) for more to free. It returns once every task is started
-    (with O(wait), once every task reached the operation's result), within O(wait_timeout): at the
+    (with O(wait), once every task reached the operation's result), within O(wait_timeout); at the
     timeout it fails with the tasks not started in RV(queued_tasks). O(progress_file), if set, is rewritten
     at every poll with the counts C(queued), C(migrating) and C(done) of the tasks of the call.
   - When SMS refuses a start for the limit anyway (another job took the slot meanwhile), the task is
