@@ -209,5 +209,3 @@ class RollingStart(object):
         self.stats["max_requests_per_poll"] = max(self.stats["max_requests_per_poll"], requests)
         self.stats["polls"], self.stats["waited_seconds"] = stats["polls"], stats["waited_seconds"]
         return stats
-
-

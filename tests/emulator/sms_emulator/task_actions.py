@@ -124,7 +124,6 @@ class TaskActions:
             self.db.save_source(conn, source)
         return command
 
-
     def _admit(self, conn):
         """Refuse a start or restart that would put more than max_running tasks in SLOT_STATES
         (checked inside the write transaction: two starts cannot both take the last slot)."""

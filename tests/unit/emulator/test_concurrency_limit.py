@@ -52,7 +52,7 @@ def _state(emu, task_id):
 
 
 def test_a_start_beyond_max_running_is_refused_until_a_task_leaves_the_full_copy(emu):
-    first, second, third = [_task(emu, syncing=True)[1] for _ in range(3)]
+    first, second, third = [_task(emu, syncing=True)[1] for _number in range(3)]
     assert _act(emu, first, "start")[0] == 200
     assert _act(emu, second, "start")[0] == 200
     status, answer = _act(emu, third, "start")
@@ -114,7 +114,7 @@ def test_auto_start_at_the_limit_creates_the_task_and_refuses_its_start(emu):
 
 def test_the_limit_holds_for_concurrent_starts(emu):
     emu.set_max_running(3)
-    task_ids = [_task(emu)[1] for _ in range(10)]
+    task_ids = [_task(emu)[1] for _number in range(10)]
     answers = []
 
     def start(task_id):

@@ -200,7 +200,7 @@ def test_the_slot_table_says_for_every_task_state_whether_it_takes_a_slot_and_wh
     assert all("INFERENCE" in why for state, (takes, why) in _phases.SLOT_TABLE.items() if takes and state != "RUNNING")
     # The full copy is over in continuous sync, so slots free as tasks leave it.
     assert not _phases.SLOT_TABLE["SYNCING"][0] and not _phases.SLOT_TABLE["MIGRATE_SUCCESS"][0]
-    assert [_phases.takes_slot(task) for task in ({"state": "RUNNING"}, {"state": "SYNCING"}, {"state": "CUTOVER_READY"},
-                                                    {"state": None}, {}, "RUNNING", None)] == [True] + [False] * 6
+    records = ({"state": "RUNNING"}, {"state": "SYNCING"}, {"state": "CUTOVER_READY"}, {"state": None}, {}, "RUNNING", None)
+    assert [_phases.takes_slot(record) for record in records] == [True] + [False] * 6
     # A described task (sms_task_info's shape) keeps its raw state, so the same test applies.
     assert _phases.takes_slot(describe({"id": "t", "state": "ABORTING"}))

@@ -87,7 +87,9 @@ def test_one_listing_per_poll_starts_what_fits_in_order(emu):
 
 def test_an_outage_is_ridden_through(emu):
     rolling, task_ids = _rolling(emu, 3)
-    outage = lambda: emu.set_faults(fail_next=[503, 503])  # noqa: E731 - the next two requests fail
+    def outage():
+        emu.set_faults(fail_next=[503, 503])  # the next two requests fail
+
     script = Script([outage, None, _stop_running(emu, task_ids[:2])])
     rolling.run(1000, 10, outage_timeout=100, sleep=script.sleep, clock=script.clock)
     assert rolling.queued_ids() == [] and rolling.stats["polls"] == 4

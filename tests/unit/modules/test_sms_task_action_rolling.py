@@ -31,7 +31,7 @@ def emu(emulator_factory):
 def _tasks(emu, count, stuck=False):
     """IDs of ``count`` new READY tasks (continuous sync); ``stuck`` ones stay RUNNING once started."""
     made = []
-    for _ in range(count):
+    for _number in range(count):
         source = emu.free_sources.pop()
         if stuck:
             emu.set_task_fault(source["id"], disconnect_at="CREATE_CLOUD_SERVER")
