@@ -87,6 +87,7 @@ def test_one_listing_per_poll_starts_what_fits_in_order(emu):
 
 def test_an_outage_is_ridden_through(emu):
     rolling, task_ids = _rolling(emu, 3)
+
     def outage():
         emu.set_faults(fail_next=[503, 503])  # the next two requests fail
 
