@@ -28,7 +28,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiE
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import takes_slot
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import guard, send_action
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import list_tasks
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import get_task, list_tasks
 from ansible_collections.hwcloud.sms.plugins.module_utils._waiter import WaitOutage, WaitTimedOut, wait_until
 
 # The operations that take a slot, and sms_task_action's max_running (SMS's limit, and the most it allows).
@@ -125,12 +125,15 @@ class RollingStart(object):
         """One poll: re-check the queue against the listing of the account's tasks, start what fits."""
         self.started_now = set()
         by_id = dict((record.get("id"), record) for record in records)
+        for result in self.queue:
+            if result["task_id"] not in by_id:  # gone, or a listing that lags behind: ask for it
+                by_id[result["task_id"]] = self._get(result["task_id"])
         for task in self.known:
-            if task["id"] in by_id:
+            if by_id.get(task["id"]) is not None:
                 self.latest[task["id"]] = describe(by_id[task["id"]], notes=self.notes)
         for result in list(self.queue):
             task = self.latest.get(result["task_id"])
-            if result["task_id"] not in by_id:
+            if by_id[result["task_id"]] is None:
                 self._drop(result, "error", {"msg": "task %s no longer exists" % result["task_id"]})
                 continue
             verdict, reason = guard(self.operation, task)
@@ -143,6 +146,15 @@ class RollingStart(object):
         accepted = self._start(self.queue[:max(self.max_running - running, 0)])
         self.stats["peak_running"] = max(self.stats["peak_running"], running + accepted)
         return records
+
+    def _get(self, task_id):
+        """The task read by ID, None when SMS answers 404."""
+        try:
+            return get_task(self.client, task_id)
+        except SmsApiError as exc:
+            if exc.status != 404:
+                raise
+            return None
 
     def _drop(self, result, outcome, error=None, msg=None):
         self.queue.remove(result)

@@ -129,3 +129,23 @@ def test_the_refusal_for_the_limit_is_recognised_by_its_code():
     assert not is_limit_code(SmsApiError("POST", "u", 400, "SMS.1039", "Only paused tasks can be resumed"))
     assert not is_limit_code(SmsApiError("POST", "u", 503, "SMS.1045", "a 5xx is an outage, not the limit"))
     assert slots_taken([{"state": "RUNNING"}, {"state": "SYNCING"}, {"state": "ABORTING"}, {"id": "x"}]) == 2
+
+
+def test_a_queued_task_missing_from_the_listing_is_read_by_id_and_fails_only_when_gone(emu, monkeypatch):
+    rolling, task_ids = _rolling(emu, 3, max_running=1)
+    listing = emu.store.tasks.list_tasks
+
+    def lagging(**query):
+        count, tasks = listing(**query)  # the listing lags: it does not show the second task yet
+        return count - 1, [task for task in tasks if task["id"] != task_ids[1]]
+
+    monkeypatch.setattr(emu.store.tasks, "list_tasks", lagging)
+    script = Script([_stop_running(emu, task_ids[:1]), lambda: emu.remove_task(task_ids[2]),
+                     _stop_running(emu, task_ids[1:2])])
+    emu.clear_request_log()
+    rolling.run(1000, 10, sleep=script.sleep, clock=script.clock)
+    outcomes = dict((r["task_id"], (r["outcome"], r.get("msg"))) for r in rolling.results)
+    assert outcomes[task_ids[0]] == ("sent", None) and outcomes[task_ids[1]] == ("sent", None)
+    assert outcomes[task_ids[2]] == ("error", "task %s no longer exists" % task_ids[2])
+    reads = [e["path"] for e in emu.request_log() if e["method"] == "GET" and e["path"] != "/v3/tasks"]
+    assert reads and set(reads) <= set("/v3/tasks/" + task_id for task_id in task_ids[1:])
