@@ -91,6 +91,34 @@ MOVING_SOURCE_STATES = ("initialize", "stopping", "deleting", "cloning", "replic
 # task in one of them with sub-tasks but no copy sub-task has copied 0 %.
 COPY_PENDING_STATES = ("RUNNING", "ABORTING", "ABORT", "MIGRATE_FAIL")
 
+# The concurrency limit: SMS migrates "at most 100 source servers at the same time" (product
+# description, Notes and Constraints; MgC FAQ). Huawei documents the limit, not which task states
+# take one of those slots, so every "why" below except RUNNING's is an INFERENCE. The rule they
+# follow: a task holds a slot while its full copy runs (or may still run), and frees it once the
+# full copy is over, as issue 20 reads the limit ("starts more as tasks leave the full-copy phase").
+# A task in a state not listed (one SMS added later, e.g. CUTOVER_READY) takes no slot: if SMS
+# counts it after all, it refuses the start and sms_task_action queues the task again.
+# state -> (takes a slot, why); sms_task_action's rolling starts (_rolling.py) count with it, and
+# the emulator (tests/emulator/sms_emulator/task_actions.py) enforces the same table.
+SLOT_TABLE = {
+    "READY": (False, "created, never started: nothing is copied yet"),
+    "RUNNING": (True, "the migration runs (preparation and full copy): what the limit counts, documented"),
+    "SKIPPING": (True, "INFERENCE: still in the full copy, skipping only its consistency-check sub-task"),
+    "RESETING": (True, "INFERENCE: a task being reset keeps (and resumes) its replication"),
+    "ABORTING": (True, "INFERENCE: being stopped, the copy has not stopped yet; counting it errs on the safe side"),
+    "SYNCING": (False, "INFERENCE: the full copy ended; continuous or incremental sync copies only changes"),
+    "MIGRATE_SUCCESS": (False, "INFERENCE: the full copy ended (a launch of the target that may follow copies nothing)"),
+    "SYNC_SUCCESS": (False, "an incremental sync ended"),
+    "MIGRATE_FAIL": (False, "INFERENCE: failed, nothing runs until a restart, which takes a slot again"),
+    "SYNC_FAIL": (False, "INFERENCE: a sync after the full copy failed, nothing runs"),
+    "SYNC_F_ROLLBACKING": (False, "INFERENCE: rolling back a failed sync after the full copy, no copy runs"),
+    "SYNC_F_ROLLBACK_SUCCESS": (False, "INFERENCE: rolled back, nothing runs"),
+    "ABORT": (False, "stopped: nothing runs until a start, which takes a slot again"),
+    "DELETING": (False, "INFERENCE: being deleted, no copy runs"),
+}
+# The task states that take a slot (derived from SLOT_TABLE).
+SLOT_STATES = tuple(state for state, (takes, _why) in SLOT_TABLE.items() if takes)
+
 _LAUNCHING = "cutovering"
 _LAUNCHED_STATES = ("finished",)
 _LAUNCHED_CYCLES = ("cutovered",)
@@ -123,6 +151,12 @@ def phase_summary(phases):
     for name in phases:
         summary[name if name in summary else "unknown"] += 1
     return summary
+
+
+def takes_slot(task):
+    """Whether a task record (raw, from GET /v3/tasks) takes one of SMS's concurrent-migration
+    slots (SLOT_TABLE)."""
+    return isinstance(task, dict) and task.get("state") in SLOT_STATES
 
 
 def matches(task_state, task_phase_name, names):

@@ -201,29 +201,32 @@ def note_warnings(notes, limit=20):
     return warnings
 
 
-def progress_writer(path, **failure):
-    """The progress callback of a wait: rewrite ``path`` (if any) after each poll; a write error
-    raises SmsError with a clear message and ``failure`` (what was already sent) as its result."""
+def progress_writer(path, counts=None, **failure):
+    """The progress callback of a wait: rewrite ``path`` (if any) after each poll, with the
+    ``counts(tasks)`` of the caller if given; a write error raises SmsError with a clear message
+    and ``failure`` (what was already sent) as its result."""
     def write(tasks, stats):
         if not path:
             return
         try:
-            write_progress(path, tasks, stats)
+            write_progress(path, tasks, stats, counts(tasks) if counts else None)
         except (IOError, OSError) as exc:
             raise SmsError("progress_file %s cannot be written: %s" % (path, exc), **failure)
     return write
 
 
-def write_progress(path, tasks, stats):
-    """Rewrite ``path`` (atomically) with the time, the count per phase, the last failed poll's
-    error (while polls fail) and the progress table."""
-    counts = summary_of(tasks)
+def write_progress(path, tasks, stats, counts=None):
+    """Rewrite ``path`` (atomically) with the time, the last failed poll's error (while polls
+    fail), ``counts`` (other counts, name -> number, in order) if any, the count per phase and
+    the progress table."""
     failing = stats.get("last_error")
     lines = ["%s  poll %d  waited %.0fs%s" % (datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), stats["polls"], stats["waited_seconds"],
                                               "  this poll failed (%d failed so far): %s" % (stats["failed_polls"], failing)
-                                              if failing else ""),
-             "  ".join("%s=%d" % (name, count) for name, count in counts.items() if count), "",
-             progress_table(tasks), ""]
+                                              if failing else "")]
+    if counts:
+        lines.append("  ".join("%s=%d" % item for item in counts.items()))
+    lines += ["  ".join("%s=%d" % (name, count) for name, count in summary_of(tasks).items() if count), "",
+              progress_table(tasks), ""]
     directory = os.path.dirname(os.path.abspath(path))
     handle, temp_path = tempfile.mkstemp(dir=directory, prefix=".sms-progress-")
     with os.fdopen(handle, "w") as stream:

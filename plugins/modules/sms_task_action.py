@@ -18,6 +18,18 @@ description:
     unchanged. When the state of any task does not allow the operation, the module fails
     before sending anything, naming each such task, its state and the states the operation is
     allowed from; O(force=true) sends it anyway and lets SMS decide.
+  - Rolling starts. V(start) and V(restart) never put more than O(max_running) tasks of the account in a
+    migrating state at once (SMS migrates at most 100 source servers at the same time), the tasks
+    outside this call included. Each poll lists every task of the account (C(GET /v3/tasks)), counts
+    those that take a slot (C(RUNNING), C(SKIPPING), C(RESETING), C(ABORTING); a task in continuous sync,
+    replicated, failed or stopped takes none), starts as many queued tasks as there are free slots, in
+    the order given, and waits O(poll_interval) for more to free. It returns once every task is started
+    (with O(wait), once every task reached the operation's result), within O(wait_timeout); at the
+    timeout it fails with the tasks not started in RV(queued_tasks). O(progress_file), if set, is rewritten
+    at every poll with the counts C(queued), C(migrating) and C(done) of the tasks of the call.
+  - When SMS refuses a start for the limit anyway (another job took the slot meanwhile), the task is
+    queued again for the next free slot; that is a refusal with SMS's code for it, or any HTTP 4xx while
+    a listing right after shows the account at O(max_running). Another refusal fails that task.
   - "Allowed from / already done: V(start) READY, ABORT, MIGRATE_FAIL / replicating or beyond;
     V(stop) RUNNING, SYNCING, SKIPPING / stopping, stopped; V(restart) MIGRATE_FAIL, SYNC_FAIL /
     replicating or beyond; V(cutover) and V(test) syncing, replicated / cutting_over, finished;
@@ -33,7 +45,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Reads the tasks and reports what would be sent (RV(results)), without sending or waiting.
+    description:
+      - Reads the tasks and reports what would be sent (RV(results)), without sending or waiting.
+      - For V(start) and V(restart) it also lists the account's tasks once and reports in RV(queued_tasks)
+        the tasks that would wait for a free slot.
   diff_mode:
     support: none
     description: The module reports per task what it did in RV(results) instead.
@@ -95,6 +110,15 @@ options:
     description: How many operations are sent at the same time for a wave (1 to 32).
     type: int
     default: 4
+  max_running:
+    description:
+      - For V(start) and V(restart), the most tasks of the account migrating at the same time (see the
+        rolling starts above), from 1 to 1000. SMS's own limit is 100; a higher value only helps where SMS
+        allows more. Ignored by the other operations.
+      - Tasks this call does not name count too, so several jobs on one account share the limit.
+    type: int
+    default: 100
+    version_added: 1.1.0
   wait:
     description:
       - Wait until every task reaches the operation's result (V(start), V(restart) replicating
@@ -112,6 +136,16 @@ EXAMPLES = r"""
     wait: true
     wait_timeout: 1800
     poll_interval: 15
+
+- name: Start a wave of 400 servers, never more than 80 migrating at once in the account
+  hwcloud.sms.sms_task_action:
+    task_ids: "{{ wave_task_ids }}"
+    operation: start
+    max_running: 80
+    wait_timeout: 43200
+    poll_interval: 60
+    progress_file: /var/tmp/wave-start.txt
+  register: wave_start
 
 - name: Launch the targets of the approved servers (they are in continuous sync)
   hwcloud.sms.sms_task_action:
@@ -159,8 +193,21 @@ results:
       description:
         - V(sent) (or V(would_send) in check mode), V(already) (the task already was where the
           operation leads, nothing sent), V(forced) (sent against the guard), V(error) (SMS refused it).
+        - V(queued) (V(start) and V(restart) only) the task waited for a free slot until O(wait_timeout)
+          and was not sent; it is in RV(queued_tasks).
+        - A queued task that someone else starts meanwhile ends V(already); one that is deleted, or whose
+          state no longer allows the operation, ends V(error).
       type: str
       sample: sent
+    started_at:
+      description:
+        - When SMS accepted the V(start) or V(restart) of the task (ISO 8601 UTC, the controller's clock);
+          V(null) when it was not started by this call (already started, refused, still queued, check mode,
+          other operations).
+      type: str
+      returned: always
+      sample: "2026-11-23T20:00:04Z"
+      version_added: 1.1.0
     request:
       description: The request body sent (or that would be sent), the SDK's C(UpdateTaskStatusReq); V(null) for V(already).
       type: dict
@@ -610,13 +657,56 @@ request_id:
   returned: when a wait fails that way
   type: str
   sample: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+queued_tasks:
+  description:
+    - IDs of the tasks not started because no slot freed before O(wait_timeout) (the call fails then), in
+      the order given; in check mode, the tasks that would wait for a free slot. Empty otherwise.
+  returned: always
+  type: list
+  elements: str
+  sample: ["2c0689c860ad4728a497c91ec0844384"]
+  version_added: 1.1.0
+rolling:
+  description: How the rolling starts went (see O(max_running)).
+  returned: for O(operation=start) and O(operation=restart)
+  type: dict
+  version_added: 1.1.0
+  sample: {"max_running": 100, "peak_running": 100, "polls": 12, "refused_for_limit": 1, "waited_seconds": 330.2,
+           "max_requests_per_poll": 2}
+  contains:
+    max_running:
+      description: O(max_running).
+      type: int
+      sample: 100
+    peak_running:
+      description:
+        - The most tasks of the account taking a slot seen at a poll, counting the starts SMS accepted at
+          that poll; in check mode, how many take one now.
+      type: int
+      sample: 100
+    polls:
+      description: Listings of the account's tasks made to start the tasks (0 in check mode).
+      type: int
+      sample: 12
+    refused_for_limit:
+      description: Starts SMS refused for the concurrency limit; each such task was queued again.
+      type: int
+      sample: 1
+    waited_seconds:
+      description: Seconds spent starting the tasks, waits for free slots included.
+      type: float
+      sample: 330.2
+    max_requests_per_poll:
+      description: The most requests one poll made (the pages of the listing, the starts and any re-read).
+      type: int
+      sample: 2
 sent:
   description: Number of operations sent.
   returned: always
   type: int
   sample: 12
 polls:
-  description: Polls while waiting (0 without O(wait)).
+  description: Polls while waiting with O(wait) (0 without it; the polls of rolling starts are in RV(rolling)).
   returned: always
   type: int
   sample: 40
@@ -626,15 +716,21 @@ failed_polls:
   type: int
   sample: 0
 waited_seconds:
-  description: Seconds spent waiting.
+  description: Seconds spent waiting with O(wait) (rolling starts in RV(rolling)).
   returned: always
   type: float
   sample: 1200.5
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_workers
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_range, check_workers
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, SmsError, SmsInputError
+from ansible_collections.hwcloud.sms.plugins.module_utils._rolling import (
+    DEFAULT_MAX_RUNNING,
+    MAX_MAX_RUNNING,
+    ROLLING_OPERATIONS,
+    RollingStart,
+)
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe, summary_of
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import (
     OPERATIONS,
@@ -667,6 +763,7 @@ def argument_spec():
         force=dict(type="bool", default=False),
         workers=dict(type="int", default=4),
         wait=dict(type="bool", default=False),
+        max_running=dict(type="int", default=DEFAULT_MAX_RUNNING),
     )
     spec.update(wait_argument_spec())
     return spec
@@ -676,6 +773,7 @@ def check_options(params):
     """(IDs without repeats, whether they are source server IDs); SmsInputError for bad options."""
     check_wait_options(params)
     check_workers("workers", params["workers"])
+    check_range("max_running", params["max_running"], 1, MAX_MAX_RUNNING)
     if params["operation"] == "clone_test" and not params["template_id"]:
         raise SmsInputError("operation clone_test needs template_id (the template of the clone server)")
     for option in ("task_id", "source_id"):
@@ -706,32 +804,60 @@ class TaskAction(object):
                 self.module.warn(warning)
 
     def _run(self):
-        params, operation = self.params, self.params["operation"]
+        params, operation, check_mode = self.params, self.params["operation"], self.module.check_mode
         ids, by_source = check_options(params)
         client = self.module.client
         tasks = [describe(record, notes=self.notes) for record in self._read(client, ids, by_source)]
         value = params["sync_operation"] if operation == "sync" else operation
         body = action_body(value, params["template_id"], params["switch_hce"], params["is_need_consistency_check"])
-        results, to_send = plan_operation(operation, tasks, body, params["force"], self.module.check_mode)
-        if not self.module.check_mode:
+        results, to_send = plan_operation(operation, tasks, body, params["force"], check_mode)
+        for result in results:
+            result["started_at"] = None  # set when SMS accepts a start or restart
+        rolling = None
+        if operation in ROLLING_OPERATIONS:
+            rolling = RollingStart(client, operation, body, params["max_running"], params["workers"], self.notes)
+            self._roll(rolling.plan(tasks, results, to_send), to_send)
+            tasks = rolling.tasks()
+        elif not check_mode:
             send_actions(client, to_send, body, params["workers"])
+        common = _common(results, to_send, rolling, check_mode)
         errors = [result for result in results if result["outcome"] == "error"]
-        sent = sum(1 for result in results if result["outcome"] in ("sent", "forced"))
-        common = dict(changed=bool(to_send) and len(errors) < len(to_send), results=results, sent=sent)
         stats = dict(polls=0, failed_polls=0, waited_seconds=0.0)
         if errors:
             raise SmsError("SMS refused operation %s for %d of %d task(s): %s" % (
                 operation, len(errors), len(to_send), "; ".join(result["msg"] for result in errors[:10])),
                 tasks=tasks, summary=summary_of(tasks), gone_tasks=[], **dict(common, **stats))
         wait_for = OPERATIONS[operation]["wait_for"]
-        if params["wait"] and wait_for and not self.module.check_mode:
-            tasks, stats = self._wait(client, tasks, wait_for, common)
-        elif to_send and not self.module.check_mode:
+        if params["wait"] and wait_for and not check_mode:
+            tasks, stats = self._wait(client, tasks, wait_for, common, rolling)
+        elif common["sent"]:
             fresh = self.module.call("Reading the tasks after the operation failed", TaskReader(client).read,
                                      [task["id"] for task in tasks])
             tasks = [describe(fresh[task["id"]], notes=self.notes) if fresh[task["id"]] else task for task in tasks]
         return dict(tasks=tasks, summary=summary_of(tasks), gone_tasks=[], polls=stats["polls"],
                     failed_polls=stats["failed_polls"], waited_seconds=stats["waited_seconds"], **common)
+
+    def _roll(self, rolling, to_send):
+        """Start (or, in check mode, preview) the tasks as slots free; a failure keeps what was
+        started (results, sent) and what is still queued (queued_tasks)."""
+        params = self.params
+        if not to_send:
+            return
+        try:
+            if self.module.check_mode:
+                rolling.preview()
+            else:
+                rolling.run(params["wait_timeout"], params["poll_interval"], params["outage_timeout"],
+                            progress=progress_writer(params["progress_file"], counts=rolling.counts))
+        except SmsError as exc:
+            tasks = rolling.tasks()
+            common = _common(rolling.results, to_send, rolling, self.module.check_mode)
+            keywords = dict(exc.fail_json_keywords(), tasks=tasks, summary=summary_of(tasks), gone_tasks=[],
+                            polls=0, failed_polls=0, waited_seconds=0.0, **common)
+            if isinstance(getattr(exc, "error", None), SmsApiError):
+                keywords.update(exc.error.to_dict())
+            raise SmsError("operation %s: %d of %d task(s) started, %d still queued, then: %s" % (
+                params["operation"], common["sent"], len(to_send), len(common["queued_tasks"]), exc), **keywords)
 
     def _read(self, client, ids, by_source):
         if by_source:
@@ -747,20 +873,35 @@ class TaskAction(object):
                 raise SmsError("task(s) not found: %s" % ", ".join(missing), missing_task_ids=missing)
         return [found[item] for item in ids]
 
-    def _wait(self, client, tasks, wait_for, common):
-        """Wait after sending: every failure keeps what was sent (changed, results, sent)."""
+    def _wait(self, client, tasks, wait_for, common, rolling=None):
+        """Wait after sending: every failure keeps what was sent (changed, results, sent). The
+        rolling starts took part of wait_timeout already."""
         params, operation = self.params, self.params["operation"]
+        timeout = params["wait_timeout"] - (rolling.stats["waited_seconds"] if rolling else 0)
+        counts = rolling.counts if rolling else None
         try:
-            # The tasks read before the operation stand in until the first poll after it succeeds.
+            # The tasks read before the operation (or while rolling) stand in until the first poll after it succeeds.
             return wait_for_tasks(
                 client, [task["id"] for task in tasks], wait_for, params["wait_mode"], params["fail_on"],
-                params["wait_timeout"], params["poll_interval"], progress=progress_writer(params["progress_file"], **common),
-                outage_timeout=params["outage_timeout"], notes=self.notes, known=dict((task["id"], task) for task in tasks))
+                max(timeout, 0.001), params["poll_interval"], progress=progress_writer(params["progress_file"], counts, **common),
+                outage_timeout=params["outage_timeout"], notes=self.notes,
+                known=dict((task["id"], task) for task in (rolling.tasks() if rolling else tasks)))
         except WaitFailed as exc:
             raise SmsError("operation %s was sent, then: %s" % (operation, exc), **dict(common, **exc.result))
         except (SmsApiError, SmsClientError) as exc:
             raise SmsError("operation %s was sent, then waiting failed: %s" % (operation, exc),
                            **dict(common, **exc.fail_json_keywords()))
+
+
+def _common(results, to_send, rolling, check_mode):
+    """What every return of the module holds about the sending: changed, results, sent, and for
+    start and restart queued_tasks and rolling."""
+    sent = sum(1 for result in results if result["outcome"] in ("sent", "forced"))
+    common = dict(changed=bool(to_send) if check_mode else sent > 0, results=results, sent=sent,
+                  queued_tasks=rolling.queued_ids() if rolling else [])
+    if rolling is not None:
+        common["rolling"] = dict(rolling.stats)
+    return common
 
 
 def main():

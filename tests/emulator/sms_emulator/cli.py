@@ -10,6 +10,7 @@ import threading
 
 from .fleet import DEFAULT_OS_MIX, DEFAULT_STATES, parse_mix
 from .server import DEFAULT_REGION, Emulator
+from .task_actions import DEFAULT_MAX_RUNNING
 
 
 def _mix_text(mix):
@@ -34,6 +35,8 @@ def build_parser():
                            help="connected sources answer their agent commands themselves (success)")
     lifecycle.add_argument("--agent-delay", type=float, default=5.0, help="seconds (emulator clock) before the auto agent answers")
     lifecycle.add_argument("--replication-mbps", type=float, default=100.0, help="copy speed of a task without speed_limit")
+    lifecycle.add_argument("--max-running", type=int, default=DEFAULT_MAX_RUNNING,
+                           help="tasks migrating at once before a start is refused (default %d, SMS's limit)" % DEFAULT_MAX_RUNNING)
     fleet = parser.add_argument_group("fleet")
     fleet.add_argument("--sources", type=int, default=0, help="number of generated source servers")
     fleet.add_argument("--seed", type=int, default=0)
@@ -65,6 +68,9 @@ def main(argv=None):
     except ValueError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2
+    if args.max_running < 1:
+        print("error: --max-running must be at least 1, got %d" % args.max_running, file=sys.stderr)
+        return 2
     status_5xx = None if args.status_5xx == "random" else int(args.status_5xx)
     emulator = Emulator(
         sources=args.sources, seed=args.seed, db_path=args.db_path, host=args.host, port=args.port,
@@ -73,6 +79,7 @@ def main(argv=None):
         duplicate_names=args.duplicate_names, command_generation=args.command_generation,
         speedup=args.speedup, auto_agent=args.auto_agent, agent_delay=args.agent_delay,
         replication_mbps=args.replication_mbps,
+        max_running=args.max_running,
         fault_seed=args.fault_seed, latency_ms=args.latency_ms, rate_429=args.rate_429,
         retry_after=args.retry_after, rate_5xx=args.rate_5xx, status_5xx=status_5xx, drop=args.drop,
         fail_after_acting_5xx=args.fail_after_acting_5xx)

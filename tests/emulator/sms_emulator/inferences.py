@@ -29,6 +29,18 @@ INFERENCES = (
               "shows a disk adjustment made with PUT /v3/sources/{id}; real SMS may not echo it (unverified)"),
 )
 
+# Error answers where Huawei documents a rule but not the answer that enforces it: the request,
+# the HTTP status and error code the emulator answers with, the document of the rule, and why.
+ErrorInference = collections.namedtuple("ErrorInference", "request status error_code source why")
+
+CONCURRENCY_LIMIT = ErrorInference(
+    "POST /v3/tasks/{task_id}/action (start, restart) and POST /v3/tasks with auto_start", 400, "SMS.1045",
+    "SMS product description, Notes and Constraints (and the MgC FAQ): at most 100 source servers are "
+    "migrated at the same time; no page documents the answer to a start beyond it",
+    "the emulator refuses a start that would put more than max_running (--max-running, default 100) tasks "
+    "in a migrating state (task_actions.SLOT_STATES) with this status and code; hwcloud.sms.sms_task_action "
+    "recognises it, and any 4xx while the account is at the limit, as the limit")
+
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
 
 

@@ -20,6 +20,7 @@ from .routes import dispatch
 from .clock import Clock
 from .replication import DEFAULT_SPEED_MBPS
 from .store import Store
+from .task_actions import DEFAULT_MAX_RUNNING
 
 DEFAULT_REGION = "ap-southeast-3"
 __all__ = ["Emulator", "DEFAULT_REGION", "DEFAULT_ACCESS_KEY", "DEFAULT_SECRET_KEY", "DEFAULT_AUTH_TOKEN"]
@@ -122,6 +123,7 @@ class Emulator:
                  project_id=None, access_key=None, secret_key=None, auth_token=None, random_credentials=False,
                  os_mix=None, states=None, enterprise_projects=1, duplicate_names=0, command_generation="new",
                  speedup=1.0, auto_agent=False, agent_delay=5.0, replication_mbps=DEFAULT_SPEED_MBPS,
+                 max_running=DEFAULT_MAX_RUNNING,
                  fault_seed=None, **faults):
         self.fault_injector = FaultInjector(seed if fault_seed is None else fault_seed)
         unknown = set(faults) - set(self.fault_injector.defaults)
@@ -146,6 +148,7 @@ class Emulator:
         self.store = Store(db_path, region=region, project_id=self.project_id, command_generation=command_generation,
                            clock=self.clock, auto_agent=auto_agent, agent_delay=agent_delay,
                            replication_mbps=replication_mbps)
+        self.set_max_running(max_running)
         self.fleet_options = {"os_mix": os_mix, "states": states, "enterprise_projects": enterprise_projects,
                               "duplicate_names": duplicate_names}
         self.fleet_seconds = 0.0
@@ -237,6 +240,16 @@ class Emulator:
     def set_agent(self, auto_agent=None, agent_delay=None):
         """Switch the auto-answering agent on/off and set its delay (clock seconds)."""
         self.store.set_agent(auto_agent, agent_delay)
+
+    def set_max_running(self, max_running):
+        """SMS's concurrency limit: a start or restart beyond ``max_running`` tasks migrating at
+        once is refused (task_actions.SLOT_STATES; 100, the real limit, by default)."""
+        self.store.actions.set_max_running(max_running)
+
+    @property
+    def peak_running(self):
+        """The most tasks migrating at once (task_actions.SLOT_STATES) the emulator has admitted."""
+        return self.store.actions.peak_running
 
     def set_task_fault(self, key, **spec):
         """A fault for one task; ``key`` is its id, or a source id (for the source's task, even a future one).

@@ -6,6 +6,7 @@ import collections
 
 from .database import set_state
 from .errors import ApiError, invalid_parameter, not_found
+from .inferences import CONCURRENCY_LIMIT
 from .records import task_summary
 from .task_validation import validate_action_body
 
@@ -33,6 +34,14 @@ ACTIONS = {
 }
 ACTIONS["test"] = ACTIONS["cutover"]
 NO_OP_ACTIONS = ("clone_test", "network_check", "clear", "error_for_overspeed", "sync_failed_rollback")
+# The concurrency limit ("at most 100 source servers migrated at the same time", product
+# description): the task states that take one of the account's slots, as the collection's
+# _phases.SLOT_TABLE says why (tests/unit/emulator/test_concurrency_limit.py keeps them equal).
+SLOT_STATES = ("RUNNING", "SKIPPING", "RESETING", "ABORTING")
+DEFAULT_MAX_RUNNING = 100
+# INFERENCE (inferences.CONCURRENCY_LIMIT): Huawei documents the limit, not the answer to a start beyond it.
+LIMIT_STATUS, LIMIT_CODE = CONCURRENCY_LIMIT.status, CONCURRENCY_LIMIT.error_code
+LIMIT_MESSAGE = "The number of source servers being migrated at the same time has reached the upper limit (%d)"
 
 
 class TaskActions:
@@ -44,12 +53,26 @@ class TaskActions:
         self.engine = engine
         self.commands = commands
         self.command_generation = command_generation
+        self.max_running = DEFAULT_MAX_RUNNING
+        self.peak_running = 0  # the most tasks in SLOT_STATES right after an admitted start or restart
+
+    def set_max_running(self, max_running):
+        """How many tasks may be in SLOT_STATES at once (starts and restarts beyond it are refused)."""
+        if isinstance(max_running, bool) or not isinstance(max_running, int) or max_running < 1:
+            raise ValueError("max_running must be a positive integer, got %r" % (max_running,))
+        self.max_running = max_running
+
+    def running_count(self, conn=None):
+        """Tasks of the account in SLOT_STATES now."""
+        return (conn or self.db.conn()).execute("SELECT COUNT(*) FROM tasks WHERE state IN (%s)" % ",".join(
+            "?" * len(SLOT_STATES)), SLOT_STATES).fetchone()[0]
 
     def task_action(self, task_id, operation, body=None):
         """POST /v3/tasks/{id}/action: move the task and queue the agent command (G.2); returns the command.
 
         Every action passes here, also the start of a task created with ``auto_start``: the one
-        place that admits or refuses a start or restart (``ACTIONS`` holds the state rules)."""
+        place that admits or refuses a start or restart (``ACTIONS`` holds the state rules, ``_admit``
+        the concurrency limit)."""
         body = body or {}
         self.engine.tick()
         if operation in NO_OP_ACTIONS:
@@ -72,6 +95,8 @@ class TaskActions:
                 operation = "sync"
             _check_allowed(operation, task, record, launched)
             task_state, source_state, cycle, command, purpose = ACTIONS[operation][2:]
+            if task_state in SLOT_STATES and task["state"] not in SLOT_STATES:
+                self._admit(conn)
             param = {"task_id": task_id}
             if operation == "collect_log":
                 bucket = (body.get("param") or {}).get("bucket") or body.get("bucket") or "sms-agent-logs"
@@ -98,6 +123,14 @@ class TaskActions:
             record["current_task"] = task_summary(task)
             self.db.save_source(conn, source)
         return command
+
+    def _admit(self, conn):
+        """Refuse a start or restart that would put more than max_running tasks in SLOT_STATES
+        (checked inside the write transaction: two starts cannot both take the last slot)."""
+        running = self.running_count(conn)
+        if running >= self.max_running:
+            raise ApiError(LIMIT_STATUS, LIMIT_CODE, LIMIT_MESSAGE % self.max_running)
+        self.peak_running = max(self.peak_running, running + 1)
 
 
 def _check_allowed(operation, task, record, launched):

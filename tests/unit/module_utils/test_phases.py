@@ -188,3 +188,19 @@ def test_plan_operation_sends_what_the_guard_allows_and_refuses_before_anything_
     assert to_send == [results[0], results[2]]
     results, to_send = plan_operation("stop", tasks[:2], body, check_mode=True)
     assert [r["outcome"] for r in results] == ["would_send", "already"] and to_send == [results[0]]
+
+
+def test_the_slot_table_says_for_every_task_state_whether_it_takes_a_slot_and_why():
+    from ansible_collections.hwcloud.sms.plugins.module_utils import _phases
+    assert set(_phases.SLOT_TABLE) == set(TASK_STATES)
+    assert all(isinstance(takes, bool) and why for takes, why in _phases.SLOT_TABLE.values())
+    assert _phases.SLOT_STATES == ("RUNNING", "SKIPPING", "RESETING", "ABORTING")
+    # Only RUNNING is documented; every other verdict says it is an inference, or is plain (never started, stopped).
+    assert "INFERENCE" not in _phases.SLOT_TABLE["RUNNING"][1]
+    assert all("INFERENCE" in why for state, (takes, why) in _phases.SLOT_TABLE.items() if takes and state != "RUNNING")
+    # The full copy is over in continuous sync, so slots free as tasks leave it.
+    assert not _phases.SLOT_TABLE["SYNCING"][0] and not _phases.SLOT_TABLE["MIGRATE_SUCCESS"][0]
+    records = ({"state": "RUNNING"}, {"state": "SYNCING"}, {"state": "CUTOVER_READY"}, {"state": None}, {}, "RUNNING", None)
+    assert [_phases.takes_slot(record) for record in records] == [True] + [False] * 6
+    # A described task (sms_task_info's shape) keeps its raw state, so the same test applies.
+    assert _phases.takes_slot(describe({"id": "t", "state": "ABORTING"}))
