@@ -9,6 +9,7 @@ import sys
 import threading
 
 from .fleet import DEFAULT_OS_MIX, DEFAULT_STATES, parse_mix
+from .inferences import SOURCE_QUOTA
 from .server import DEFAULT_REGION, Emulator
 
 
@@ -34,6 +35,9 @@ def build_parser():
                            help="connected sources answer their agent commands themselves (success)")
     lifecycle.add_argument("--agent-delay", type=float, default=5.0, help="seconds (emulator clock) before the auto agent answers")
     lifecycle.add_argument("--replication-mbps", type=float, default=100.0, help="copy speed of a task without speed_limit")
+    lifecycle.add_argument("--source-quota", type=int, default=SOURCE_QUOTA,
+                           help="source servers per account; a registration beyond it is refused (default %d, "
+                           "as SMS; the generated fleet is not limited)" % SOURCE_QUOTA)
     fleet = parser.add_argument_group("fleet")
     fleet.add_argument("--sources", type=int, default=0, help="number of generated source servers")
     fleet.add_argument("--seed", type=int, default=0)
@@ -62,6 +66,8 @@ def main(argv=None):
     try:
         parse_mix(args.os_mix, ("LINUX", "WINDOWS"), "--os-mix")
         parse_mix(args.states, None, "--states")
+        if args.source_quota < 0:
+            raise ValueError("--source-quota must be 0 or more")
     except ValueError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2
@@ -73,6 +79,7 @@ def main(argv=None):
         duplicate_names=args.duplicate_names, command_generation=args.command_generation,
         speedup=args.speedup, auto_agent=args.auto_agent, agent_delay=args.agent_delay,
         replication_mbps=args.replication_mbps,
+        source_quota=args.source_quota,
         fault_seed=args.fault_seed, latency_ms=args.latency_ms, rate_429=args.rate_429,
         retry_after=args.retry_after, rate_5xx=args.rate_5xx, status_5xx=status_5xx, drop=args.drop,
         fail_after_acting_5xx=args.fail_after_acting_5xx)

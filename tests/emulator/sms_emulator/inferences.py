@@ -29,6 +29,15 @@ INFERENCES = (
               "shows a disk adjustment made with PUT /v3/sources/{id}; real SMS may not echo it (unverified)"),
 )
 
+# The source quota.  Huawei documents the limit (product description, "Notes and Constraints", and the
+# MgC FAQ: at most 1,000 source servers per account; "delete the records of migrated servers in a
+# timely manner") but not the answer to the registration beyond it.  INFERENCE: 400 with an SMS.22xx
+# code next to the other source/task refusals of the out-of-date error table (SMS.2216, SMS.2217,
+# SMS.2248); clients should test the status and the presence of error_code/error_msg, not the code.
+SOURCE_QUOTA = 1000
+SOURCE_QUOTA_STATUS = 400
+SOURCE_QUOTA_CODE = "SMS.2250"
+
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
 
 
