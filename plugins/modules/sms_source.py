@@ -19,7 +19,7 @@ description:
     registers it again only after the agent is restarted on the source machine.
   - Deletes the records of many source servers with O(ids) and O(state=absent), with one
     C(POST /v3/sources/delete) per 200 of them. SMS allows 1,000 source servers per account
-    (registered ones, migrated or not): deleting the records of migrated servers makes room for
+    (registered ones, migrated or not); deleting the records of migrated servers makes room for
     the agents of the next wave.
   - A source server whose migration task is moving (replicating, syncing, cutting over, stopping,
     deleting) is not deleted unless O(force=true); stop the task first with
