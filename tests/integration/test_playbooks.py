@@ -239,9 +239,16 @@ def test_install_agents_summarizes_registered_failed_and_unreachable(emulator_fa
              if r["task"].endswith("Wait until SMS lists every host of this batch as a connected source server")
              and not r["result"].get("skipped")]
     assert len(waits) == 1, waits
-    listings = [e for e in emulator.request_log() if e["method"] == "GET" and e["path"].endswith("/sources")
+    log = emulator.request_log()
+    listings = [e for e in log if e["method"] == "GET" and e["path"].endswith("/sources")
                 and "hwcloud.sms" in str(e["headers"])]  # the agents' own credential checks are not ours
-    assert len(listings) == waits[0].get("attempts", 1), listings
+    # ... after the one listing of the source quota check (one account), made before any agent registered
+    assert len(listings) == 1 + waits[0].get("attempts", 1), listings
+    registrations = [index for index, e in enumerate(log) if e["method"] == "POST" and e["path"] == "/v3/sources"]
+    assert registrations and log.index(listings[0]) < registrations[0]
+    assert run.result("Report the source quota of each account")["msg"].strip() == (
+        "Account %s project %s: 0 source servers, 4 new agents, 996 of 1000 left after the installation."
+        % (emulator.url, emulator.project_id))
     assert "larger than the number of forks" not in run.output
     assert emulator.secret_key not in run.output
 

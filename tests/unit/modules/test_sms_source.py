@@ -227,7 +227,7 @@ def test_ids_report_what_was_deleted_when_a_batch_fails(emulator_factory):
     emu.clear_request_log()
     emu.add_user("RO", "read-only-secret-0000000000000000000000", denied_actions=["sms:server:delete"])
     result = run_module("sms_source", emulator_args(emu, ids=ids, state="absent", access_key="RO",
-                                                   secret_key="read-only-secret-0000000000000000000000"))
+                                                    secret_key="read-only-secret-0000000000000000000000"))
     assert result["failed"] and "batch 1 of 2 failed (0 deleted before it" in result["msg"], result["msg"]
     assert result["status"] == 403 and result["error_code"] == "SMS.9004" and result["deleted_ids"] == []
     assert emu.store.count_sources() == 201
