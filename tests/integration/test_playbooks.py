@@ -246,7 +246,7 @@ def test_install_agents_summarizes_registered_failed_and_unreachable(emulator_fa
     assert len(listings) == 1 + waits[0].get("attempts", 1), listings
     registrations = [index for index, e in enumerate(log) if e["method"] == "POST" and e["path"] == "/v3/sources"]
     assert registrations and log.index(listings[0]) < registrations[0]
-    assert run.result("Report the source quota of each account")["msg"].strip() == (
+    assert run.result("Report the source quota of each account")["msg"] == (
         "Account %s project %s: 0 source servers, 4 new agents, 996 of 1000 left after the installation."
         % (emulator.url, emulator.project_id))
     assert "larger than the number of forks" not in run.output
@@ -300,7 +300,7 @@ def test_install_agents_goes_on_when_the_new_agents_fit(emulator_factory, tmp_pa
     run = run_playbook(os.path.join(PLAYBOOKS, "install_agents.yml"), env=dict(helpers.CALLBACK_ENV), check=True,
                        inventory=inventory, extra_args=extra + ["-e", "sms_fail_on_install_errors=false"], timeout=300)
     assert run.rc == 0, helpers.failures(run)
-    assert run.result("Report the source quota of each account")["msg"].strip() == (
+    assert run.result("Report the source quota of each account")["msg"] == (
         "Account acct-quota: 2 source servers, 2 new agents, 0 of 4 left after the installation.")
     summary = run.result("Build the summary")["ansible_facts"]["sms_wave_summary"]
     assert sorted(r["host"] for r in summary["unreachable"]) == ["q-1", "q-2", "q-3"]  # the hosts were tried
