@@ -304,3 +304,33 @@ def test_install_agents_goes_on_when_the_new_agents_fit(emulator_factory, tmp_pa
         "Account acct-quota: 2 source servers, 2 new agents, 0 of 4 left after the installation.")
     summary = run.result("Build the summary")["ansible_facts"]["sms_wave_summary"]
     assert sorted(r["host"] for r in summary["unreachable"]) == ["q-1", "q-2", "q-3"]  # the hosts were tried
+
+
+def test_install_agents_checks_each_account_with_one_listing(emulator_factory, tmp_path):
+    full = emulator_factory(sources=2, seed=3, random_credentials=True)
+    roomy = emulator_factory(sources=5, seed=4, random_credentials=True)
+
+    def account(emulator, name):
+        return {"sms_account": name, "agent_access_key": emulator.access_key, "agent_secret_key": emulator.secret_key,
+                "agent_api_endpoint": emulator.url, "agent_api_project_id": emulator.project_id}
+
+    def host(ip, emulator, name):
+        return dict(account(emulator, name), ansible_connection="ssh", ansible_host="127.0.0.1", ansible_port=1,
+                    agent_source_ip=ip, agent_install_dir=str(tmp_path / ip))
+
+    hosts = {"a-1": host("10.95.0.1", full, "acct-a"), "a-2": host("10.95.0.2", full, "acct-a"),
+             "b-1": host("10.95.1.1", roomy, "acct-b"), "b-2": host("10.95.1.2", roomy, "acct-b")}
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"sms_wave": {"hosts": hosts}}))
+    run = run_playbook(os.path.join(PLAYBOOKS, "install_agents.yml"), env=dict(helpers.CALLBACK_ENV),
+                       inventory=str(inventory), extra_vars={"sms_source_quota": 5}, timeout=300)
+    assert run.rc != 0
+    msg = run.result("Fail before touching any host when an account would exceed its source quota")["msg"]
+    assert msg.startswith("Account acct-b holds 5 source servers; installing 2 new agents (of 2 hosts, the others are "
+                          "registered already) would make 7, more than its quota of 5"), msg
+    assert "acct-a" not in msg
+    assert [r for r in run.results if r["host"] != "localhost"] == []
+    for emulator in (full, roomy):
+        listed = [e for e in emulator.request_log() if e["path"] == "/v3/sources"]
+        assert len(listed) == 1 and [e for e in emulator.request_log() if e["method"] != "GET"] == []
+    assert full.secret_key not in run.output and roomy.secret_key not in run.output
