@@ -52,5 +52,6 @@ def test_source_quota_flag(tmp_path):
         process.terminate()
         process.wait(timeout=30)
     assert process.returncode == 0, process.stderr.read()
-    refused = subprocess.run([sys.executable, RUN, "--source-quota", "-1"], capture_output=True, text=True, timeout=60)
+    refused = subprocess.run([sys.executable, RUN, "--source-quota", "-1"], capture_output=True, text=True, timeout=60,
+                             check=False)
     assert refused.returncode == 2 and "--source-quota must be 0 or more" in refused.stderr
