@@ -125,6 +125,7 @@ def test_delete_sources_frees_the_quota_of_finished_servers_only(tmp_path, emula
         % len(finished))
     checked = run_playbook(PLAYBOOK, env=env, inventory=inventory, check=True, extra_vars=dict(wave_vars, wave_cleanup_apply=True))
     assert checked.rc == 0, checked.output[-3000:]
+    assert _quota(checked)["left_after_cleanup"] == len(finished)  # --check deletes nothing: still a forecast
     assert [e for e in emu.request_log() if e["method"] != "GET"] == []
     assert emu.store.count_sources() == 9
 
