@@ -572,6 +572,39 @@ sources:
   sample: [{"id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "name": "finance-db-01", "state": "finished",
             "migration_cycle": "cutovered"}]
   version_added: 1.1.0
+  contains:
+    id:
+      description: ID of the source server.
+      type: str
+      sample: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+    name:
+      description: Name of the source server.
+      type: str
+      sample: finance-db-01
+    state:
+      description: State of the source server when it was read, before the deletion.
+      type: str
+      sample: finished
+    migration_cycle:
+      description: Migration stage when it was read.
+      type: str
+      sample: cutovered
+    current_task:
+      description:
+        - Its migration task (the SDK's C(TaskByServerSources)), V(null) when it had none. The task is
+          not deleted with the record.
+      type: dict
+      sample: {"id": "2c0689c8-60ad-4728-a497-c91ec0844384", "name": "MigrationTask-finance-db-01", "state": "MIGRATE_SUCCESS"}
+      contains:
+        id:
+          description: ID of the migration task.
+          type: str
+        name:
+          description: Name of the migration task.
+          type: str
+        state:
+          description: State of the task (V(MIGRATE_SUCCESS), V(SYNC_SUCCESS), ...).
+          type: str
 missing_ids:
   description: With O(ids), the IDs SMS does not know (nothing to delete).
   returned: with O(ids)
