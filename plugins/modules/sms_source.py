@@ -17,6 +17,10 @@ description:
     volumes are migrated at which size.
   - Deletes the source server's record with O(state=absent) (C(DELETE /v3/sources/{id})). Its agent
     registers it again only after the agent is restarted on the source machine.
+  - Deletes the records of many source servers with O(ids) and O(state=absent), with one
+    C(POST /v3/sources/delete) per 200 of them. SMS allows 1,000 source servers per account
+    (registered ones, migrated or not); deleting the records of migrated servers makes room for
+    the agents of the next wave.
   - A source server whose migration task is moving (replicating, syncing, cutting over, stopping,
     deleting) is not deleted unless O(force=true); stop the task first with
     M(hwcloud.sms.sms_task_action) or delete it with M(hwcloud.sms.sms_task).
@@ -37,13 +41,24 @@ options:
   id:
     description:
       - ID of the source server. With O(id), O(name) is the name to give it.
-      - One of O(id) and O(name) is required.
+      - One of O(id), O(name) and O(ids) is required.
     type: str
   name:
     description:
       - Without O(id), the (unique, exact) name that finds the source server.
       - With O(id), the new name of the source server (at most 255 characters).
     type: str
+  ids:
+    description:
+      - With O(state=absent), the IDs of the source servers whose records are deleted, in batches of
+        200 IDs with one C(POST /v3/sources/delete) each (a batch of 200 IDs stays under the
+        10,240 bytes SMS accepts in a request body). IDs SMS does not know are skipped (RV(missing_ids)).
+      - The source servers are read first (one listing, or one lookup per ID when that is cheaper);
+        when the task of any of them is moving, nothing is deleted unless O(force=true).
+      - Not with O(id), O(name), O(migproject), O(disks) or O(volume_groups). V([]) deletes nothing.
+    type: list
+    elements: str
+    version_added: 1.1.0
   state:
     description: V(present) applies the changes, V(absent) deletes the source server's record.
     type: str
@@ -51,7 +66,7 @@ options:
     default: present
   force:
     description:
-      - With O(state=absent), delete the source server even while its migration task is moving
+      - With O(state=absent), delete the source server (or those of O(ids)) even while its migration task is moving
         (the same phases in which M(hwcloud.sms.sms_task) refuses to delete a task). The task is
         neither stopped nor deleted.
     type: bool
@@ -152,6 +167,12 @@ EXAMPLES = r"""
     name: decommissioned-01
     state: absent
 
+- name: Delete the records of a finished wave in one request, to make room in the account's quota
+  hwcloud.sms.sms_source:
+    ids: "{{ finished_wave_source_ids }}"
+    state: absent
+  register: deleted
+
 - name: Forget a source server even though its migration task still runs (the task is left as it is)
   hwcloud.sms.sms_source:
     name: abandoned-02
@@ -164,7 +185,7 @@ source:
   description:
     - The source server as C(GET /v3/sources/{id}) returns it after the change (the SDK's
       C(ShowServerResponse)); in check mode, as it is with the changes applied to it. After
-      O(state=absent), the deleted source server, or V(null) when there was none.
+      O(state=absent), the deleted source server, or V(null) when there was none. V(null) with O(ids).
     - The fields most read are below; the others (C(hostname), C(os_version), C(firmware),
       C(cpu_quantity), C(memory), C(btrfs_list), C(networks), C(checks), C(agent_version), ...) are
       as RV(hwcloud.sms.sms_source_info#module:source_servers) describes them with O(hwcloud.sms.sms_source_info#module:detail=true).
@@ -541,6 +562,56 @@ source:
       description: Bytes to migrate.
       type: int
       sample: 0
+sources:
+  description:
+    - With O(ids), the source servers whose records were deleted (in check mode, would be), as
+      C(GET /v3/sources) lists them, in the order of O(ids).
+  returned: with O(ids)
+  type: list
+  elements: dict
+  sample: [{"id": "f32ab4d6-d150-4fb3-aa55-edbb5cf9947f", "name": "finance-db-01", "state": "finished",
+            "migration_cycle": "cutovered"}]
+  version_added: 1.1.0
+  contains:
+    id:
+      description: ID of the source server.
+      type: str
+      sample: f32ab4d6-d150-4fb3-aa55-edbb5cf9947f
+    name:
+      description: Name of the source server.
+      type: str
+      sample: finance-db-01
+    state:
+      description: State of the source server when it was read, before the deletion.
+      type: str
+      sample: finished
+    migration_cycle:
+      description: Migration stage when it was read.
+      type: str
+      sample: cutovered
+    current_task:
+      description:
+        - Its migration task (the SDK's C(TaskByServerSources)), V(null) when it had none. The task is
+          not deleted with the record.
+      type: dict
+      sample: {"id": "2c0689c8-60ad-4728-a497-c91ec0844384", "name": "MigrationTask-finance-db-01", "state": "MIGRATE_SUCCESS"}
+      contains:
+        id:
+          description: ID of the migration task.
+          type: str
+        name:
+          description: Name of the migration task.
+          type: str
+        state:
+          description: State of the task (V(MIGRATE_SUCCESS), V(SYNC_SUCCESS), ...).
+          type: str
+missing_ids:
+  description: With O(ids), the IDs SMS does not know (nothing to delete).
+  returned: with O(ids)
+  type: list
+  elements: str
+  sample: []
+  version_added: 1.1.0
 changed_fields:
   description: Names of the API fields that were (or would be) sent because they differ.
   returned: success
@@ -552,11 +623,14 @@ changed_fields:
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError, step, step_error
 from ansible_collections.hwcloud.sms.plugins.module_utils._resources import resolve_migproject, resolve_sources
-from ansible_collections.hwcloud.sms.plugins.module_utils._source_changes import check_options, disk_changes, moving_task
+from ansible_collections.hwcloud.sms.plugins.module_utils._source_changes import (
+    DELETE_BATCH, batches, check_options, disk_changes, moving_task)
 
 _VOLUME = dict(id=dict(type="str", required=True), need_migration=dict(type="bool"), adjust_size=dict(type="int"))
 RESTART_WARNING = ("Source server %s was deleted. Its agent registers it again only after the agent is restarted "
                    "on the source machine.")
+RESTART_WARNING_MANY = ("%d source servers were deleted. Their agents register them again only after the agent is "
+                        "restarted on the source machine.")
 
 
 def _argument_spec():
@@ -565,6 +639,7 @@ def _argument_spec():
     return dict(
         id=dict(type="str"),
         name=dict(type="str"),
+        ids=dict(type="list", elements="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         force=dict(type="bool", default=False),
         migproject=dict(type="str"),
@@ -662,15 +737,50 @@ class SourceServer:
         self.result.update(changed=True, source=self.shown,
                            diff=dict(before=dict(id=source_id, name=self.shown.get("name")), after={}))
 
+    def absent_many(self):
+        """Delete the records of the source servers of ``ids``, POST /v3/sources/delete per batch."""
+        ids = list(dict.fromkeys(self.params["ids"]))
+        self.result.update(sources=[], missing_ids=[])
+        if not ids:
+            return
+        with step("Reading the source servers to delete failed"):
+            found = resolve_sources(self.client, [("id", source_id) for source_id in ids])
+        shown = [found[("id", i)]["source"] for i in ids if "source" in found[("id", i)]]
+        self.result["missing_ids"] = [i for i in ids if "source" not in found[("id", i)]]
+        refusals = [] if self.params["force"] else [r for r in map(moving_task, shown) if r]
+        if refusals:
+            raise SmsError("nothing was deleted: " + "; ".join(refusals), sources=[], missing_ids=self.result["missing_ids"])
+        if not shown:
+            return
+        deleted = []
+        parts = batches([record["id"] for record in shown], DELETE_BATCH)
+        for number, batch in enumerate(parts, 1):
+            if not self.module.check_mode:
+                try:
+                    self.client.request("POST", "/v3/sources/delete", body={"ids": batch})
+                except SmsError as exc:
+                    failure = step_error("Deleting the source servers of batch %d of %d failed (%d deleted before it, "
+                                         "see deleted_ids)" % (number, len(parts), len(deleted)), exc)
+                    failure.result.update(deleted_ids=deleted, missing_ids=self.result["missing_ids"])
+                    raise failure
+            deleted.extend(batch)
+        self.module.warn(RESTART_WARNING_MANY % len(deleted))
+        self.result.update(changed=True, sources=shown, diff=dict(
+            before=dict(sources=[dict(id=r["id"], name=r.get("name")) for r in shown]), after=dict(sources=[])))
+
     def get_result(self):
         return self.result
 
 
 def main():
-    module = SmsModule(argument_spec=_argument_spec(), required_one_of=[("id", "name")], supports_check_mode=True)
+    module = SmsModule(argument_spec=_argument_spec(), required_one_of=[("id", "name", "ids")],
+                       mutually_exclusive=[("ids", option) for option in ("id", "name", "migproject", "disks", "volume_groups")],
+                       supports_check_mode=True)
     try:
         source = SourceServer(module)
-        if module.params["state"] == "absent":
+        if module.params["ids"] is not None:
+            source.absent_many()
+        elif module.params["state"] == "absent":
             source.absent()
         else:
             source.present()

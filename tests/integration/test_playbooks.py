@@ -239,8 +239,98 @@ def test_install_agents_summarizes_registered_failed_and_unreachable(emulator_fa
              if r["task"].endswith("Wait until SMS lists every host of this batch as a connected source server")
              and not r["result"].get("skipped")]
     assert len(waits) == 1, waits
-    listings = [e for e in emulator.request_log() if e["method"] == "GET" and e["path"].endswith("/sources")
+    log = emulator.request_log()
+    listings = [e for e in log if e["method"] == "GET" and e["path"].endswith("/sources")
                 and "hwcloud.sms" in str(e["headers"])]  # the agents' own credential checks are not ours
-    assert len(listings) == waits[0].get("attempts", 1), listings
+    # ... after the one listing of the source quota check (one account), made before any agent registered
+    assert len(listings) == 1 + waits[0].get("attempts", 1), listings
+    registrations = [index for index, e in enumerate(log) if e["method"] == "POST" and e["path"] == "/v3/sources"]
+    assert registrations and log.index(listings[0]) < registrations[0]
+    assert run.result("Report the source quota of each account")["msg"] == (
+        "Account %s project %s: 0 source servers, 4 new agents, 996 of 1000 left after the installation."
+        % (emulator.url, emulator.project_id))
     assert "larger than the number of forks" not in run.output
     assert emulator.secret_key not in run.output
+
+
+def _quota_site(emulator, tmp_path, quota_hosts, quota):
+    """An inventory of ``quota_hosts`` (name -> IP) that nothing can reach, and the secrets file."""
+    hosts = dict((name, {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1,
+                         "ansible_ssh_common_args": "-o ConnectTimeout=3 -o BatchMode=yes", "agent_source_ip": ip,
+                         "agent_install_dir": str(tmp_path / name)})
+                 for name, ip in quota_hosts.items())
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"sms_wave": {"hosts": hosts, "vars": {"sms_account": "acct-quota"}}}))
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(json.dumps({
+        "agent_access_key": emulator.access_key, "agent_secret_key": emulator.secret_key,
+        "agent_sms_domain": urllib.parse.urlsplit(emulator.url).netloc, "agent_api_endpoint": emulator.url,
+        "agent_api_project_id": emulator.project_id, "agent_registration_timeout": 5, "agent_registration_delay": 1,
+        "sms_source_quota": quota}))
+    return str(inventory), ["-e", "@" + str(secrets)]
+
+
+def test_install_agents_refuses_beyond_the_source_quota_before_touching_a_host(emulator_factory, tmp_path):
+    emulator = emulator_factory(sources=2, seed=3, random_credentials=True, source_quota=3)
+    registered = emulator.store.list_sources()[0]
+    # 3 hosts, one of them registered already: 2 held + 2 new = 4 > 3
+    inventory, extra = _quota_site(emulator, tmp_path, {"q-1": registered["ip"], "q-2": "10.94.0.2", "q-3": "10.94.0.3"}, 3)
+    emulator.clear_request_log()
+    for check in (False, True):
+        run = run_playbook(os.path.join(PLAYBOOKS, "install_agents.yml"), env=dict(helpers.CALLBACK_ENV), check=check,
+                           inventory=inventory, extra_args=extra, timeout=300)
+        assert run.rc != 0
+        msg = run.result("Fail before touching any host when an account would exceed its source quota")["msg"]
+        assert msg.startswith("Account acct-quota holds 2 source servers; installing 2 new agents (of 3 hosts, the others "
+                              "are registered already) would make 4, more than its quota of 3 source servers per account."), msg
+        assert "Nothing was installed" in msg and "wave_delete_sources=true" in msg
+        assert [r for r in run.results if r["host"] != "localhost"] == []  # no task ran on a host
+        assert not any((tmp_path / name).exists() for name in ("q-1", "q-2", "q-3"))
+        assert emulator.secret_key not in run.output
+    assert [e for e in emulator.request_log() if e["method"] != "GET"] == []
+    listings = [e["path"] for e in emulator.request_log() if e["method"] == "GET" and "hwcloud.sms" in str(e["headers"])]
+    assert listings and all(path.startswith("/v3/sources") for path in listings)
+    assert emulator.store.count_sources() == 2
+
+
+def test_install_agents_goes_on_when_the_new_agents_fit(emulator_factory, tmp_path):
+    emulator = emulator_factory(sources=2, seed=3, random_credentials=True, source_quota=4)
+    registered = emulator.store.list_sources()[0]
+    inventory, extra = _quota_site(emulator, tmp_path, {"q-1": registered["ip"], "q-2": "10.94.0.2", "q-3": "10.94.0.3"}, 4)
+    run = run_playbook(os.path.join(PLAYBOOKS, "install_agents.yml"), env=dict(helpers.CALLBACK_ENV), check=True,
+                       inventory=inventory, extra_args=extra + ["-e", "sms_fail_on_install_errors=false"], timeout=300)
+    assert run.rc == 0, helpers.failures(run)
+    assert run.result("Report the source quota of each account")["msg"] == (
+        "Account acct-quota: 2 source servers, 2 new agents, 0 of 4 left after the installation.")
+    summary = run.result("Build the summary")["ansible_facts"]["sms_wave_summary"]
+    assert sorted(r["host"] for r in summary["unreachable"]) == ["q-1", "q-2", "q-3"]  # the hosts were tried
+
+
+def test_install_agents_checks_each_account_with_one_listing(emulator_factory, tmp_path):
+    full = emulator_factory(sources=2, seed=3, random_credentials=True)
+    roomy = emulator_factory(sources=5, seed=4, random_credentials=True)
+
+    def account(emulator, name):
+        return {"sms_account": name, "agent_access_key": emulator.access_key, "agent_secret_key": emulator.secret_key,
+                "agent_api_endpoint": emulator.url, "agent_api_project_id": emulator.project_id}
+
+    def host(ip, emulator, name):
+        return dict(account(emulator, name), ansible_connection="ssh", ansible_host="127.0.0.1", ansible_port=1,
+                    agent_source_ip=ip, agent_install_dir=str(tmp_path / ip))
+
+    hosts = {"a-1": host("10.95.0.1", full, "acct-a"), "a-2": host("10.95.0.2", full, "acct-a"),
+             "b-1": host("10.95.1.1", roomy, "acct-b"), "b-2": host("10.95.1.2", roomy, "acct-b")}
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"sms_wave": {"hosts": hosts}}))
+    run = run_playbook(os.path.join(PLAYBOOKS, "install_agents.yml"), env=dict(helpers.CALLBACK_ENV),
+                       inventory=str(inventory), extra_vars={"sms_source_quota": 5}, timeout=300)
+    assert run.rc != 0
+    msg = run.result("Fail before touching any host when an account would exceed its source quota")["msg"]
+    assert msg.startswith("Account acct-b holds 5 source servers; installing 2 new agents (of 2 hosts, the others are "
+                          "registered already) would make 7, more than its quota of 5"), msg
+    assert "acct-a" not in msg
+    assert [r for r in run.results if r["host"] != "localhost"] == []
+    for emulator in (full, roomy):
+        listed = [e for e in emulator.request_log() if e["path"] == "/v3/sources"]
+        assert len(listed) == 1 and [e for e in emulator.request_log() if e["method"] != "GET"] == []
+    assert full.secret_key not in run.output and roomy.secret_key not in run.output

@@ -9,6 +9,7 @@ import os
 import sys
 
 from support.ansible import REPO_ROOT, emulator_env, run_playbook
+from support.emulator_client import LINUX_BODY, SignedClient
 
 PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "wave_cleanup.yml")
 
@@ -90,3 +91,53 @@ def test_dry_run_then_apply(tmp_path, emulator_factory):
     assert sorted(t["id"] for t in emu.store.list_templates({})[1]) == sorted([kept_template, shared_template])
     assert not any(_agent_dir(tmp_path, s["id"]).exists() for s in finished)
     assert all(_agent_dir(tmp_path, s["id"]).exists() for s in waiting)
+
+
+def _quota(run):
+    return run.result("Work out the source quota of the account")["ansible_facts"]["wave_cleanup_quota"]
+
+
+def test_delete_sources_frees_the_quota_of_finished_servers_only(tmp_path, emulator_factory):
+    emu = emulator_factory(sources=8, seed=5, states="finished=0.5,replicate=0.5", source_quota=9)
+    sources = emu.store.list_sources()
+    project = emu.store._load_source(sources[0]["id"])[2]  # pylint: disable=protected-access
+    wave = [s for s in sources if emu.store._load_source(s["id"])[2] == project]  # pylint: disable=protected-access
+    finished = sorted(s["id"] for s in wave if s["state"] == "finished")
+    moving = [s["id"] for s in wave if s["state"] == "replicate"]
+    assert finished and moving, [s["state"] for s in wave]
+    client = SignedClient(emu)
+    outsider = client.request("POST", "/v3/sources", body=LINUX_BODY)[1]["id"]  # registered, of no wave: kept
+    assert client.request("POST", "/v3/sources", body=dict(LINUX_BODY, networks=[{"mac": "fa:16:3e:99:00:09"}]))[0] == 400
+    inventory = _site(tmp_path, emu)
+    env = emulator_env(emu)
+    wave_vars = {"wave_migproject": project, "wave_delete_sources": True, "wave_remove_agents": False,
+                 "wave_account": "acct-a", "wave_source_quota": 9}
+    emu.clear_request_log()
+
+    dry = run_playbook(PLAYBOOK, env=env, inventory=inventory, extra_vars=wave_vars)
+    assert dry.rc == 0, dry.output[-3000:]
+    plan = dry.result("Show what would be removed (dry run, set wave_cleanup_apply=true)")["wave_cleanup_plan"]
+    names = dict((s["id"], s["name"]) for s in sources)
+    assert sorted(plan["sources_to_delete"]) == sorted(names[i] for i in finished)
+    assert _quota(dry) == {"account": "acct-a", "quota": 9, "sources": 9, "left": 0, "left_after_cleanup": len(finished)}
+    assert dry.result("Report the source quota of the account")["msg"] == (
+        "Account acct-a: 9 source servers of 9, 0 left, %d after this cleanup (dry run, set wave_cleanup_apply=true)"
+        % len(finished))
+    checked = run_playbook(PLAYBOOK, env=env, inventory=inventory, check=True, extra_vars=dict(wave_vars, wave_cleanup_apply=True))
+    assert checked.rc == 0, checked.output[-3000:]
+    assert _quota(checked)["left_after_cleanup"] == len(finished)  # --check deletes nothing: still a forecast
+    assert [e for e in emu.request_log() if e["method"] != "GET"] == []
+    assert emu.store.count_sources() == 9
+
+    applied = run_playbook(PLAYBOOK, env=env, inventory=inventory, extra_vars=dict(wave_vars, wave_cleanup_apply=True))
+    assert applied.rc == 0, applied.output[-3000:]
+    deletes = [e for e in emu.request_log() if e["method"] != "GET" and "/action" not in e["path"]]
+    assert [(e["method"], e["path"]) for e in deletes] == [("POST", "/v3/sources/delete")]  # one request, no DELETE each
+    assert sorted(json.loads(deletes[0]["body"])["ids"]) == finished
+    assert all(emu.store.get_source(i) is None for i in finished)
+    assert all(emu.store.get_source(i) is not None for i in moving + [outsider])
+    assert _quota(applied) == {"account": "acct-a", "quota": 9, "sources": 9 - len(finished), "left": len(finished),
+                               "left_after_cleanup": len(finished)}
+    # the next wave's agent registers now
+    assert client.request("POST", "/v3/sources", body=dict(LINUX_BODY, networks=[{"mac": "fa:16:3e:99:00:09"}]))[0] == 200
+    client.close()

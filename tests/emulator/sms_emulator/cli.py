@@ -9,6 +9,7 @@ import sys
 import threading
 
 from .fleet import DEFAULT_OS_MIX, DEFAULT_STATES, parse_mix
+from .inferences import SOURCE_QUOTA
 from .server import DEFAULT_REGION, Emulator
 from .task_actions import DEFAULT_MAX_RUNNING
 
@@ -37,6 +38,9 @@ def build_parser():
     lifecycle.add_argument("--replication-mbps", type=float, default=100.0, help="copy speed of a task without speed_limit")
     lifecycle.add_argument("--max-running", type=int, default=DEFAULT_MAX_RUNNING,
                            help="tasks migrating at once before a start is refused (default %d, SMS's limit)" % DEFAULT_MAX_RUNNING)
+    lifecycle.add_argument("--source-quota", type=int, default=SOURCE_QUOTA,
+                           help="source servers per account; a registration beyond it is refused (default %d, "
+                           "as SMS; the generated fleet is not limited)" % SOURCE_QUOTA)
     fleet = parser.add_argument_group("fleet")
     fleet.add_argument("--sources", type=int, default=0, help="number of generated source servers")
     fleet.add_argument("--seed", type=int, default=0)
@@ -65,6 +69,8 @@ def main(argv=None):
     try:
         parse_mix(args.os_mix, ("LINUX", "WINDOWS"), "--os-mix")
         parse_mix(args.states, None, "--states")
+        if args.source_quota < 0:
+            raise ValueError("--source-quota must be 0 or more")
     except ValueError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2
@@ -80,6 +86,7 @@ def main(argv=None):
         speedup=args.speedup, auto_agent=args.auto_agent, agent_delay=args.agent_delay,
         replication_mbps=args.replication_mbps,
         max_running=args.max_running,
+        source_quota=args.source_quota,
         fault_seed=args.fault_seed, latency_ms=args.latency_ms, rate_429=args.rate_429,
         retry_after=args.retry_after, rate_5xx=args.rate_5xx, status_5xx=status_5xx, drop=args.drop,
         fail_after_acting_5xx=args.fail_after_acting_5xx)

@@ -41,6 +41,21 @@ CONCURRENCY_LIMIT = ErrorInference(
     "in a migrating state (task_actions.SLOT_STATES) with this status and code; hwcloud.sms.sms_task_action "
     "recognises it, and any 4xx while the account is at the limit, as the limit")
 
+# The source quota: the limit is documented (product description, "Notes and Constraints", and the
+# MgC FAQ: at most 1,000 source servers per account; "delete the records of migrated servers in a
+# timely manner"), the answer to a registration beyond it is not.
+SOURCE_QUOTA = 1000
+SOURCE_QUOTA_LIMIT = ErrorInference(
+    "POST /v3/sources (an agent registration that would create a new source)", 400, "SMS.2250",
+    "SMS product description, Notes and Constraints (and the MgC FAQ): at most 1,000 source servers per "
+    "account; no page documents the answer to a registration beyond it",
+    "400 with an SMS.22xx code next to the other source/task refusals of the out-of-date error table "
+    "(SMS.2216, SMS.2217, SMS.2248); clients should test the status and the presence of error_code/"
+    "error_msg, not the code. A re-registration of an existing source is never refused; the generated "
+    "fleet is not limited")
+SOURCE_QUOTA_STATUS = SOURCE_QUOTA_LIMIT.status
+SOURCE_QUOTA_CODE = SOURCE_QUOTA_LIMIT.error_code
+
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
 
 

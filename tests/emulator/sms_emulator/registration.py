@@ -1,11 +1,14 @@
 """Agent registration, POST /v3/sources: the body's checks, the environment checks SMS computes
 from what the agent reports, and the de-duplication (same id, else same first MAC: that source is
-updated).  Every registration passes through ``Registration.register_source``."""
+updated), and the source quota: a registration that would create a source beyond ``source_quota``
+is refused (a re-registration is not).  Every registration passes through
+``Registration.register_source``."""
 
 import ipaddress
 
 from .database import StoredSource, now_ms
-from .errors import invalid_parameter
+from .errors import ApiError, invalid_parameter
+from .inferences import SOURCE_QUOTA, SOURCE_QUOTA_CODE, SOURCE_QUOTA_STATUS
 from .records import LINUX_CHECKS, OS_TYPES, SHOW_ONLY_FIELDS, WINDOWS_CHECKS, check, source_record
 
 
@@ -29,6 +32,19 @@ def validate_registration(body):
             raise invalid_parameter("ip", "must be a valid IPv4 address") from exc
     if body.get("id") is not None and not isinstance(body.get("id"), str):
         raise invalid_parameter("id", "must be a string")
+
+
+def check_source_quota(quota):
+    """``quota`` as the emulator takes it: a whole number, 0 or more; raises ValueError."""
+    if isinstance(quota, bool) or not isinstance(quota, int) or quota < 0:
+        raise ValueError("source_quota must be a whole number, 0 or more (SMS allows 1000)")
+    return quota
+
+
+def quota_exceeded(quota):
+    return ApiError(SOURCE_QUOTA_STATUS, SOURCE_QUOTA_CODE,
+                    "The number of source servers has reached the quota of the account (%d); delete the records "
+                    "of migrated source servers to register others" % quota)
 
 
 def environment_checks(body, first_check_id):
@@ -70,15 +86,16 @@ def _target_disk(disk, index):
 class Registration:
     """Registers agents' sources in the ``sources`` table."""
 
-    def __init__(self, db, engine):
+    def __init__(self, db, engine, source_quota=SOURCE_QUOTA):
         self.db = db
         self.engine = engine
+        self.source_quota = check_source_quota(source_quota)
 
     def register_source(self, body):
         """POST /v3/sources: create, or update the source with the same id / first MAC.
 
-        Every registration passes here (a new source is the ``created`` branch).  Returns
-        (source_id, created).
+        Every registration passes here (a new source is the ``created`` branch, refused when the
+        account holds ``source_quota`` sources already).  Returns (source_id, created).
         """
         validate_registration(body)
         self.engine.tick()
@@ -98,7 +115,10 @@ class Registration:
                 extra["agent_version"] = body["agent_version"]
                 self.db.save_source(conn, source._replace(extra=extra))
                 return source.record["id"], False
-            first_check = (conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] + 1) * 12 + 900000000
+            held = conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+            if held >= self.source_quota:
+                raise quota_exceeded(self.source_quota)
+            first_check = (held + 1) * 12 + 900000000
             checks = environment_checks(body, first_check)
             failed = any(item["result"] == "ERROR" for item in checks)
             disks = [_target_disk(disk, index) for index, disk in enumerate(body.get("disks") or [])

@@ -16,6 +16,7 @@ from .admin import handle_admin
 from .auth import DEFAULT_ACCESS_KEY, DEFAULT_AUTH_TOKEN, DEFAULT_SECRET_KEY, Users
 from .errors import ApiError
 from .faults import Dropped, Exchange, FaultInjector, Response
+from .inferences import SOURCE_QUOTA
 from .routes import dispatch
 from .clock import Clock
 from .replication import DEFAULT_SPEED_MBPS
@@ -124,6 +125,7 @@ class Emulator:
                  os_mix=None, states=None, enterprise_projects=1, duplicate_names=0, command_generation="new",
                  speedup=1.0, auto_agent=False, agent_delay=5.0, replication_mbps=DEFAULT_SPEED_MBPS,
                  max_running=DEFAULT_MAX_RUNNING,
+                 source_quota=SOURCE_QUOTA,
                  fault_seed=None, **faults):
         self.fault_injector = FaultInjector(seed if fault_seed is None else fault_seed)
         unknown = set(faults) - set(self.fault_injector.defaults)
@@ -147,7 +149,8 @@ class Emulator:
         self.clock = Clock(speedup)
         self.store = Store(db_path, region=region, project_id=self.project_id, command_generation=command_generation,
                            clock=self.clock, auto_agent=auto_agent, agent_delay=agent_delay,
-                           replication_mbps=replication_mbps)
+                           replication_mbps=replication_mbps,
+                           source_quota=source_quota)
         self.set_max_running(max_running)
         self.fleet_options = {"os_mix": os_mix, "states": states, "enterprise_projects": enterprise_projects,
                               "duplicate_names": duplicate_names}

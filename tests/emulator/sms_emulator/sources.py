@@ -1,5 +1,5 @@
-"""Source servers: the generated fleet, GET /v3/sources and its filters, show, delete,
-changestate and overview.  Registration (POST /v3/sources) is in ``registration.py``."""
+"""Source servers: the generated fleet, GET /v3/sources and its filters, show, delete (one, or a
+batch with POST /v3/sources/delete), changestate and overview.  Registration (POST /v3/sources) is in ``registration.py``."""
 
 import gc
 import json
@@ -187,14 +187,22 @@ class Sources:
             return source.record
 
     def delete_source(self, source_id):
+        self.delete_sources([source_id])
+
+    def delete_sources(self, source_ids):
+        """DELETE one or POST /v3/sources/delete many: every id exists, or 404 and nothing is deleted
+        (INFERENCE: all or nothing, like the template batch).  Frees the source quota."""
         with self.db.write() as conn:
-            found = conn.execute("SELECT seq FROM sources WHERE id = ?", (source_id,)).fetchone()
-            if found is None:
-                raise not_found("source server", source_id)
-            conn.execute("DELETE FROM sources WHERE seq = ?", found)
-            conn.execute("DELETE FROM source_docs WHERE seq = ?", found)
-            conn.execute("DELETE FROM commands WHERE source_id = ?", (source_id,))
-            conn.execute("DELETE FROM runs WHERE source_id = ?", (source_id,))
+            found = []
+            for source_id in dict.fromkeys(source_ids):
+                row = conn.execute("SELECT seq FROM sources WHERE id = ?", (source_id,)).fetchone()
+                if row is None:
+                    raise not_found("source server", source_id)
+                found.append((row[0], source_id))
+            conn.executemany("DELETE FROM sources WHERE seq = ?", [(seq,) for seq, _id in found])
+            conn.executemany("DELETE FROM source_docs WHERE seq = ?", [(seq,) for seq, _id in found])
+            conn.executemany("DELETE FROM commands WHERE source_id = ?", [(i,) for _seq, i in found])
+            conn.executemany("DELETE FROM runs WHERE source_id = ?", [(i,) for _seq, i in found])
 
     def overview(self):
         """GET /v3/sources/overview: sources per state; unconfigured = waiting without a task."""
@@ -247,6 +255,15 @@ def delete_source(call):
     return 200, {}
 
 
+def delete_many(call):
+    """POST /v3/sources/delete, body DeleteIds ``{"ids": [...]}``; the SDK's DeleteServersResponse is empty."""
+    ids = call.json().get("ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+        raise invalid_parameter("ids", "must be a non-empty list of source server ids")
+    call.store.delete_sources(ids)
+    return 200, {}
+
+
 def change_state(call):
     call.store.change_state(call.params["source_id"], call.json())
     return 200, {}
@@ -255,6 +272,7 @@ def change_state(call):
 ROUTES = (
     ("GET", "/v3/sources", "sms:server:list", None, list_sources),
     ("GET", "/v3/sources/overview", "sms:server:list", None, sources_overview),
+    ("POST", "/v3/sources/delete", "sms:server:delete", None, delete_many),
     ("GET", "/v3/sources/{source_id}", "sms:server:get", "source_id", show_source),
     ("DELETE", "/v3/sources/{source_id}", "sms:server:delete", "source_id", delete_source),
     ("PUT", "/v3/sources/{source_id}/changestate", "sms:server:updateCopyState", "source_id", change_state),

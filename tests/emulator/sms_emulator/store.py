@@ -11,6 +11,7 @@ from .clock import Clock
 from .commands import Commands
 from .database import Database
 from .engine import Engine
+from .inferences import SOURCE_QUOTA
 from .migprojects import MigProjects
 from .registration import Registration
 from .replication import DEFAULT_SPEED_MBPS
@@ -43,7 +44,8 @@ class Store:
     """All emulator state.  Methods are safe to call from any thread."""
 
     def __init__(self, db_path=None, region="ap-southeast-3", project_id=None, command_generation="new",
-                 clock=None, auto_agent=False, agent_delay=5.0, replication_mbps=DEFAULT_SPEED_MBPS):
+                 clock=None, auto_agent=False, agent_delay=5.0, replication_mbps=DEFAULT_SPEED_MBPS,
+                 source_quota=SOURCE_QUOTA):
         if command_generation not in ("new", "old"):
             raise ValueError("command_generation must be 'new' or 'old'")
         if float(replication_mbps) <= 0 or float(agent_delay) < 0:
@@ -61,7 +63,7 @@ class Store:
         self.commands.agent = self.agent  # it hears of every queued command
         # sources, tasks and what hangs off them
         self.sources = Sources(self.db, self.engine, region, project_id)
-        self.registration = Registration(self.db, self.engine)
+        self.registration = Registration(self.db, self.engine, source_quota)
         self.projects = MigProjects(self.db, region)
         self.source_updates = SourceUpdates(self.db, self.sources, self.projects)
         self.tasks = Tasks(self.db, self.clock, self.engine, self.commands, self.sources, region, project_id,
@@ -120,6 +122,7 @@ class Store:
     get_source_record = _Forward("sources")
     update_source = _Forward("sources")
     delete_source = _Forward("sources")
+    delete_sources = _Forward("sources")
     overview = _Forward("sources")
     change_state = _Forward("sources")
     register_source = _Forward("registration")

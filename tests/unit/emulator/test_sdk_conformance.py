@@ -98,6 +98,7 @@ OPERATIONS = {
     ("GET", "/v3/sources/{source_id}"): "show_server",
     ("PUT", "/v3/sources/{source_id}"): "update_server_name",
     ("DELETE", "/v3/sources/{source_id}"): "delete_server",
+    ("POST", "/v3/sources/delete"): "delete_servers",
     ("GET", "/v3/sources/{source_id}/command"): "show_command",
     ("POST", "/v3/sources/{source_id}/command_result"): "update_command_result",
     ("PUT", "/v3/sources/{source_id}/changestate"): "update_copy_state",
@@ -295,6 +296,7 @@ def _drive(emulator, call):
     stopped = _task(emulator, call, spare_source)
     call("delete_task", task_id=stopped)
     call("delete_server", source_id=spare_source)
+    call("delete_servers", body=sdk.DeleteIds(ids=[_register(call, 14), _register(call, 15)]))
     return emulator.request_log()
 
 

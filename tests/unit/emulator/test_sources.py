@@ -3,7 +3,8 @@ changestate and overview."""
 
 import pytest
 
-from support.emulator_client import LINUX_BODY
+from sms_emulator.inferences import SOURCE_QUOTA, SOURCE_QUOTA_CODE, SOURCE_QUOTA_STATUS
+from support.emulator_client import LINUX_BODY, SignedClient
 
 
 @pytest.mark.parametrize("params, name", [
@@ -127,3 +128,52 @@ def test_show_delete_changestate_overview(emu, client):
     assert client.request("DELETE", "/v3/sources/%s" % source_id)[0] == 200
     assert emu.store.get_source(source_id) is None
     assert client.request("GET", "/v3/sources/%s" % source_id)[0] == 404
+
+
+def _agent(number):
+    """A registration body of a new machine (its own name, IP and MAC)."""
+    return dict(LINUX_BODY, name="quota-%02d" % number, ip="192.168.7.%d" % number,
+                networks=[{"name": "eth0", "ip": "192.168.7.%d" % number, "mac": "fa:16:3e:77:00:%02x" % number}])
+
+
+def test_the_source_quota_refuses_a_new_source_and_allows_a_re_registration(emulator_factory):
+    emu = emulator_factory(sources=3, seed=2, source_quota=5)  # the generated fleet counts, it is not refused
+    client = SignedClient(emu)
+    try:
+        registered = [client.request("POST", "/v3/sources", body=_agent(number))[1]["id"] for number in (1, 2)]
+        assert emu.store.count_sources() == 5
+        status, body, headers = client.request("POST", "/v3/sources", body=_agent(3))
+        assert (status, body["error_code"]) == (SOURCE_QUOTA_STATUS, SOURCE_QUOTA_CODE) == (400, "SMS.2250")
+        assert "quota of the account (5)" in body["error_msg"] and headers["X-Request-Id"]
+        assert emu.store.count_sources() == 5 and not emu.store.list_sources(name="quota-03")
+        # the agent of a registered machine restarts: same MAC, or its id -> the same source, not refused
+        assert client.request("POST", "/v3/sources", body=_agent(1))[1] == {"id": registered[0]}
+        again = dict(_agent(9), id=registered[1])
+        assert client.request("POST", "/v3/sources", body=again)[0:2] == (200, {"id": registered[1]})
+        assert emu.store.count_sources() == 5
+        # a batch delete frees two places: two new machines register, a third is refused again
+        assert client.request("POST", "/v3/sources/delete", body={"ids": registered})[0:2] == (200, {})
+        assert emu.store.count_sources() == 3
+        assert [client.request("POST", "/v3/sources", body=_agent(n))[0] for n in (3, 4, 5)] == [200, 200, 400]
+    finally:
+        client.close()
+
+
+def test_the_default_quota_is_smss_and_a_bad_one_is_refused(emulator_factory):
+    assert emulator_factory().store.registration.source_quota == SOURCE_QUOTA == 1000
+    with pytest.raises(ValueError, match="source_quota"):
+        emulator_factory(source_quota=-1)
+
+
+def test_a_batch_delete_is_all_or_nothing(emu, client):
+    ids = [record["id"] for record in emu.store.list_sources(state="waiting", limit=3)]
+    status, body, _headers = client.request("POST", "/v3/sources/delete", body={"ids": ids[:2] + ["no-such-source"]})
+    assert (status, body["error_code"]) == (404, "SMS.0404") and "no-such-source" in body["error_msg"]
+    assert all(emu.store.get_source(source_id) for source_id in ids)
+    for bad in ({"ids": []}, {"ids": "x"}, {"ids": [""]}, {"ids": [3]}, {}):
+        status, body, _headers = client.request("POST", "/v3/sources/delete", body=bad)
+        assert (status, body["error_code"]) == (400, "SMS.6101") and "ids" in body["error_msg"], bad
+    assert client.request("POST", "/v3/sources/delete", body={"ids": ids})[0:2] == (200, {})
+    assert [emu.store.get_source(source_id) for source_id in ids] == [None, None, None]
+    assert emu.store.count_sources() == 117
+    assert client.request("GET", "/v3/sources/overview")[1]["waiting"] == emu.store.count_sources(state="waiting")

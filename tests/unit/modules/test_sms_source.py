@@ -158,9 +158,76 @@ def test_deletion_refused_while_the_task_is_moving_unless_forced(emulator_factor
     ({"name": "web-01", "migproject": "wave-1 "}, "migproject must not start or end with white space"),
     ({"name": "web-01", "volume_groups": [{"id": "vg0", "logical_volumes": [{"id": "lv0", "adjust_size": -1}]}]},
      "volume_groups vg0 logical_volumes lv0: adjust_size must be 0 or more bytes"),
+    ({"ids": ["abc"]}, "ids deletes source servers: it needs state=absent"),
+    ({"ids": ["abc", ".."], "state": "absent"}, "ids must not be '.' or '..'"),
+    ({"ids": ["abc"], "name": "web-01", "state": "absent"}, "parameters are mutually exclusive: ids|name"),
+    ({"ids": ["abc"], "disks": [{"id": "/dev/vda"}], "state": "absent"}, "parameters are mutually exclusive: ids|disks"),
 ])
 def test_bad_input_fails_naming_the_option_and_the_rule_before_any_request(sms_emulator, args, message):
     before = len(sms_emulator.request_log())
     result = run_module("sms_source", emulator_args(sms_emulator, **args))
     assert result["failed"] and message in result["msg"], result
     assert len(sms_emulator.request_log()) == before
+
+
+def _batch_deletes(emu):
+    """The bodies of POST /v3/sources/delete as sent (the request log keeps 4,096 characters of each)."""
+    return [e["body"] for e in emu.request_log() if e["method"] == "POST" and e["path"] == "/v3/sources/delete"]
+
+
+def test_ids_delete_the_records_in_batches_of_200(emulator_factory):
+    emu = emulator_factory(sources=205, seed=4, states="finished=1")
+    ids = [s["id"] for s in emu.store.list_sources()]
+    emu.clear_request_log()
+    run = _play(emu, [
+        _task("check", {"ids": ids + ["no-such-source"], "state": "absent"}, check_mode=True, diff=True),
+        _task("delete", {"ids": ids + ["no-such-source"], "state": "absent"}),
+        _task("again", {"ids": ids, "state": "absent"}),
+        _task("none", {"ids": [], "state": "absent"}),
+    ])
+    check = run.result("check")
+    assert check["changed"] is True and [s["id"] for s in check["sources"]] == ids
+    assert check["missing_ids"] == ["no-such-source"] and len(check["diff"]["before"]["sources"]) == 205
+    deleted = run.result("delete")
+    assert deleted["changed"] is True and [s["id"] for s in deleted["sources"]] == ids
+    assert deleted["sources"][0]["state"] == "finished" and deleted["missing_ids"] == ["no-such-source"]
+    assert any("205 source servers were deleted" in warning for warning in _warnings(deleted))
+    # one request per batch of 200 (none from the check run), no DELETE per server
+    first, second = _batch_deletes(emu)
+    assert first.startswith(json.dumps({"ids": ids[:100]}, separators=(",", ":"))[:-2]) and first.count('"') > 200
+    assert json.loads(second) == {"ids": ids[200:]}
+    assert [e["method"] for e in emu.request_log() if e["method"] != "GET"] == ["POST", "POST"]
+    assert emu.store.count_sources() == 0
+    again = run.result("again")
+    assert again["changed"] is False and again["sources"] == [] and sorted(again["missing_ids"]) == sorted(ids)
+    assert run.result("none")["changed"] is False
+
+
+def test_ids_delete_nothing_while_a_task_is_moving_unless_forced(emulator_factory):
+    emu = emulator_factory(sources=12, seed=6, states="finished=0.5,replicate=0.5")
+    finished = [s["id"] for s in emu.store.list_sources(state="finished")]
+    moving = emu.store.list_sources(state="replicate")[0]
+    emu.clear_request_log()
+    run = _play(emu, [
+        _task("refused", {"ids": finished + [moving["id"]], "state": "absent"}),
+        _task("finished only", {"ids": finished, "state": "absent"}),
+        _task("forced", {"ids": [moving["id"]], "state": "absent", "force": True}),
+    ])
+    refused = run.result("refused")
+    assert refused["failed"] and refused["msg"].startswith("nothing was deleted: source server %s (%s) is migrating"
+                                                           % (moving["name"], moving["id"])), refused["msg"]
+    assert run.result("finished only")["changed"] is True and run.result("forced")["changed"] is True
+    assert [json.loads(body)["ids"] for body in _batch_deletes(emu)] == [finished, [moving["id"]]]
+    assert emu.store.count_sources() == 12 - len(finished) - 1
+
+
+def test_ids_report_what_was_deleted_when_a_batch_fails(emulator_factory):
+    emu = emulator_factory(sources=201, seed=8, states="finished=1")
+    ids = [s["id"] for s in emu.store.list_sources()]
+    emu.clear_request_log()
+    emu.add_user("RO", "read-only-secret-0000000000000000000000", denied_actions=["sms:server:delete"])
+    result = run_module("sms_source", emulator_args(emu, ids=ids, state="absent", access_key="RO",
+                                                    secret_key="read-only-secret-0000000000000000000000"))
+    assert result["failed"] and "batch 1 of 2 failed (0 deleted before it" in result["msg"], result["msg"]
+    assert result["status"] == 403 and result["error_code"] == "SMS.9004" and result["deleted_ids"] == []
+    assert emu.store.count_sources() == 201
