@@ -95,7 +95,10 @@ def _problems_of(result, pairs, account):
     # Why the module failed as a whole (a listing SMS answered 403, polls that failed past the
     # outage bound): its msg and the API's fields, unless the per-task lines already say it all.
     has_fields = any(result.get(key) not in (None, "") for key in _API_FIELDS)
-    if result.get("failed") and (not problems or has_fields):
+    # A rolling start that ended with servers still queued (wave_timeout) failed for that alone:
+    # they are reported as queued, not as a problem.
+    queued_only = bool(result.get("queued_tasks")) and not has_fields
+    if result.get("failed") and not queued_only and (not problems or has_fields):
         fields = _api_fields(result) if has_fields else ""
         problems.append("%s%s%s" % ("account %s: " % account if account else "", result.get("msg") or "the module failed",
                                     " (%s)" % fields if fields else ""))
