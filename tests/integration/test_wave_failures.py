@@ -70,7 +70,8 @@ def test_a_line_sms_refuses_is_reported_with_its_line_server_and_api_fields(emu,
     # Run again: the refused line gets its task, the others are left alone.
     again = _run(emu, plan, "prepare", tmp_path / "reports")
     assert again.rc == 0, _failures(again)
-    assert [r["outcome"] for r in again.result("Check the whole plan and create the missing tasks")["results"]] == [
+    [checked] = again.result("Check the whole plan and create the missing tasks")["results"]  # one account
+    assert [r["outcome"] for r in checked["results"]] == [
         "created", "unchanged", "unchanged"]
 
 
@@ -213,7 +214,7 @@ def test_a_cut_over_sms_refuses_fails_the_run_naming_the_lines(emu, tmp_path):
     # Never replicated: SMS launches no target from READY.
     run = _run(emu, plan, "cutover", reports, wave_cutover_approved=True, wave_outage_timeout=77)
     assert run.rc != 0
-    launch = run.result("Launch the targets of the approved servers and wait until they run")
+    [launch] = run.result("Launch the targets of the approved servers and wait until they run")["results"]
     assert launch["invocation"]["module_args"]["outage_timeout"] == 77
     msg = run.result("Stop when a cut-over failed")["msg"]
     for line, source in ((2, sources[0]), (3, sources[1])):
@@ -265,7 +266,8 @@ def test_a_new_task_sms_does_not_answer_yet_fails_prepare_naming_its_line(emu, t
     # Run again: prepare finds the task it created.
     again = _run(emu, plan, "prepare", tmp_path / "reports")
     assert again.rc == 0, _failures(again)
-    assert again.result("Check the whole plan and create the missing tasks")["results"][0]["outcome"] == "unchanged"
+    assert again.result("Check the whole plan and create the missing tasks")["results"][0]["results"][0]["outcome"] == \
+        "unchanged"
 
 
 def test_wave_outage_timeout_bounds_the_replicate_wait_through_an_outage(tmp_path):
