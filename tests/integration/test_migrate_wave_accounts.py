@@ -171,7 +171,7 @@ def test_the_task_count_does_not_depend_on_the_number_of_servers(twins, tmp_path
     assert counts[0] == counts[1], counts
 
 
-@pytest.mark.parametrize("phase", ["prepare", "all"])
+@pytest.mark.parametrize("phase", ["prepare", pytest.param("all", marks=needs_rolling_starts)])
 def test_check_writes_to_neither_account(twins, tmp_path, phase):
     east, west = twins
     plan = _plan(tmp_path, "chk", take_fresh_sources(east, 2), take_fresh_sources(west, 2))
