@@ -57,12 +57,14 @@ def _plan(tmp_path, name, east_sources, west_sources):
     return str(path)
 
 
-def _run(accounts, plan, phase, reports, check=False, **extra):
-    extra_vars = {"wave_plan": plan, "wave_phase": phase, "wave_report_dir": str(reports), "wave_accounts": accounts,
+def _run(accounts, plan, phase, reports, check=False, env=None, **extra):
+    extra_vars = {"wave_plan": plan, "wave_phase": phase, "wave_report_dir": str(reports),
                   "wave_poll_interval": 0.2, "wave_timeout": 120, "wave_cutover_timeout": 120}
+    if accounts is not None:
+        extra_vars["wave_accounts"] = accounts
     extra_vars.update(extra)
     # No HUAWEICLOUD_* variables: each account has only its own connection.
-    return run_playbook(PLAYBOOK, extra_vars=extra_vars, check=check)
+    return run_playbook(PLAYBOOK, extra_vars=extra_vars, check=check, env=env)
 
 
 def _failures(run):
@@ -179,8 +181,15 @@ def test_check_writes_to_neither_account(twins, tmp_path, phase):
     assert prepared is None or prepared.rc == 0, _failures(prepared)
     for emu in (east, west):
         emu.clear_request_log()
-    run = _run(_accounts(east, west), plan, phase, tmp_path / "check-reports", check=True, wave_cutover_approved=True)
+    # The accounts from a file, as AWX's accounts credential (docs/awx/accounts_credential_type.yml) gives them.
+    accounts_file = tmp_path / "accounts.yml"
+    accounts_file.write_text(yaml.safe_dump(_accounts(east, west)))
+    run = _run(None, plan, phase, tmp_path / "check-reports", check=True, wave_cutover_approved=True,
+               env={"SMS_WAVE_ACCOUNTS_FILE": str(accounts_file)})
     assert run.rc == 0, _failures(run)
+    assert [item["wave_account"] for item in run.result(CHECK_TASK)["results"]] == ["east", "west"]
+    for emu in (east, west):
+        assert emu.secret_key not in run.output
     assert _writes(east) == [] and _writes(west) == []
     assert [e for e in east.request_log()] and [e for e in west.request_log()]  # both accounts were read
     assert not (tmp_path / "check-reports").exists()

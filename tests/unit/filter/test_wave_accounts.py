@@ -111,3 +111,18 @@ def test_task_problems_of_each_account_name_the_account_even_when_task_ids_colli
     # One call (no accounts): as before, no account named.
     single = wave_task_problems({"failed_tasks": [{"id": "task-1", "state": "ERROR"}]}, rows[:1], found[:1])
     assert single == ["line 2, server web-01, task task-1: failed: SMS gave no error (state ERROR)"]
+
+
+def test_a_start_that_left_servers_queued_is_not_a_problem_but_a_refusal_is():
+    rows = wave_plan("source,template_id,account\nweb-01,t,east\nweb-02,t,east\n", accounts=ACCOUNTS)
+    found = [{"task": {"id": "task-1"}}, {"task": {"id": "task-2"}}]
+    queued = {"failed": True, "msg": "1 task(s) still queued after 60 seconds", "queued_tasks": ["task-2"],
+              "results": [{"task_id": "task-1", "started_at": "2026-12-03T11:47:39Z"}]}
+    assert wave_task_problems(_looped(("east", queued)), rows, found) == []
+    # The same end, but SMS's answer carries API fields (an outage): that is a problem.
+    outage = dict(queued, status=503, error_code="SMS.2007")
+    assert wave_task_problems(_looped(("east", outage)), rows, found) == [
+        "account east: 1 task(s) still queued after 60 seconds (status 503, error_code SMS.2007)"]
+    refused = dict(queued, refused=[{"task_id": "task-1", "state": "ABORTING", "reason": "being stopped"}])
+    assert wave_task_problems(_looped(("east", refused)), rows, found) == [
+        "account east, line 2, server web-01, task task-1: refused in state ABORTING: being stopped"]
