@@ -206,10 +206,13 @@ def test_replicate_and_report_per_account_record_when_each_server_started(twins,
     assert _run(accounts, plan, "prepare", reports).rc == 0
     replicated = _run(accounts, plan, "replicate", reports, wave_max_running=2)
     assert replicated.rc == 0, _failures(replicated)
+    # The accounts' starts run at the same time (async jobs), each under its own limit.
     starts = replicated.result("Start replication (running tasks are left alone)")["results"]
-    assert [(item["wave_account"], item["max_running"]) for item in starts] == [("east", 2), ("west", 2)]
+    assert [(item["wave_account"], bool(item["ansible_job_id"])) for item in starts] == [("east", True), ("west", True)]
     status = replicated.result("Wait until the servers of every account are started or queued")["results"]
+    assert [(item["wave_account"], item["rolling"]["max_running"]) for item in status] == [("east", 2), ("west", 2)]
     assert [item["rolling"]["peak_running"] <= 2 for item in status] == [True, True], status
+    assert [len(item["results"]) for item in status] == [3, 2] and not any(item["queued_tasks"] for item in status)
     waits = replicated.result(WAIT_TASK % (reports / "roll-progress.txt"))["results"]
     assert [item["wave_account"] for item in waits] == ["east", "west"]
     assert [len(item["tasks"]) for item in waits] == [3, 2]
