@@ -191,7 +191,7 @@ def test_check_writes_to_neither_account(twins, tmp_path, phase):
     for emu in (east, west):
         assert emu.secret_key not in run.output
     assert _writes(east) == [] and _writes(west) == []
-    assert [e for e in east.request_log()] and [e for e in west.request_log()]  # both accounts were read
+    assert east.request_log() and west.request_log()  # both accounts were read
     assert not (tmp_path / "check-reports").exists()
 
 
