@@ -166,7 +166,11 @@ def test_a_task_deleted_during_the_replicate_wait_ends_it_and_is_reported_gone(t
                 # ansible-playbook may take long to reach the wait on a loaded machine; never giving
                 # up silently keeps a late start from reading as a wait that ended by itself.
                 deadline = time.monotonic() + 200
-                while not (reports / "gone-progress.txt").exists():  # the wait has begun
+                # The rolling starts write the progress file too; the wait has begun when the file
+                # changes after the starts were recorded (gone-starts.json, written between the two).
+                starts, progress = reports / "gone-starts.json", reports / "gone-progress.txt"
+                while not (starts.exists() and progress.exists()
+                           and progress.stat().st_mtime_ns > starts.stat().st_mtime_ns):
                     if time.monotonic() > deadline:
                         raise AssertionError("the replicate wait did not begin within 200 s: nothing was deleted")
                     time.sleep(0.2)
