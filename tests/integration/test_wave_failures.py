@@ -46,6 +46,18 @@ def _failures(run):
     return [(r["task"], r["result"].get("msg")) for r in run.results if r["result"].get("failed")] or run
 
 
+def _await_the_wait(reports, wave, failure, seconds=200):
+    """Return once the replicate wait of ``wave`` has begun. The rolling starts write the progress
+    file too: the wait has begun when the file changes after the starts were recorded
+    (<wave>-starts.json, written between the two)."""
+    deadline = time.monotonic() + seconds
+    starts, progress = reports / ("%s-starts.json" % wave), reports / ("%s-progress.txt" % wave)
+    while not (starts.exists() and progress.exists() and progress.stat().st_mtime_ns > starts.stat().st_mtime_ns):
+        if time.monotonic() > deadline:
+            raise AssertionError(failure)
+        time.sleep(0.2)
+
+
 def _task_of(emu, source):
     current = emu.store.get_source_record(source["id"])["current_task"]
     return emu.store.get_task(current["id"]) if current else None
@@ -165,15 +177,7 @@ def test_a_task_deleted_during_the_replicate_wait_ends_it_and_is_reported_gone(t
             try:
                 # ansible-playbook may take long to reach the wait on a loaded machine; never giving
                 # up silently keeps a late start from reading as a wait that ended by itself.
-                deadline = time.monotonic() + 200
-                # The rolling starts write the progress file too; the wait has begun when the file
-                # changes after the starts were recorded (gone-starts.json, written between the two).
-                starts, progress = reports / "gone-starts.json", reports / "gone-progress.txt"
-                while not (starts.exists() and progress.exists()
-                           and progress.stat().st_mtime_ns > starts.stat().st_mtime_ns):
-                    if time.monotonic() > deadline:
-                        raise AssertionError("the replicate wait did not begin within 200 s: nothing was deleted")
-                    time.sleep(0.2)
+                _await_the_wait(reports, "gone", "the replicate wait did not begin within 200 s: nothing was deleted")
                 slow.remove_task(doomed)  # as a console deletion would, whatever its state
             except Exception as exc:  # pylint: disable=broad-except
                 errors.append(exc)
@@ -286,11 +290,7 @@ def test_wave_outage_timeout_bounds_the_replicate_wait_through_an_outage(tmp_pat
 
         def outage_once_waiting():
             try:
-                deadline = time.monotonic() + 200
-                while not (reports / "outage-progress.txt").exists():  # the wait has begun
-                    if time.monotonic() > deadline:
-                        raise AssertionError("the replicate wait never began")
-                    time.sleep(0.2)
+                _await_the_wait(reports, "outage", "the replicate wait never began")
                 slow.set_faults(outage_seconds=120, outage_status=503)
             except Exception as exc:  # pylint: disable=broad-except
                 errors.append(exc)
