@@ -11,6 +11,8 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.six import string_types
 
+from ansible_collections.hwcloud.sms.plugins.filter.wave_plan import per_account
+
 _API_FIELDS = ("status", "error_code", "error_msg", "request_id")
 
 
@@ -42,23 +44,34 @@ def wave_task_problems(result, rows, task_results):
     refused, naming its plan line, source server and task and giving the API's fields.
 
     ``result`` is the registered result of hwcloud.sms.sms_task_info (a wait) or
-    hwcloud.sms.sms_task_action; ``rows`` the wave_plan rows and ``task_results`` the ``results``
-    of the hwcloud.sms.sms_task run that found or created their tasks (same order)."""
+    hwcloud.sms.sms_task_action, one call or one per account (a loop whose variable names the
+    account); ``rows`` the wave_plan rows and ``task_results`` the ``results`` of the
+    hwcloud.sms.sms_task run(s) that found or created their tasks (same order)."""
     if not isinstance(result, dict):
         raise AnsibleFilterError("wave_task_problems expects a registered module result, got %s" % type(result).__name__)
+    pairs = list(zip(rows or (), task_results or ()))
+    problems = []
+    for account, one in per_account(result):
+        problems.extend(_problems_of(one, [pair for pair in pairs if account is None or pair[0].get("account") == account],
+                                     account))
+    return problems
+
+
+def _problems_of(result, pairs, account):
     where = {}
-    for row, found in zip(rows or (), task_results or ()):
+    prefix = "account %s, " % account if account else ""
+    for row, found in pairs:
         task = found.get("task") if isinstance(found, dict) else None
         if isinstance(task, dict) and task.get("id"):
             server = row.get("source") or found.get("source_name") or ""
-            where[task["id"]] = "line %s, server %s, task %s" % (row.get("line"), server, task["id"])
+            where[task["id"]] = "%sline %s, server %s, task %s" % (prefix, row.get("line"), server, task["id"])
 
     def label(item):
         task_id = _task_id(item)
         if task_id in where:
             return where[task_id]
         server = ((item.get("source_server") or {}).get("name") or item.get("source_name")) if isinstance(item, dict) else None
-        return "server %s, task %s" % (server or "?", task_id) if server else "task %s" % task_id
+        return prefix + ("server %s, task %s" % (server or "?", task_id) if server else "task %s" % task_id)
 
     problems = []
     for task in result.get("failed_tasks") or ():
@@ -82,9 +95,13 @@ def wave_task_problems(result, rows, task_results):
     # Why the module failed as a whole (a listing SMS answered 403, polls that failed past the
     # outage bound): its msg and the API's fields, unless the per-task lines already say it all.
     has_fields = any(result.get(key) not in (None, "") for key in _API_FIELDS)
-    if result.get("failed") and (not problems or has_fields):
+    # A rolling start that ended with servers still queued (wave_timeout) failed for that alone:
+    # they are reported as queued, not as a problem.
+    queued_only = bool(result.get("queued_tasks")) and not has_fields
+    if result.get("failed") and not queued_only and (not problems or has_fields):
         fields = _api_fields(result) if has_fields else ""
-        problems.append("%s%s" % (result.get("msg") or "the module failed", " (%s)" % fields if fields else ""))
+        problems.append("%s%s%s" % ("account %s: " % account if account else "", result.get("msg") or "the module failed",
+                                    " (%s)" % fields if fields else ""))
     return problems
 
 

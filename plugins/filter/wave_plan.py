@@ -4,7 +4,7 @@
 
 """hwcloud.sms.wave_plan: the lines of a wave plan (CSV) as sms_task rows, every problem named by
 the physical line of the file; hwcloud.sms.wave_problems: every problem of a wave (the plan's and
-sms_task's) as one sorted list of texts."""
+sms_task's, one call or one per account) as one sorted list of texts."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -31,7 +31,9 @@ _TASK_COLUMNS = ("name", "template_id", "target_server_id", "target_server_name"
 # Columns for the team's own notes: kept in ``columns``, never read.
 _NOTE_COLUMNS = ("owner", "notes", "comment")
 _NOTE_PREFIX = "x_"
-_KNOWN = _SOURCE_COLUMNS + _TASK_COLUMNS + ("template", "ok_to_cutover") + _NOTE_COLUMNS
+_KNOWN = _SOURCE_COLUMNS + _TASK_COLUMNS + ("template", "ok_to_cutover", "account") + _NOTE_COLUMNS
+# SMS keeps at most this many source servers per account ("Notes and Constraints").
+_SOURCE_QUOTA = 1000
 _BOOLEANS = ("syncing", "start_target_server", "use_public_ip", "ok_to_cutover")
 # One set of boolean words for every boolean column.
 _TRUE = ("true", "yes", "y", "1", "on")
@@ -194,13 +196,34 @@ def _resolve_template(name, templates):
     return found[0].get("id") or name, None
 
 
-def _row(line, header, header_line, cells, templates):
+def _account(line, value, accounts):
+    """(account of the line, problem): empty is the only account (or the default one, "", without
+    ``accounts``); a name must be one of ``accounts``."""
+    if accounts is None:
+        if value:
+            return "", "%s: names account %r, but the wave has no accounts (set wave_accounts, or leave the column empty)" % (
+                _where(line, "account"), value)
+        return "", None
+    if not value:
+        if len(accounts) == 1:
+            return accounts[0], None
+        return None, "%s: empty, but the wave has %d accounts (%s): name one" % (
+            _where(line, "account"), len(accounts), ", ".join(accounts))
+    if value not in accounts:
+        close = difflib.get_close_matches(value, accounts, n=1)
+        return None, "%s: unknown account %r%s (the wave's accounts: %s)" % (
+            _where(line, "account"), value, "; did you mean %s?" % close[0] if close else "", ", ".join(accounts))
+    return value, None
+
+
+def _row(line, header, header_line, cells, templates, accounts):
     problems, notes = [], []
     if len(cells) != len(header):
         problems.append("%s: %d cells, but the header (line %d) has %d columns (a missing or extra comma, or an "
                         "unquoted comma inside a cell?)" % (_where(line), len(cells), header_line, len(header)))
         return dict(line=line, source=None, task={}, ok_to_cutover=False, template=None, problems=problems,
-                    notes=notes, columns=dict((name, cell.strip()) for name, cell in zip(header, cells) if name))
+                    notes=notes, account=None,
+                    columns=dict((name, cell.strip()) for name, cell in zip(header, cells) if name))
     columns = {}
     for position, (name, cell) in enumerate(zip(header, cells), start=1):
         value = cell.strip()
@@ -208,6 +231,11 @@ def _row(line, header, header_line, cells, templates):
             columns[name] = value
         elif name is not None and value:
             problems.append("%s: a value (%r) in a column without a name" % (_where(line, position), value))
+    account, problem = _account(line, columns.get("account", ""), accounts)
+    if problem:
+        problems.append(problem)
+    if isinstance(templates, dict):  # the templates of each account
+        templates = templates.get(account) or []
     task, named = {}, {}
     source_cells = [(column, columns[column]) for column in _SOURCE_COLUMNS if columns.get(column)]
     for column, value in source_cells:
@@ -266,13 +294,40 @@ def _row(line, header, header_line, cells, templates):
             notes.append("%s: %s" % (_where(line, "syncing"), _SYNCING_NO))
     task.update(values)
     return dict(line=line, source=source, task=task, ok_to_cutover=approved, template=template, problems=problems,
-                notes=notes, columns=columns)
+                notes=notes, account=account, columns=columns)
 
 
-def wave_plan(data, templates=None):
-    """[{line, source, task, ok_to_cutover, template, problems, notes, columns}] of a CSV plan."""
-    if templates is not None and not isinstance(templates, list):
-        raise AnsibleFilterError("wave_plan: templates must be a list of {name, id}, got %s" % type(templates).__name__)
+def _account_names(accounts):
+    if accounts is None:
+        return None
+    if isinstance(accounts, dict):
+        accounts = list(accounts)
+    if not isinstance(accounts, list) or not accounts or not all(isinstance(name, str) and name for name in accounts):
+        raise AnsibleFilterError("wave_plan: accounts must name at least one account (a list of names, or the "
+                                 "wave_accounts dict), got %r" % (accounts,))
+    return sorted(accounts)
+
+
+def _over_quota(rows, quota):
+    """A problem per account with more than ``quota`` lines: SMS would refuse the agents beyond it."""
+    counts = {}
+    for row in rows:
+        if row["account"] is not None:
+            counts[row["account"]] = counts.get(row["account"], 0) + 1
+    return ["%s: the plan puts %d servers in flight, more than SMS's %d source servers per account: "
+            "split the plan into waves, or spread it over accounts" % (
+                "account %s" % name if name else "the account", count, quota)
+            for name, count in sorted(counts.items()) if count > quota]
+
+
+def wave_plan(data, templates=None, accounts=None, quota=_SOURCE_QUOTA):
+    """[{line, source, task, ok_to_cutover, template, problems, notes, account, columns}] of a CSV plan."""
+    if templates is not None and not isinstance(templates, (list, dict)):
+        raise AnsibleFilterError("wave_plan: templates must be a list of {name, id} (or such lists by account), got %s"
+                                 % type(templates).__name__)
+    if isinstance(quota, bool) or not isinstance(quota, int) or quota < 1:
+        raise AnsibleFilterError("wave_plan: quota must be a whole number of at least 1, got %r" % (quota,))
+    accounts = _account_names(accounts)
     text, problem = _text_of(data)
     problems = [problem] if problem else []  # of the whole file; the lines are checked all the same
     if text.startswith(_BOM):
@@ -285,9 +340,10 @@ def wave_plan(data, templates=None):
                 problems.extend(header_problems)
                 header_line = line
             elif any(cell.strip() for cell in cells):  # Excel leaves lines of empty cells after cleared rows
-                rows.append(_row(line, header, header_line, cells, templates))
+                rows.append(_row(line, header, header_line, cells, templates, accounts))
     except _PlanError as exc:
         problems.append(str(exc))
+    problems.extend(_over_quota(rows, quota))
     if header is None and not problems:
         problems.append("the plan is empty: it needs a header line and one line per server")
     elif not rows and not problems:
@@ -326,15 +382,37 @@ def _api_fields(error):
     return shown or error.get("msg") or "no details"
 
 
+def per_account(result):
+    """(account, result) of each account of a registered result: one pair (None, result) for a single
+    call, one per item that ran for a call looped over the accounts (the loop variable names the account)."""
+    if not isinstance(result, dict):
+        return []
+    items = result.get("results")
+    if isinstance(items, list) and items and all(isinstance(item, dict) and "ansible_loop_var" in item for item in items):
+        return [(item.get(item["ansible_loop_var"]), item) for item in items if not item.get("skipped")]
+    return [(None, result)]
+
+
+def _of_account(rows, account):
+    return rows if account is None else [row for row in rows if row.get("account") == account]
+
+
 def wave_problems(rows, task_result=None):
     """Every problem of a wave as sorted texts: the rows' own, sms_task's mapped to lines, and the
-    rows sms_task failed on."""
+    rows sms_task failed on; ``task_result`` is one sms_task call, or one per account (a loop)."""
     if not isinstance(rows, list):
         raise AnsibleFilterError("wave_problems expects the rows of hwcloud.sms.wave_plan, got %s" % type(rows).__name__)
     found = []
     for row in rows:
         found.extend((row["line"], problem) for problem in row.get("problems") or ())
-    result = task_result if isinstance(task_result, dict) else {}
+    for account, result in per_account(task_result):
+        found.extend(_sms_task_problems(_of_account(rows, account), result, account))
+    return [text for _line, text in sorted(found, key=lambda item: item[0])]
+
+
+def _sms_task_problems(rows, result, account):
+    """(line, text) of what one sms_task call (over ``rows``) found wrong."""
+    found = []
 
     def label(index):
         row = rows[index]
@@ -371,8 +449,8 @@ def wave_problems(rows, task_result=None):
     # (as the wave playbook registers it) it is not marked failed, so msg is what tells.
     if result.get("msg") and not result.get("row_problems") and not result.get("results"):
         api = " (%s)" % _api_fields(result) if result.get("error_code") or result.get("status") else ""
-        found.append((0, "sms_task failed: %s%s" % (result.get("msg"), api)))
-    return [text for _line, text in sorted(found, key=lambda item: item[0])]
+        found.append((0, "%ssms_task failed: %s%s" % ("account %s: " % account if account else "", result.get("msg"), api)))
+    return found
 
 
 class FilterModule(object):

@@ -74,7 +74,8 @@ def test_a_wave_from_plan_to_report(emu, tmp_path):
 
     replicated = _run(emu, plan, "replicate", reports)
     assert replicated.rc == 0, replicated
-    wait = replicated.result(WAIT_TASK % (reports / "wave7-progress.txt"))
+    # One wait per account (here the one account of the environment).
+    [wait] = replicated.result(WAIT_TASK % (reports / "wave7-progress.txt"))["results"]
     phases = dict((t["source_server"]["name"], t["phase"]) for t in wait["tasks"])
     assert [phases[s["name"]] for s in sources[:4]] == ["syncing"] * 4
     assert {phases[s["name"]] for s in sources[4:]} <= {"replicated", "cutting_over", "finished"}
@@ -147,7 +148,7 @@ def test_replicate_stops_at_a_failed_server_with_its_sms_error(emu, tmp_path):
     run = _run(emu, plan, "replicate", reports)
     assert run.rc != 0
     assert "reached failed" in run.output and sources[1]["name"] in run.output and "SMS.1106" in run.output
-    wait = run.result(WAIT_TASK % (reports / "wave-f-progress.txt"))
+    [wait] = run.result(WAIT_TASK % (reports / "wave-f-progress.txt"))["results"]
     failed = wait["failed_tasks"]
     assert [t["source_server"]["name"] for t in failed] == [sources[1]["name"]]
     assert failed[0]["error"]["error_code"] == "SMS.1106"

@@ -46,6 +46,18 @@ def _failures(run):
     return [(r["task"], r["result"].get("msg")) for r in run.results if r["result"].get("failed")] or run
 
 
+def _await_the_wait(reports, wave, failure, seconds=200):
+    """Return once the replicate wait of ``wave`` has begun. The rolling starts write the progress
+    file too: the wait has begun when the file changes after the starts were recorded
+    (<wave>-starts.json, written between the two)."""
+    deadline = time.monotonic() + seconds
+    starts, progress = reports / ("%s-starts.json" % wave), reports / ("%s-progress.txt" % wave)
+    while not (starts.exists() and progress.exists() and progress.stat().st_mtime_ns > starts.stat().st_mtime_ns):
+        if time.monotonic() > deadline:
+            raise AssertionError(failure)
+        time.sleep(0.2)
+
+
 def _task_of(emu, source):
     current = emu.store.get_source_record(source["id"])["current_task"]
     return emu.store.get_task(current["id"]) if current else None
@@ -70,7 +82,8 @@ def test_a_line_sms_refuses_is_reported_with_its_line_server_and_api_fields(emu,
     # Run again: the refused line gets its task, the others are left alone.
     again = _run(emu, plan, "prepare", tmp_path / "reports")
     assert again.rc == 0, _failures(again)
-    assert [r["outcome"] for r in again.result("Check the whole plan and create the missing tasks")["results"]] == [
+    [checked] = again.result("Check the whole plan and create the missing tasks")["results"]  # one account
+    assert [r["outcome"] for r in checked["results"]] == [
         "created", "unchanged", "unchanged"]
 
 
@@ -164,11 +177,7 @@ def test_a_task_deleted_during_the_replicate_wait_ends_it_and_is_reported_gone(t
             try:
                 # ansible-playbook may take long to reach the wait on a loaded machine; never giving
                 # up silently keeps a late start from reading as a wait that ended by itself.
-                deadline = time.monotonic() + 200
-                while not (reports / "gone-progress.txt").exists():  # the wait has begun
-                    if time.monotonic() > deadline:
-                        raise AssertionError("the replicate wait did not begin within 200 s: nothing was deleted")
-                    time.sleep(0.2)
+                _await_the_wait(reports, "gone", "the replicate wait did not begin within 200 s: nothing was deleted")
                 slow.remove_task(doomed)  # as a console deletion would, whatever its state
             except Exception as exc:  # pylint: disable=broad-except
                 errors.append(exc)
@@ -213,7 +222,7 @@ def test_a_cut_over_sms_refuses_fails_the_run_naming_the_lines(emu, tmp_path):
     # Never replicated: SMS launches no target from READY.
     run = _run(emu, plan, "cutover", reports, wave_cutover_approved=True, wave_outage_timeout=77)
     assert run.rc != 0
-    launch = run.result("Launch the targets of the approved servers and wait until they run")
+    [launch] = run.result("Launch the targets of the approved servers and wait until they run")["results"]
     assert launch["invocation"]["module_args"]["outage_timeout"] == 77
     msg = run.result("Stop when a cut-over failed")["msg"]
     for line, source in ((2, sources[0]), (3, sources[1])):
@@ -265,7 +274,8 @@ def test_a_new_task_sms_does_not_answer_yet_fails_prepare_naming_its_line(emu, t
     # Run again: prepare finds the task it created.
     again = _run(emu, plan, "prepare", tmp_path / "reports")
     assert again.rc == 0, _failures(again)
-    assert again.result("Check the whole plan and create the missing tasks")["results"][0]["outcome"] == "unchanged"
+    assert again.result("Check the whole plan and create the missing tasks")["results"][0]["results"][0]["outcome"] == \
+        "unchanged"
 
 
 def test_wave_outage_timeout_bounds_the_replicate_wait_through_an_outage(tmp_path):
@@ -280,11 +290,7 @@ def test_wave_outage_timeout_bounds_the_replicate_wait_through_an_outage(tmp_pat
 
         def outage_once_waiting():
             try:
-                deadline = time.monotonic() + 200
-                while not (reports / "outage-progress.txt").exists():  # the wait has begun
-                    if time.monotonic() > deadline:
-                        raise AssertionError("the replicate wait never began")
-                    time.sleep(0.2)
+                _await_the_wait(reports, "outage", "the replicate wait never began")
                 slow.set_faults(outage_seconds=120, outage_status=503)
             except Exception as exc:  # pylint: disable=broad-except
                 errors.append(exc)
