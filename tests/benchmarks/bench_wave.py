@@ -186,10 +186,16 @@ def task_results(document):
 
 
 def find_result(document, prefix):
+    """The result of the first task named ``prefix``...; migrate_wave loops its SMS tasks over the
+    plan's accounts, so a looped result gives its first item (this wave has one account)."""
     for play in document["plays"]:
         for task in play["tasks"]:
             if task["task"]["name"].startswith(prefix):
-                return list(task["hosts"].values())[0]
+                result = list(task["hosts"].values())[0]
+                items = result.get("results")
+                if isinstance(items, list) and items and isinstance(items[0], dict) and "ansible_loop_var" in items[0]:
+                    return items[0]
+                return result
     return None
 
 
