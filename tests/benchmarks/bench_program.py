@@ -55,6 +55,7 @@ COLLECTIONS_PATH = os.path.join(REPO, ".build", "collections")
 BIN_DIR = os.path.dirname(sys.executable)
 REGIONS = ("ap-southeast-3", "cn-north-4")
 PR_SET_CHILD_SUBREAPER = 36
+PHASES = ("begin", "prepare", "replicate", "cutover", "probe", "cleanup", "next wave")
 # One 40 GiB Linux disk per server: a full copy is about 3,650 emulated seconds at 100 Mbps.
 DISK = {"name": "/dev/vda", "size": 42949672960, "device_use": "OS"}
 
@@ -71,6 +72,9 @@ PLAYBOOK = """
       project_id: "{{ item.project_id }}"
       region: "{{ item.region }}"
   tasks:
+    - name: Mark begin
+      ansible.builtin.set_fact:
+        mark: "{{ now(utc=true).timestamp() }}"
     - name: Prepare (start, one job per account)
       hwcloud.sms.sms_task:
         <<: *conn
@@ -92,9 +96,9 @@ PLAYBOOK = """
       until: prepared.finished
       retries: 7200
       delay: 1
-    - name: Mark replicate start
+    - name: Mark prepare
       ansible.builtin.set_fact:
-        mark_replicate_start: "{{ now(utc=true).timestamp() }}"
+        mark: "{{ now(utc=true).timestamp() }}"
     - name: Rolling starts (start, one job per account)
       hwcloud.sms.sms_task_action:
         <<: *conn
@@ -139,9 +143,9 @@ PLAYBOOK = """
       until: synced.finished
       retries: 7200
       delay: 1
-    - name: Mark replicate end
+    - name: Mark replicate
       ansible.builtin.set_fact:
-        mark_replicate_end: "{{ now(utc=true).timestamp() }}"
+        mark: "{{ now(utc=true).timestamp() }}"
     - name: Cutover (start, one job per account)
       hwcloud.sms.sms_task_action:
         <<: *conn
@@ -165,6 +169,9 @@ PLAYBOOK = """
       until: cut.finished
       retries: 7200
       delay: 1
+    - name: Mark cutover
+      ansible.builtin.set_fact:
+        mark: "{{ now(utc=true).timestamp() }}"
     - name: Probe, an agent registering before the cleanup (refused when the account is at its quota)
       ansible.builtin.uri:
         url: "{{ item.endpoint }}/v3/sources"
@@ -176,6 +183,9 @@ PLAYBOOK = """
       loop: "{{ accounts }}"
       loop_control: {label: "{{ item.name }}"}
       register: probe
+    - name: Mark probe
+      ansible.builtin.set_fact:
+        mark: "{{ now(utc=true).timestamp() }}"
     - name: Cleanup of the records (start, one job per account)
       hwcloud.sms.sms_source:
         <<: *conn
@@ -195,6 +205,9 @@ PLAYBOOK = """
       until: cleaned.finished
       retries: 7200
       delay: 1
+    - name: Mark cleanup
+      ansible.builtin.set_fact:
+        mark: "{{ now(utc=true).timestamp() }}"
     - name: Next wave, new agents register
       ansible.builtin.uri:
         url: "{{ item.0.endpoint }}/v3/sources"
@@ -206,6 +219,9 @@ PLAYBOOK = """
       loop: "{{ accounts | subelements('next_wave') }}"
       loop_control: {label: "{{ item.0.name }} {{ item.1.name }}"}
       register: next_wave
+    - name: Mark next wave
+      ansible.builtin.set_fact:
+        mark: "{{ now(utc=true).timestamp() }}"
 """
 
 
@@ -407,8 +423,11 @@ def program(args, servers, workdir, replication_seconds):
                                                         "(refused when the account is at its quota)")["results"]]
     cleaned = task_result(document, "Cleanup of the records (collect)")["results"]
     next_wave = [r["status"] for r in task_result(document, "Next wave, new agents register")["results"]]
-    replicate = (float(task_result(document, "Mark replicate end")["ansible_facts"]["mark_replicate_end"])
-                 - float(task_result(document, "Mark replicate start")["ansible_facts"]["mark_replicate_start"]))
+    marks = [(phase, float(task_result(document, "Mark " + phase)["ansible_facts"]["mark"])) for phase in PHASES]
+    phases = dict((phase, end - begin) for (_p, begin), (phase, end) in zip(marks, marks[1:]))
+    # async_status polls (each one a module run on the controller), over the accounts and steps
+    collect_runs = sum(r.get("attempts", 1) for p in document["plays"] for t in p["tasks"]
+                       if t["task"]["name"].endswith("(collect)") for h in t["hosts"].values() for r in h["results"])
     rounds = max(int(math.ceil(n / float(args.max_running))) for n in per_account)
     emulator_peaks = [p["peak_running"] for p in peaks]
     over = [(a.name, p) for a, p in zip(accounts, emulator_peaks) if p > args.max_running]
@@ -417,7 +436,8 @@ def program(args, servers, workdir, replication_seconds):
     return dict(servers=servers, per_account=per_account, setup=setup, wall=wall, cpu=cpu, rss=rss, ran=ran,
                 results=results, rolling=rolling, emulator_peaks=emulator_peaks, probes=probes,
                 deleted=sum(len(r.get("sources") or []) for r in cleaned), next_wave=next_wave,
-                sources_after=[p["sources"] for p in peaks], replicate=replicate, rounds=rounds,
+                sources_after=[p["sources"] for p in peaks], replicate=phases["replicate"], phases=phases,
+                collect_runs=collect_runs, load=os.getloadavg()[0], rounds=rounds,
                 ideal=rounds * replication_seconds)
 
 
@@ -457,6 +477,10 @@ def report(args, runs, replication_seconds):
               "sources per account at the end %s; emulators' setup %.1f s (not in the wall time)"
               % (run["rounds"], sorted(set(run["probes"])), args.quota, run["deleted"], sorted(set(run["next_wave"])),
                  sorted(set(run["sources_after"])), run["setup"]))
+    for run in runs:
+        print("%d servers, wall seconds per step: %s; async_status runs (collect polls) %d; load average at the end "
+              "%.1f (2 cores, shared)" % (run["servers"], ", ".join("%s %.1f" % (p, run["phases"][p]) for p in PHASES[1:]),
+                                          run["collect_runs"], run["load"]))
     counts = sorted(set(run["ran"] for run in runs))
     print("Ansible tasks that ran: %s for %s servers: %s" % (
         [run["ran"] for run in runs], [run["servers"] for run in runs],
