@@ -528,8 +528,11 @@ def main():
         runs = []
         for servers in sorted(sizes):
             runs.append(program(args, servers, workdir, replication_seconds))
-            print("  %d servers done in %.1f s" % (servers, runs[-1]["wall"]), flush=True)
-        report(args, runs, replication_seconds)
+            # The figures of each size as soon as it is done (a long run stopped later still shows them).
+            report(args, runs[-1:], replication_seconds)
+            sys.stdout.flush()
+        if len(runs) > 1:
+            report(args, runs, replication_seconds)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
