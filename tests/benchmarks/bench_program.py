@@ -26,7 +26,9 @@ Printed per size: Ansible tasks (tasks that ran; task results with loop items), 
 of the rolling starts (max over accounts), peak concurrent migrations per account as the EMULATOR
 recorded them (asserted <= max_running), refusals for the limit, controller CPU seconds and peak RSS
 (ansible-playbook and every process below it, async jobs included: this script makes itself their
-subreaper and reaps them), wall time of the replication against the ideal. The ideal is
+subreaper and reaps them), wall time of the replication step and, of it, the time inside the
+modules (the rolling starts' waited_seconds plus the sync wait's, slowest account; the rest is
+Ansible's async launches and async_status polls), both against the ideal. The ideal is
 ceil(servers per account / max_running) replication rounds times the time of one accelerated
 replication, measured in the same run on an emulator of its own (one task started alone, read until
 it syncs); the accounts run side by side, so the ideal of the program is that of one account.
