@@ -50,7 +50,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS_PATH = os.path.join(REPO, ".build", "collections")
@@ -366,8 +365,8 @@ def run_playbook(playbook, vars_path, workdir, emulator_pids):
     except ValueError:
         raise SystemExit("the playbook gave no JSON (rc %s):\n%s\n%s" % (process.returncode, text[-3000:], errors[-2000:]))
     if process.returncode != 0:
-        failures = [(t["task"]["name"], h.get("msg"), [(r.get("item", {}).get("name"), r.get("msg"))
-                                                        for r in h.get("results", []) if r.get("failed")])
+        failures = [(t["task"]["name"], h.get("msg"),
+                     [(r.get("item", {}).get("name"), r.get("msg")) for r in h.get("results", []) if r.get("failed")])
                     for p in document["plays"] for t in p["tasks"] for h in t["hosts"].values() if h.get("failed")]
         raise SystemExit("the playbook failed (rc %s): %s" % (process.returncode, json.dumps(failures)[:4000]))
     return wall, cpu, rss, document
@@ -425,8 +424,8 @@ def program(args, servers, workdir, replication_seconds):
     # the rest of the step's wall time is Ansible's (async launches and async_status polls).
     synced = task_result(document, "Wait until every task syncs (collect)")["results"]
     in_modules = [r["waited_seconds"] + s["waited_seconds"] for r, s in zip(rolling, synced)]
-    probes = [r["status"] for r in task_result(document, "Probe, an agent registering before the cleanup "
-                                                        "(refused when the account is at its quota)")["results"]]
+    probe = "Probe, an agent registering before the cleanup (refused when the account is at its quota)"
+    probes = [r["status"] for r in task_result(document, probe)["results"]]
     cleaned = task_result(document, "Cleanup of the records (collect)")["results"]
     next_wave = [r["status"] for r in task_result(document, "Next wave, new agents register")["results"]]
     marks = [(phase, float(task_result(document, "Mark " + phase)["ansible_facts"]["mark"])) for phase in PHASES]
