@@ -225,3 +225,27 @@ def test_replicate_and_report_per_account_record_when_each_server_started(twins,
     assert [(a["account"], a["servers"], a["queued"]) for a in data["accounts"]] == [("east", 3, 0), ("west", 2, 0)]
     assert all(s["started_at"] and not s["queued"] for s in data["servers"]), data["servers"]
     assert [a["rolling"]["max_running"] for a in data["accounts"]] == [2, 2]
+
+
+@needs_rolling_starts
+def test_starts_sms_refuses_for_its_limit_wait_for_a_slot_and_never_fail_the_wave(twins, tmp_path):
+    east, west = twins
+    picked = take_fresh_sources(east, 3)
+    take_fresh_sources(west, 3)
+    plan = _plan(tmp_path, "refused", picked, picked[:1])
+    reports = tmp_path / "reports"
+    accounts = _accounts(east, west)
+    assert _run(accounts, plan, "prepare", reports).rc == 0
+    # SMS's own limit in account east is below what the wave asks for: SMS refuses starts beyond one
+    # migrating task, as when another job holds the other slots.
+    east.set_max_running(1)
+    replicated = _run(accounts, plan, "replicate", reports, wave_max_running=3)
+    assert replicated.rc == 0, _failures(replicated)
+    status = replicated.result("Wait until the servers of every account are started or queued")["results"]
+    by_account = dict((item["wave_account"], item) for item in status)
+    assert by_account["east"]["rolling"]["refused_for_limit"] >= 1, by_account["east"]["rolling"]
+    assert not by_account["east"]["queued_tasks"] and not by_account["west"]["queued_tasks"]
+    assert east.peak_running <= 1
+    for source in picked:
+        assert _task_of(east, source)["state"] == "SYNCING"
+    assert _task_of(west, picked[0])["state"] == "SYNCING"
