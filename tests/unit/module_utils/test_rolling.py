@@ -16,22 +16,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._rolling import (
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import plan_operation
 
-
-class Script(object):
-    """A fake clock plus the ``sleep`` of a wait: the n-th sleep runs steps[n] (if any), then moves
-    the clock on by the time slept."""
-
-    def __init__(self, steps):
-        self.now, self.steps, self.sleeps = 0.0, list(steps), 0
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        if self.sleeps < len(self.steps) and self.steps[self.sleeps] is not None:
-            self.steps[self.sleeps]()
-        self.sleeps += 1
-        self.now += seconds
+from unit.module_utils.test_task_wait import Script  # the scripted clock of the wave wait's tests
 
 
 @pytest.fixture
