@@ -56,6 +56,14 @@ options:
       - URL of IAM used for the O(project_id) lookup. Default C(https://iam.<region>.myhuaweicloud.com).
       - Falls back to E(HUAWEICLOUD_IAM_ENDPOINT), then E(HUAWEICLOUD_SDK_IAM_ENDPOINT).
     type: str
+  ecs_endpoint:
+    description:
+      - URL of ECS, used only for the servers SMS launches (a test clone's address, deleting a
+        test clone), which SMS's own API cannot show or delete.
+        Default C(https://ecs.<region>.myhuaweicloud.com).
+      - Falls back to E(HUAWEICLOUD_ECS_ENDPOINT).
+    type: str
+    version_added: 1.1.0
   auth_token:
     description:
       - IAM token sent as C(X-Auth-Token) instead of AK/SK signing. Never logged or returned.
@@ -149,6 +157,14 @@ options:
     env:
       - name: HUAWEICLOUD_IAM_ENDPOINT
       - name: HUAWEICLOUD_SDK_IAM_ENDPOINT
+  ecs_endpoint:
+    description:
+      - URL of ECS, used only for the servers SMS launches (a test clone's address), which SMS's
+        own API does not show. Default C(https://ecs.<region>.myhuaweicloud.com).
+    type: str
+    env:
+      - name: HUAWEICLOUD_ECS_ENDPOINT
+    version_added: 1.1.0
   auth_token:
     description:
       - IAM token sent as C(X-Auth-Token) instead of AK/SK signing. Never logged or cached.

@@ -224,6 +224,10 @@ options:
       iam_endpoint:
         description: As the top-level O(iam_endpoint).
         type: str
+      ecs_endpoint:
+        description: As the top-level O(ecs_endpoint).
+        type: str
+        version_added: 1.1.0
       auth_token:
         description: As the top-level O(auth_token). Never logged or cached.
         type: str

@@ -64,17 +64,19 @@ class SmsClient:
 
     def __init__(self, endpoint=None, region=None, access_key=None, secret_key=None, security_token=None,
                  project_id=None, iam_endpoint=None, auth_token=None, validate_certs=True, ca_path=None,
-                 timeout=30, retries=5):
+                 timeout=30, retries=5, ecs_endpoint=None):
         if not HAS_REQUESTS:
             raise SmsClientError("the Python library 'requests' is required")
         config = ConnectionConfig(
             endpoint=endpoint, region=region, access_key=access_key, secret_key=secret_key,
             security_token=security_token, project_id=project_id, iam_endpoint=iam_endpoint, auth_token=auth_token,
-            validate_certs=validate_certs, ca_path=ca_path, timeout=timeout, retries=retries)
+            validate_certs=validate_certs, ca_path=ca_path, timeout=timeout, retries=retries,
+            ecs_endpoint=ecs_endpoint)
         self.endpoint = config.endpoint
         self.region = config.region
         self.project_id = config.project_id
         self.iam_endpoint = config.iam_endpoint
+        self.ecs_endpoint = config.ecs_endpoint
         self.timeout = config.timeout
         self.retries = config.retries
         self.verify = config.verify
@@ -142,6 +144,18 @@ class SmsClient:
         fails unless it is a JSON object; ``attempts`` (a list) collects each attempt's HTTP status
         (or "connection")."""
         return self._send(method.upper(), self.endpoint, path, query, body, self._resolved_project_id(), expect, attempts)
+
+    def ecs_request(self, method, template, *params, **kwargs):
+        """The answer of one ECS request, for the servers SMS launches (test clones and targets),
+        which SMS itself cannot show or delete. ``template`` is the path after
+        ``/v1/{project_id}`` with ``{0}``-style parameters; ``query``, ``body`` and ``expect`` as
+        for request()."""
+        project_id = self._resolved_project_id()
+        if not self.ecs_endpoint or not project_id:
+            raise SmsClientError("ECS requests need ecs_endpoint (or region) and project_id (or region)")
+        path = self.path("/v1/{0}", project_id) + self.path(template, *params)
+        return self._send(method.upper(), self.ecs_endpoint, path, kwargs.get("query"), kwargs.get("body"),
+                          project_id, kwargs.get("expect", "any"))
 
     def get_source(self, server_id):
         return self.request("GET", self.path("/v3/sources/{0}", server_id), expect="object")

@@ -42,6 +42,7 @@ CONNECTION_OPTIONS = {
     "security_token": dict(type="str", secret=True, env=("HUAWEICLOUD_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN")),
     "project_id": dict(type="str", env=("HUAWEICLOUD_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID")),
     "iam_endpoint": dict(type="str", env=("HUAWEICLOUD_IAM_ENDPOINT", "HUAWEICLOUD_SDK_IAM_ENDPOINT")),
+    "ecs_endpoint": dict(type="str", env=("HUAWEICLOUD_ECS_ENDPOINT",)),
     "auth_token": dict(type="str", secret=True, env=("HUAWEICLOUD_AUTH_TOKEN",)),
     "validate_certs": dict(type="bool", default=True),
     "ca_path": dict(type="path"),
@@ -66,6 +67,10 @@ def sms_endpoint(region):
 
 def iam_endpoint_for(region):
     return "https://iam.%s.myhuaweicloud.com" % region
+
+
+def ecs_endpoint_for(region):
+    return "https://ecs.%s.myhuaweicloud.com" % region
 
 
 def _without_userinfo(url):
@@ -111,7 +116,7 @@ class ConnectionConfig:
 
     def __init__(self, endpoint=None, region=None, access_key=None, secret_key=None, security_token=None,
                  project_id=None, iam_endpoint=None, auth_token=None, validate_certs=True, ca_path=None,
-                 timeout=30, retries=5):
+                 timeout=30, retries=5, ecs_endpoint=None):
         check_header_values(dict(access_key=access_key, secret_key=secret_key, security_token=security_token,
                                  auth_token=auth_token, project_id=project_id))
         if region and not _REGION_RE.match(region):
@@ -142,6 +147,7 @@ class ConnectionConfig:
         self.auth_token = auth_token
         self.project_id = project_id
         self.iam_endpoint = check_url("iam_endpoint", iam_endpoint) if iam_endpoint else (iam_endpoint_for(region) if region else None)
+        self.ecs_endpoint = check_url("ecs_endpoint", ecs_endpoint) if ecs_endpoint else (ecs_endpoint_for(region) if region else None)
         self.timeout = timeout
         self.retries = retries
         self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)

@@ -74,6 +74,6 @@ def run_module(module, args, check_mode=False, diff=False):
 def emulator_args(emulator, **args):
     """The connection options of ``emulator`` (endpoint, keys, project), plus ``args``."""
     connection = dict(endpoint=emulator.url, access_key=emulator.access_key, secret_key=emulator.secret_key,
-                      project_id=emulator.project_id)
+                      project_id=emulator.project_id, ecs_endpoint=emulator.url)
     connection.update(args)
     return connection

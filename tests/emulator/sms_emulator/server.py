@@ -217,13 +217,14 @@ class Emulator:
     def credentials(self):
         return {"access_key": self.access_key, "secret_key": self.secret_key, "auth_token": self.auth_token,
                 "project_id": self.project_id, "region": self.region, "endpoint": self.url,
-                "iam_endpoint": self.url}
+                "iam_endpoint": self.url, "ecs_endpoint": self.url}
 
     def env(self):
         """HUAWEICLOUD_* environment variables pointing at this emulator."""
         return {"HUAWEICLOUD_SMS_ENDPOINT": self.url, "HUAWEICLOUD_ACCESS_KEY": self.access_key,
                 "HUAWEICLOUD_SECRET_KEY": self.secret_key, "HUAWEICLOUD_PROJECT_ID": self.project_id,
-                "HUAWEICLOUD_REGION": self.region, "HUAWEICLOUD_IAM_ENDPOINT": self.url}
+                "HUAWEICLOUD_REGION": self.region, "HUAWEICLOUD_IAM_ENDPOINT": self.url,
+                "HUAWEICLOUD_ECS_ENDPOINT": self.url}
 
     # ----------------------------------------------------------------- the migration lifecycle
     @property

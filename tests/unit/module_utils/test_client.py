@@ -179,6 +179,21 @@ def test_project_id_is_looked_up_in_iam_once(server, monkeypatch):
     assert len(server.requests) == 3
 
 
+def test_ecs_requests_go_to_the_ecs_endpoint_with_the_project_in_the_path(server):
+    server.script = [(200, {}, {"server": {"id": "vm 1"}})]
+    client = _client_for("http://127.0.0.1:9", project_id="p1", ecs_endpoint=server.url)
+    assert client.ecs_request("GET", "/cloudservers/{0}", "vm 1", expect="object") == {"server": {"id": "vm 1"}}
+    request = server.requests[0]
+    assert request["path"] == "/v1/p1/cloudservers/vm%201"
+    assert request["headers"]["X-Project-Id"] == "p1" and request["headers"]["Authorization"].startswith("SDK-HMAC-SHA256")
+
+
+def test_ecs_endpoint_defaults_from_region_and_is_needed_with_project():
+    assert _client_for("http://127.0.0.1:9", region="ap-southeast-3").ecs_endpoint == "https://ecs.ap-southeast-3.myhuaweicloud.com"
+    with pytest.raises(SmsClientError, match="ECS requests need ecs_endpoint"):
+        _client_for("http://127.0.0.1:9", project_id="p1").ecs_request("GET", "/cloudservers/{0}", "vm")
+
+
 def test_unknown_project_name_is_a_clear_error(server, monkeypatch):
     monkeypatch.setattr(_auth, "_project_id_cache", {})
     server.script = [(200, {}, {"projects": []})]
