@@ -11,6 +11,9 @@ class AutoAgent:
         self.engine = engine
         self.enabled = bool(enabled)
         self.delay = float(delay)
+        # (conn, source_id, command name) -> "success" or "fail"; wired by the Store (task_logs.py:
+        # the log_upload_fails rehearsal fault); None: always success
+        self.decide = None
 
     def command_queued(self, issued_ms):
         """A command was queued at ``issued_ms`` (clock): wake the engine when it is to be answered."""
@@ -25,7 +28,8 @@ class AutoAgent:
                             "ON s.id = c.source_id WHERE s.connected = 1 AND c.issued_at <= ?",
                             ((now - self.delay) * 1000,)).fetchall()
         for source_id, name, issued in rows:
-            self.commands.apply_result(conn, source_id, name, "success", {"auto_agent": True},
+            result = self.decide(conn, source_id, name) if self.decide else "success"
+            self.commands.apply_result(conn, source_id, name, result, {"auto_agent": True},
                                        at=issued / 1000.0 + self.delay)
 
     def next_answer(self, conn):

@@ -26,8 +26,8 @@ def move_for_result(record, task, name, purpose, success):
             set_state(record, "error")
             task["state"] = "SYNC_FAIL"
         return
-    if name == "PREMIGRATE":
-        set_state(record, "premiged" if success else "premigfailed")
+    if name == "PREMIGRATE":  # success: the drill runs (drills.py) until premiged / premigfailed
+        set_state(record, "premiging" if success else "premigfailed")
         return
     if name == "DELETE":
         if success:
@@ -56,6 +56,7 @@ class Commands:
         self.clock = clock
         self.engine = engine
         self.agent = None  # the AutoAgent, wired by the Store: told of every queued command
+        self.drills = None  # drills.Drills, wired by the Store: a PREMIGRATE success starts the drill
 
     def pending_command(self, source_id):
         row = self.db.conn().execute(
@@ -132,6 +133,8 @@ class Commands:
             record["current_task"] = None
         elif task is not None:
             self.engine.result_moves_run(conn, record, task, name, pending["purpose"], success, at)
+            if name == "PREMIGRATE" and success:
+                self.drills.started(conn, task, self.clock.now() if at is None else at)
             self.db.save_task(conn, task)
             if record["current_task"] and record["current_task"]["id"] == task["id"]:
                 record["current_task"] = task_summary(task)

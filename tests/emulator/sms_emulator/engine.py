@@ -22,6 +22,10 @@ class Engine:
         self.clock = clock
         self.replication_mbps = float(replication_mbps)
         self.agent = None  # the AutoAgent (auto_agent.py), wired by the Store: it answers first in tick()
+        self.servers = None  # the ECS servers (ecs.py), wired by the Store: a full copy creates the target's ECS
+        # kind -> handler(conn, key, data, at) of the timed events the parts schedule with at()
+        # (clone tests, drills, rollbacks, ECS jobs; table ``events``)
+        self.handlers = {}
         self._next_due = 0.0
 
     def wake(self, at=0.0):
@@ -73,6 +77,29 @@ class Engine:
                     self.overlay(task, record, run, now)
         return records
 
+    # ----------------------------------------------------------------- timed events of the other parts
+    def at(self, conn, when, kind, key, data=None):
+        """Call ``handlers[kind](conn, key, data, when)`` once the clock reaches ``when``."""
+        conn.execute("INSERT INTO events (at, kind, key, data) VALUES (?,?,?,?)", (when, kind, key, dumps(data)))
+        self._next_due = min(self._next_due, when)
+
+    @staticmethod
+    def drop_events(conn, key, kinds=None):
+        """Forget the pending events of ``key`` (of ``kinds``, or all)."""
+        if kinds is None:
+            conn.execute("DELETE FROM events WHERE key = ?", (key,))
+        else:
+            conn.execute("DELETE FROM events WHERE key = ? AND kind IN (%s)" % ",".join("?" * len(kinds)),
+                         (key,) + tuple(kinds))
+
+    def _fire_events(self, conn, now):
+        rows = conn.execute("SELECT seq, at, kind, key, data FROM events WHERE at <= ? ORDER BY at, seq",
+                            (now,)).fetchall()
+        for seq, when, kind, key, data in rows:
+            conn.execute("DELETE FROM events WHERE seq = ?", (seq,))
+            self.handlers[kind](conn, key, json.loads(data), when)
+        return bool(rows)
+
     # ----------------------------------------------------------------- starting, pausing, dropping runs
     def schedule(self, conn, task_id, source_id, run, next_event):
         conn.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?)", (task_id, source_id, next_event, dumps(run)))
@@ -114,6 +141,8 @@ class Engine:
             record["totalsize"] = run["total_bytes"]
             if not task["target_server"].get("vm_id"):
                 task["target_server"]["vm_id"] = self.db.new_id()  # the ECS CREATE_CLOUD_SERVER makes
+            if self.servers is not None:
+                self.servers.target_created(conn, task)
         return run
 
     def pause_run(self, conn, task_id):
@@ -164,10 +193,11 @@ class Engine:
                 for _round in range(100):  # a jump of the clock may pass several events of one task
                     self.agent.answer_due(conn, now)
                     due = conn.execute("SELECT task_id FROM runs WHERE next_event <= ?", (now,)).fetchall()
-                    if not due:
-                        break
                     for (task_id,) in due:
                         self._advance(conn, task_id, now)
+                    fired = self._fire_events(conn, now)
+                    if not due and not fired:
+                        break
                 self._next_due = min(self._next_due, self._earliest_event(conn))
             done = True
         finally:
@@ -180,6 +210,9 @@ class Engine:
         answer = self.agent.next_answer(conn)
         if answer is not None:
             due.append(answer)
+        event = conn.execute("SELECT MIN(at) FROM events").fetchone()[0]
+        if event is not None:
+            due.append(event)
         return min(due) if due else float("inf")
 
     def _advance(self, conn, task_id, now):

@@ -8,8 +8,8 @@ bytes.  Requests matching no row: 404 APIGW.0101, as the API gateway answers.
 
 import json
 
-from . import (commands, errors, iam, migprojects, registration, source_updates, sources, task_actions, task_settings,
-               tasks, templates)
+from . import (commands, ecs, errors, iam, migprojects, registration, source_updates, sources, task_actions, task_logs,
+               task_settings, task_updates, tasks, templates)
 from .auth import authorize
 from .errors import ApiError
 
@@ -39,7 +39,8 @@ class Call:
 # Each part declares its handlers and its rows, ``(method, path pattern, IAM action, path parameter
 # naming the resource, handler)``, as ``ROUTES`` at its end; this is the API in that order.
 ROUTES = (iam.ROUTES + sources.ROUTES + registration.ROUTES + commands.ROUTES + tasks.ROUTES + task_actions.ROUTES
-          + templates.ROUTES + migprojects.ROUTES + source_updates.ROUTES + task_settings.ROUTES)
+          + task_updates.ROUTES + task_logs.ROUTES + templates.ROUTES + migprojects.ROUTES + source_updates.ROUTES
+          + task_settings.ROUTES + ecs.ROUTES)
 
 
 class RouteTable:

@@ -125,7 +125,7 @@ class Emulator:
                  os_mix=None, states=None, enterprise_projects=1, duplicate_names=0, command_generation="new",
                  speedup=1.0, auto_agent=False, agent_delay=5.0, replication_mbps=DEFAULT_SPEED_MBPS,
                  max_running=DEFAULT_MAX_RUNNING,
-                 source_quota=SOURCE_QUOTA,
+                 source_quota=SOURCE_QUOTA, target_ip=None,
                  fault_seed=None, **faults):
         self.fault_injector = FaultInjector(seed if fault_seed is None else fault_seed)
         unknown = set(faults) - set(self.fault_injector.defaults)
@@ -150,7 +150,7 @@ class Emulator:
         self.store = Store(db_path, region=region, project_id=self.project_id, command_generation=command_generation,
                            clock=self.clock, auto_agent=auto_agent, agent_delay=agent_delay,
                            replication_mbps=replication_mbps,
-                           source_quota=source_quota)
+                           source_quota=source_quota, target_ip=target_ip)
         self.set_max_running(max_running)
         self.fleet_options = {"os_mix": os_mix, "states": states, "enterprise_projects": enterprise_projects,
                               "duplicate_names": duplicate_names}
@@ -264,6 +264,24 @@ class Emulator:
 
     def clear_task_fault(self, key):
         self.store.clear_task_fault(key)
+
+    @property
+    def target_ip(self):
+        """The address every new target and clone gets (None: one of 192.168.0.0/16 each)."""
+        return self.store.servers.target_ip
+
+    def set_target_ip(self, target_ip):
+        """From now on every new target and clone gets ``target_ip`` (None: one of 192.168.0.0/16 each)."""
+        self.store.set_target_ip(target_ip)
+
+    def set_rehearsal_fault(self, key, **spec):
+        """A fault of the rehearsal for one task (``key``: its id, or a source id): ``clone_fails=True``
+        (+ ``clone_error``, ``error_msg``), ``drill_fails=True``, ``log_upload_fails=True`` (each once),
+        ``unreachable=True`` (its target and clones get addresses nothing answers; until cleared)."""
+        self.store.set_rehearsal_fault(key, **spec)
+
+    def clear_rehearsal_fault(self, key):
+        self.store.clear_rehearsal_fault(key)
 
     def remove_task(self, task_id):
         """Make a task disappear whatever its state (deleted elsewhere); see tasks.Tasks.remove_task."""

@@ -8,18 +8,24 @@ rest of the Store's API forwards to the part that does it (``_Forward``), in the
 
 from .auto_agent import AutoAgent
 from .clock import Clock
+from .clones import CloneTests
 from .commands import Commands
 from .database import Database
+from .drills import Drills
+from .ecs import EcsServers
 from .engine import Engine
 from .inferences import SOURCE_QUOTA
 from .migprojects import MigProjects
 from .registration import Registration
+from .rehearsal_faults import RehearsalFaults
 from .replication import DEFAULT_SPEED_MBPS
 from .source_updates import SourceUpdates
 from .sources import Sources
 from .task_actions import TaskActions
 from .task_faults import TaskFaults
+from .task_logs import TaskLogs
 from .task_settings import TaskSettings
+from .task_updates import TaskUpdates
 from .tasks import Tasks
 from .templates import Templates
 
@@ -45,7 +51,7 @@ class Store:
 
     def __init__(self, db_path=None, region="ap-southeast-3", project_id=None, command_generation="new",
                  clock=None, auto_agent=False, agent_delay=5.0, replication_mbps=DEFAULT_SPEED_MBPS,
-                 source_quota=SOURCE_QUOTA):
+                 source_quota=SOURCE_QUOTA, target_ip=None):
         if command_generation not in ("new", "old"):
             raise ValueError("command_generation must be 'new' or 'old'")
         if float(replication_mbps) <= 0 or float(agent_delay) < 0:
@@ -61,6 +67,11 @@ class Store:
         self.agent = AutoAgent(self.commands, self.engine, auto_agent, agent_delay)
         self.engine.agent = self.agent  # it answers first in every tick
         self.commands.agent = self.agent  # it hears of every queued command
+        # the servers SMS launches (targets, clones) as ECS shows them, and the rehearsal's faults
+        self.rehearsal_faults = RehearsalFaults(self.db, self.engine)
+        self.servers = EcsServers(self.db, self.clock, self.engine, self.rehearsal_faults, target_ip)
+        self.rehearsal_faults.servers = self.servers  # ``unreachable`` moves existing targets and clones
+        self.engine.servers = self.servers  # a full copy creates the target's ECS
         # sources, tasks and what hangs off them
         self.sources = Sources(self.db, self.engine, region, project_id)
         self.registration = Registration(self.db, self.engine, source_quota)
@@ -72,6 +83,15 @@ class Store:
         self.task_faults = TaskFaults(self.db, self.clock, self.engine)
         self.task_settings = TaskSettings(self.db)
         self.templates = Templates(self.db)
+        self.task_updates = TaskUpdates(self.db, self.engine)
+        # the rehearsal: clone tests (the clone_test action), drills (the agent's PREMIGRATE), log uploads
+        self.clones = CloneTests(self.db, self.clock, self.engine, self.templates, self.servers,
+                                 self.rehearsal_faults)
+        self.actions.clones = self.clones
+        self.drills = Drills(self.db, self.engine, self.rehearsal_faults)
+        self.commands.drills = self.drills
+        self.logs = TaskLogs(self.db, self.actions, self.commands, self.rehearsal_faults)
+        self.agent.decide = self.logs.agent_result  # the log_upload_fails fault
 
     # ----------------------------------------------------------------- across parts
     def create_task(self, body, fill_defaults=True):
@@ -138,6 +158,18 @@ class Store:
     list_tasks = _Forward("tasks")
     remove_task = _Forward("tasks")
     task_action = _Forward("actions")
+    update_task = _Forward("task_updates")
+    collect_log = _Forward("logs")
+    clone_test = _Forward("clones")
+    set_rehearsal_fault = _Forward("rehearsal_faults")
+    clear_rehearsal_fault = _Forward("rehearsal_faults")
+    rehearsal_fault = _Forward("rehearsal_faults")
+    # ECS (ecs.py): the servers SMS launched, and their addresses
+    show_ecs_server = _Forward("servers", "show_server")
+    delete_ecs_servers = _Forward("servers", "delete_servers")
+    show_ecs_job = _Forward("servers", "show_job")
+    ecs_servers = _Forward("servers", "list_servers")
+    set_target_ip = _Forward("servers")
     set_task_fault = _Forward("task_faults")
     clear_task_fault = _Forward("task_faults")
     set_speed_limits = _Forward("task_settings")

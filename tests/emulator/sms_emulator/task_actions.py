@@ -33,7 +33,16 @@ ACTIONS = {
                       None, "cutovering", "cutovering", None, None),
 }
 ACTIONS["test"] = ACTIONS["cutover"]
-NO_OP_ACTIONS = ("clone_test", "network_check", "clear", "error_for_overspeed", "sync_failed_rollback")
+# INFERENCE (the API reference lists the value, not its rules): a failed incremental sync is rolled back
+# (SYNC_F_ROLLBACKING, ROLLBACK_SECONDS on the clock, then SYNC_F_ROLLBACK_SUCCESS, source finished/cutovered).
+ACTIONS["sync_failed_rollback"] = Action(("SYNC_FAIL",), ("SMS.1047", "Only tasks whose synchronization failed can be rolled back"),
+                                         "SYNC_F_ROLLBACKING", None, None, None, None)
+ROLLBACK_SECONDS = 60
+# clone_test: clones.py (the Store wires ``TaskActions.clones``)
+DELEGATED_ACTIONS = ("clone_test",)
+NO_OP_ACTIONS = ("network_check", "clear", "error_for_overspeed")
+# Operations refused while the source's clone test is under way (INFERENCE; the clone is taken from the target).
+REFUSED_WHILE_CLONING = ("cutover", "test", "migration_test", "sync")
 # The concurrency limit ("at most 100 source servers migrated at the same time", product
 # description): the task states that take one of the account's slots, as the collection's
 # _phases.SLOT_TABLE says why (tests/unit/emulator/test_concurrency_limit.py keeps them equal).
@@ -55,6 +64,8 @@ class TaskActions:
         self.command_generation = command_generation
         self.max_running = DEFAULT_MAX_RUNNING
         self.peak_running = 0  # the most tasks in SLOT_STATES right after an admitted start or restart
+        self.clones = None  # clones.CloneTests, wired by the Store: the clone_test action
+        engine.handlers["rollback_done"] = self._rollback_done
 
     def set_max_running(self, max_running):
         """How many tasks may be in SLOT_STATES at once (starts and restarts beyond it are refused)."""
@@ -75,12 +86,16 @@ class TaskActions:
         the concurrency limit)."""
         body = body or {}
         self.engine.tick()
+        if operation == "clone_test":
+            self.clones.clone_test(task_id, body.get("template_id"))
+            return None
         if operation in NO_OP_ACTIONS:
             if self.db.load_task(task_id) is None:
                 raise not_found("task", task_id)
             return None
         if operation not in ACTIONS:
-            raise invalid_parameter("operation", "must be one of " + ", ".join(sorted(list(ACTIONS) + list(NO_OP_ACTIONS))))
+            raise invalid_parameter("operation", "must be one of " + ", ".join(
+                sorted(list(ACTIONS) + list(NO_OP_ACTIONS) + list(DELEGATED_ACTIONS))))
         with self.db.write() as conn:
             task = self.db.load_task(task_id, conn)
             if task is None:
@@ -112,6 +127,8 @@ class TaskActions:
                 task["error_json"] = ""
             if operation in ("cutover", "test"):
                 self.engine.start_run(conn, task, record, "cutover" if task["state"] == "SYNCING" else "launch")
+            if operation == "sync_failed_rollback":
+                self.engine.at(conn, self.clock.now() + ROLLBACK_SECONDS, "rollback_done", task_id)
             if task_state:
                 task["state"] = task_state
                 if task_state == "RUNNING" and not task.get("start_date"):
@@ -123,6 +140,19 @@ class TaskActions:
             record["current_task"] = task_summary(task)
             self.db.save_source(conn, source)
         return command
+
+    def _rollback_done(self, conn, task_id, _data, when):
+        task = self.db.load_task(task_id, conn)
+        if task is None or task["state"] != "SYNC_F_ROLLBACKING":
+            return
+        task["state"] = "SYNC_F_ROLLBACK_SUCCESS"
+        self.db.save_task(conn, task)
+        source = self.db.load_source(task["source_server"]["id"], conn)
+        if source is not None:
+            set_state(source.record, "finished", "cutovered", int(when * 1000))
+            if source.record.get("current_task") and source.record["current_task"]["id"] == task_id:
+                source.record["current_task"] = task_summary(task)
+            self.db.save_source(conn, source)
 
     def _admit(self, conn):
         """Refuse a start or restart that would put more than max_running tasks in SLOT_STATES
@@ -140,6 +170,8 @@ def _check_allowed(operation, task, record, launched):
     if operation == "sync" and not launched:
         refused = True
     if operation in ("cutover", "test") and (launched or record["state"] == "cutovering"):
+        refused = True
+    if operation in REFUSED_WHILE_CLONING and record["state"] == "cloning":
         refused = True
     if refused:
         raise ApiError(400, action.refusal[0], action.refusal[1])

@@ -2,20 +2,14 @@
 ``remove_task`` (a task deleted elsewhere).  Their checks are in ``task_validation.py``, the
 actions in ``task_actions.py``, what time does to a started task in ``engine.py``."""
 
-import hashlib
 import json
 
 from .database import now_ms, set_state
+from .ecs import default_address
 from .errors import ApiError, not_found
 from .records import RUNNING_SOURCE_STATES, task_record, task_summary
 from .shapes import shape
 from .task_validation import TARGET_DISK_FIELDS, validate_list_query, validate_task_body
-
-
-def target_ip(vm_id):
-    """A private IP for the target ECS ``vm_id``, the same on every read."""
-    digest = hashlib.sha256(vm_id.encode("utf-8")).digest()
-    return "10.%d.%d.%d" % (digest[0], digest[1], digest[2] % 254 + 1)
 
 
 class Tasks:
@@ -42,8 +36,9 @@ class Tasks:
                 "id", "ip", "name", "os_type", "os_version", "oem_system", "state", "migration_cycle")}
         target = task["target_server"]
         vm_id = target.get("vm_id") or None
-        # INFERENCE: the target's record id is its ECS id; its IP is known once the ECS exists
-        task["target_server"] = dict(target, id=vm_id, ip=target.get("ip") or (target_ip(vm_id) if vm_id else None),
+        # INFERENCE: the target's record id is its ECS id; its IP is known once the ECS exists (given
+        # then by ecs.py; generated fleet tasks: a stable address in 192.168.0.0/16)
+        task["target_server"] = dict(target, id=vm_id, ip=target.get("ip") or (default_address(vm_id) if vm_id else None),
                                      os_type=task.get("os_type"),
                                      os_version=source["os_version"] if source is not None else None)
         for private in [key for key in task if key.startswith("_")] + ["log_bucket"]:
@@ -124,13 +119,16 @@ class Tasks:
                 project_name=body.get("project_name"), project_id=body.get("project_id"),
                 start_target_server=body.get("start_target_server", True),
                 enterprise_project_id=record["enterprise_project_id"], migration_ip=body.get("migration_ip"),
-                vm_template_id=body.get("vm_template_id"), source_server={"id": record["id"]},
+                vm_template_id=body.get("vm_template_id"), clonevm_template_id=body.get("clonevm_template_id"),
+                use_ipv6=bool(body.get("use_ipv6")), source_server={"id": record["id"]},
                 target_server={"vm_id": target.get("vm_id"), "name": target.get("name"), "disks": target["disks"],
                                "volume_groups": target.get("volume_groups") or [],
                                "btrfs_list": target.get("btrfs_list") or []},
                 state="READY", create_date=when, connected=record["connected"],
                 syncing=bool(body.get("syncing")), use_public_ip=body.get("use_public_ip", True),
                 exist_server=bool(body.get("exist_server")), need_migration_test=bool(body.get("need_migration_test")))
+            if task["exist_server"] and self.engine.servers is not None:
+                self.engine.servers.target_created(conn, task)  # the existing server is the target
             self.db.save_task(conn, task)
             record["current_task"] = task_summary(task)
             set_state(record, cycle="setting", when=when)
@@ -156,6 +154,7 @@ class Tasks:
                     self.commands.enqueue(conn, record["id"], "DELETE", {"task_id": task_id}, "delete")
                 self.db.save_source(conn, source)
             self.engine.drop_run(conn, task_id)
+            self.engine.drop_events(conn, task_id)
             conn.execute("DELETE FROM task_faults WHERE key = ?", (task_id,))
             if self.command_generation == "new" or source is None:
                 conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
@@ -182,6 +181,7 @@ class Tasks:
                 conn.execute("DELETE FROM commands WHERE source_id = ?", (record["id"],))
                 self.db.save_source(conn, source)
             self.engine.drop_run(conn, task_id)
+            self.engine.drop_events(conn, task_id)
             conn.execute("DELETE FROM task_faults WHERE key = ?", (task_id,))
             conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
 

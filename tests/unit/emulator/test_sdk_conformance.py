@@ -23,6 +23,10 @@ from support.emulator_client import SignedClient
 NO_SDK_OPERATION = {
     ("GET", "/v3/projects"): "IAM KeystoneListProjects, which huaweicloudsdkcore calls itself (BasicCredentials "
                              "without a project id) and parses without a model: only projects[].id is read",
+    ("GET", "/v1/{project_id}/cloudservers/{server_id}"): "ECS ShowServer (huaweicloudsdkecs, not installed): the "
+                                                          "servers SMS launched; test_ecs.py checks its fields",
+    ("POST", "/v1/{project_id}/cloudservers/delete"): "ECS DeleteServers (huaweicloudsdkecs): test_ecs.py",
+    ("GET", "/v1/{project_id}/jobs/{job_id}"): "ECS ShowJob (huaweicloudsdkecs): test_ecs.py",
 }
 # Keystone's project fields (IAM API reference, KeystoneListProjects response), for the route above.
 KEYSTONE_PROJECT_FIELDS = {"id", "name", "domain_id", "enabled", "is_domain", "parent_id", "description", "links"}
@@ -108,6 +112,8 @@ OPERATIONS = {
     ("GET", "/v3/tasks/{task_id}"): "show_task",
     ("DELETE", "/v3/tasks/{task_id}"): "delete_task",
     ("POST", "/v3/tasks/{task_id}/action"): "update_task_status",
+    ("PUT", "/v3/tasks/{task_id}"): "update_task",
+    ("POST", "/v3/tasks/{task_id}/log"): "collect_log",
     ("POST", "/v3/tasks/{task_id}/speed-limit"): "update_speed",
     ("GET", "/v3/tasks/{task_id}/speed-limit"): "shows_speed_limits",
     ("POST", "/v3/tasks/{task_id}/configuration-setting"): "upload_special_configuration_setting",
@@ -234,12 +240,42 @@ def _drive(emulator, call):
     call("list_tasks", limit=100)
     call("list_servers", limit=200)
 
+    # the rehearsal: a clone test of the task in continuous sync, the clone through ECS, a drill, an update
+    clone_template = call("create_template", body=sdk.CreateTemplateReq(template=sdk.TemplateRequest(
+        name="clone", target_server_name="conformance-clone"))).id
+    call("update_task_status", task_id=running, body=sdk.UpdateTaskStatusReq(operation="clone_test",
+                                                                             template_id=clone_template))
+    call("show_task", task_id=running)
+    call("show_server", source_id=running_source)
+    emulator.advance(600)
+    clone = call("show_task", task_id=running).clone_server
+    assert clone.clone_state == "FINISHED"
+    call("list_tasks", source_server_id=running_source)
+    call("list_servers", id=running_source)
+    ecs = SignedClient(emulator)
+    try:
+        ecs.request("GET", "/v1/%s/cloudservers/%s" % (emulator.project_id, clone.vm_id))
+        job = ecs.request("POST", "/v1/%s/cloudservers/delete" % emulator.project_id, body={
+            "servers": [{"id": clone.vm_id}], "delete_publicip": True, "delete_volume": True})[1]["job_id"]
+        ecs.request("GET", "/v1/%s/jobs/%s" % (emulator.project_id, job))
+    finally:
+        ecs.close()
+    call("update_task_status", task_id=running, body=sdk.UpdateTaskStatusReq(operation="migration_test"))
+    emulator.advance(700)
+    call("show_server", source_id=running_source)
+    call("update_task", task_id=running, body=sdk.PutTaskReq(
+        name="task-renamed", speed_limit=50, migration_ip="192.168.1.5", use_public_ip=False,
+        target_server=sdk.TargetServer(name="renamed-target")))
+    call("show_task", task_id=running)
+
     # agent commands answered by hand, and a collect_log command with its parameters
     emulator.set_agent(auto_agent=False)
     call("update_task_status", task_id=launched, body=sdk.UpdateTaskStatusReq(operation="collect_log"))
     call("show_command", server_id=launched_source)
     call("update_command_result", server_id=launched_source, body=sdk.CommandBody(
         command_name="UPLOAD_LOG", result="success", result_detail={"msg": "ok"}))
+    call("collect_log", task_id=launched, body=sdk.UploadLogRequestBody(log_bucket="conformance-logs"))
+    call("list_tasks", id=launched)
     call("update_copy_state", source_id=launched_source, body=sdk.PutCopyStateReq(copystate="finished"))
 
     # task settings
