@@ -103,6 +103,40 @@ def remove_task(emulator, query, body):
     return {"task_id": task_id}
 
 
+def show_targets(emulator, query, body):
+    """The address new targets and clones get, and the ECS servers SMS launched (ecs.py)."""
+    return {"target_ip": emulator.target_ip, "servers": emulator.store.ecs_servers()}
+
+
+def set_targets(emulator, query, body):
+    """{"target_ip": "127.0.0.1"} (null: addresses from 192.168.0.0/16 again)."""
+    payload = _payload(body)
+    unknown = set(payload) - {"target_ip"}
+    if unknown:
+        raise ValueError("unknown target options: %s" % ", ".join(sorted(unknown)))
+    if "target_ip" in payload:
+        emulator.set_target_ip(payload["target_ip"])
+    return show_targets(emulator, query, body)
+
+
+def set_rehearsal_fault(emulator, query, body):
+    """{"task_id" or "source_id": ..., "clone_fails" | "drill_fails" | "log_upload_fails" | "unreachable": true, ...}."""
+    payload = _payload(body)
+    key = payload.pop("task_id", None) or payload.pop("source_id", None)
+    if not key:
+        raise ValueError("task_id or source_id is required")
+    emulator.set_rehearsal_fault(key, **payload)
+    return {"key": key, "fault": emulator.store.rehearsal_fault(key)}
+
+
+def clear_rehearsal_fault(emulator, query, body):
+    key = query.get("task_id") or query.get("source_id")
+    if not key:
+        raise ValueError("task_id or source_id is required")
+    emulator.clear_rehearsal_fault(key)
+    return {"key": key}
+
+
 # (method, path under /_emulator/) -> handler(emulator, query, body) returning the JSON answer
 ADMIN_ROUTES = {
     ("GET", "requests"): requests_log,
@@ -118,6 +152,10 @@ ADMIN_ROUTES = {
     ("POST", "task_faults"): set_task_fault,
     ("DELETE", "task_faults"): clear_task_fault,
     ("DELETE", "tasks"): remove_task,
+    ("GET", "targets"): show_targets,
+    ("POST", "targets"): set_targets,
+    ("POST", "rehearsal_faults"): set_rehearsal_fault,
+    ("DELETE", "rehearsal_faults"): clear_rehearsal_fault,
 }
 
 

@@ -1,6 +1,7 @@
 """Command line of the emulator."""
 
 import argparse
+import ipaddress
 import json
 import os
 import shlex
@@ -41,6 +42,8 @@ def build_parser():
     lifecycle.add_argument("--source-quota", type=int, default=SOURCE_QUOTA,
                            help="source servers per account; a registration beyond it is refused (default %d, "
                            "as SMS; the generated fleet is not limited)" % SOURCE_QUOTA)
+    lifecycle.add_argument("--target-ip", help="the address of every target and test clone SMS launches, e.g. "
+                           "127.0.0.1 for checks that really connect (default: one of 192.168.0.0/16 each)")
     fleet = parser.add_argument_group("fleet")
     fleet.add_argument("--sources", type=int, default=0, help="number of generated source servers")
     fleet.add_argument("--seed", type=int, default=0)
@@ -71,6 +74,8 @@ def main(argv=None):
         parse_mix(args.states, None, "--states")
         if args.source_quota < 0:
             raise ValueError("--source-quota must be 0 or more")
+        if args.target_ip is not None:
+            ipaddress.IPv4Address(args.target_ip)
     except ValueError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2
@@ -86,7 +91,7 @@ def main(argv=None):
         speedup=args.speedup, auto_agent=args.auto_agent, agent_delay=args.agent_delay,
         replication_mbps=args.replication_mbps,
         max_running=args.max_running,
-        source_quota=args.source_quota,
+        source_quota=args.source_quota, target_ip=args.target_ip,
         fault_seed=args.fault_seed, latency_ms=args.latency_ms, rate_429=args.rate_429,
         retry_after=args.retry_after, rate_5xx=args.rate_5xx, status_5xx=status_5xx, drop=args.drop,
         fail_after_acting_5xx=args.fail_after_acting_5xx)
