@@ -40,7 +40,7 @@ def rehearsal(emulator_factory):
         task_id = answer["id"]
         assert emulator.client.request("POST", "/v3/tasks/%s/action" % task_id, body={"operation": "start"})[0] == 200
         emulator.advance(86400)
-        assert emulator.store.get_task(task_id)["state"] == "SYNCING"
+        assert emulator.store.get_task(task_id)["state"] == ("SYNCING" if changes.get("syncing", True) else "MIGRATE_SUCCESS")
         return source_id, task_id
 
     def template(**fields):
