@@ -17,13 +17,15 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._phases import IN_PROG
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_rows import PRIORITIES, default_task_name
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import action_body, guard
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_update import diff_of, in_place, update_request
 
 # Option -> where the existing task's record shows it. The record is an item of GET /v3/tasks (the
 # SDK's TasksResponseBody, TargetServerAssociatedWithTask); vm_template_id is not in it, so it is
 # read from GET /v3/tasks/{id} (ShowTaskResponse) - one GET per existing task whose row sets
-# template_id, and none otherwise. None of these can change after creation. use_public_ip,
-# use_ipv6, over_speed_threshold, is_need_consistency_check, start_network_check and
-# clonevm_template_id are in neither answer, so they cannot be compared.
+# template_id, and none otherwise. _task_update says which of them SMS changes in place
+# (PUT /v3/tasks/{id}) and which need the task created again. use_public_ip, use_ipv6,
+# over_speed_threshold, is_need_consistency_check, start_network_check and clonevm_template_id
+# are in neither answer, so they cannot be compared.
 IMMUTABLE = (
     ("name", ("name",)),
     ("type", ("type",)),
@@ -136,12 +138,6 @@ def needs_shown(options):
     return any(options.get(key) is not None for key, _path in IMMUTABLE_SHOWN)
 
 
-def difference_text(task_id, source_name, before, after):
-    return "task %s of source server %s differs in fields that cannot change after creation: %s (delete it with " \
-           "state=absent and create it again)" % (task_id, source_name, ", ".join(
-               "%s %r -> %r" % (key, before[key], after[key]) for key in sorted(before)))
-
-
 def combined_diff(rows):
     """The diff of a call: the one row's, or the rows' befores and afters as lists."""
     diffs = [row.result.get("diff") for row in rows if row.result.get("diff")]
@@ -158,12 +154,18 @@ def plan_present(row, region, project_id):
                           diff=dict(before={}, after=body))
         return
     row.result["task_id"] = row.task["id"]
+    row.result["outcome"] = "unchanged"
+    found = row.result.get("differences") or []
+    if in_place(found):  # a row with other differences failed its checks: nothing is planned for it
+        row.result.update(outcome="updated", changed=True, updated=[item["option"] for item in found],
+                          update_request=update_request(row.task["id"], row.options, found),
+                          diff=diff_of(row.task["id"], found))
     if row.options.get("start") and guard("start", describe(row.task))[0] == "send":
+        diff = row.result.get("diff") or dict(before={}, after={})
         row.result.update(outcome="started", changed=True,
                           request=dict(method="POST", path="/v3/tasks/%s/action" % row.task["id"], body=action_body("start")),
-                          diff=dict(before=dict(state=row.task.get("state")), after=dict(state="RUNNING")))
-    else:
-        row.result.update(outcome="unchanged")
+                          diff=dict(diff, before=dict(diff["before"], state=row.task.get("state")),
+                                    after=dict(diff["after"], state="RUNNING")))
 
 
 def plan_absent(row, force):
@@ -192,7 +194,7 @@ def add_settings(result, planned):
         result["outcome"] = "updated"
     # New dicts: the creation diff's "after" is the request body itself, which must stay as it is.
     diff = result.get("diff") or dict(before={}, after={})
-    result["diff"] = dict(before=dict(diff["before"], **planned["before"]), after=dict(diff["after"], **planned["after"]))
+    result["diff"] = dict(diff, before=dict(diff["before"], **planned["before"]), after=dict(diff["after"], **planned["after"]))
 
 
 def is_stopped(task):
@@ -221,10 +223,14 @@ def row_result(row, check_mode):
         task=described,
         phase=described["phase"] if described else None,
         outcome=outcome,
-        # A task SMS created stays a change even when a settings request after it failed.
-        changed=bool(result.get("changed")) and (not result.get("error") or bool(outcome == "created" and result.get("task_id"))),
+        # A task SMS created or changed in place stays a change even when a request after it failed.
+        changed=bool(result.get("changed")) and (not result.get("error") or bool(outcome == "created" and result.get("task_id"))
+                                                 or bool(result.get("update_sent"))),
         request=result.get("request"),
         settings_requests=result.get("settings_requests") or [],
+        updated=result.get("updated") or [],
+        update_request=result.get("update_request"),
+        differences=result.get("differences") or [],
         diff=result.get("diff"),
     )
     if result.get("error"):

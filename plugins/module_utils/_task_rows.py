@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
+import ipaddress
 import math
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -193,11 +194,31 @@ def check_row_values(row, state, problems):
     if options.get("speed_limit") is not None and not 0 <= options["speed_limit"] <= 10000:
         problems.add(row, "speed_limit must be 0 to 10000 Mbit/s, got %r" % options["speed_limit"], "speed_limit", "value")
         options["speed_limit"] = None
+    problem = address_problem(options.get("migration_ip"), options.get("use_ipv6"))
+    if problem:
+        problems.add(row, problem, "migration_ip", "value")
+        options["migration_ip"] = None
     for key in ("speed_windows", "configurations"):
         for problem in check_settings({key: options.get(key)}):
             problems.add(row, problem, key, "value")
             options[key] = None
     _check_disk_items(row, problems)
+
+
+def address_problem(address, use_ipv6):
+    """The problem of a migration_ip, or None: SMS takes an IPv4 address, or IPv6 with use_ipv6
+    (PostTask and PutTaskReq)."""
+    if address is None:
+        return None
+    try:
+        version = ipaddress.ip_address(u"%s" % address).version
+    except ValueError:
+        return "migration_ip must be an IP address, got %r" % address
+    if version == 6 and not use_ipv6:
+        return "migration_ip %s is an IPv6 address: set use_ipv6=true" % address
+    if version == 4 and use_ipv6:
+        return "migration_ip %s is an IPv4 address, but use_ipv6=true asks for IPv6" % address
+    return None
 
 
 def _check_disk_items(row, problems):

@@ -638,7 +638,6 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._resources import reso
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_body import (
     add_settings,
     combined_diff,
-    difference_text,
     immutable_diff,
     is_stopped,
     needs_shown,
@@ -665,6 +664,8 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._task_settings import 
     send_settings,
 )
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_update import IN_PLACE, diff_of, difference_text, differences, in_place
+from ansible_collections.hwcloud.sms.plugins.module_utils._phases import task_phase
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import action_body, guard, send_action
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import TaskReader, tasks_of_sources
 from ansible_collections.hwcloud.sms.plugins.module_utils._waiter import WaitOutage, WaitTimedOut, wait_until
@@ -732,12 +733,8 @@ class TaskWave(object):
                         problems.add(row, problem, "migproject")
                 check_creation(row, self.params["require_connected"], problems)
                 continue
-            before, after = immutable_diff(row.options, row.task, shown.get(row.task["id"]))
-            if before or after:
-                row.result["diff"] = dict(before=before, after=after)
-                problems.add(row, difference_text(row.task["id"], row.source.get("name"), before, after),
-                             sorted(before)[0] if len(before) == 1 else None)
-        problems.raise_if_any(diff=combined_diff(self.rows))
+            _compare(row, shown.get(row.task["id"]), problems)
+        problems.raise_if_any(diff=combined_diff(self.rows), differences=_all_differences(self.rows, self.params["tasks"]))
 
     def _resolve_sources(self, problems):
         """Attach each row's source record; problems for unknown and ambiguous ones, and for a row
@@ -807,6 +804,30 @@ class TaskWave(object):
         return dict(changed=changed, results=outcome, summary=summary, diff=combined_diff(self.rows))
 
 
+def _compare(row, shown, problems):
+    """Compare a row with its existing task: the differences, each changed in place or not
+    (_task_update), go into the row's result; a difference that is not changed in place, or a
+    type the source's OS does not support, is a problem (nothing of the call is sent)."""
+    before, after = immutable_diff(row.options, row.task, shown)
+    if not (before or after):
+        return
+    found = differences(before, after, task_phase(row.task))
+    row.result.update(differences=found, diff=diff_of(row.task["id"], found))
+    if not in_place(found):
+        blocking = [item["option"] for item in found if item["change"] != IN_PLACE]
+        problems.add(row, difference_text(row.task["id"], row.source.get("name"), found),
+                     blocking[0] if len(blocking) == 1 else None)
+    elif after.get("type") == "MIGRATE_FILE" and row.source.get("os_type") == "WINDOWS":
+        problems.add(row, "Windows source server %s supports only MIGRATE_BLOCK" % row.source.get("name"), "type")
+
+
+def _all_differences(rows, tasks):
+    """The differences of the call: the one row's, or those of every row with the row's number."""
+    if tasks is None:
+        return rows[0].result.get("differences") or []
+    return [dict(item, row=row.index + 1) for row in rows for item in row.result.get("differences") or ()]
+
+
 def _project_problem(projects, options):
     """fill_from_project; the text of a migproject that names no single project, else None."""
     try:
@@ -840,7 +861,10 @@ def _apply(client, row, stop_timeout):
                     raise
                 return
             result["task_id"] = answer.get("id") if isinstance(answer, dict) else None
-        elif result.get("outcome") == "started":
+        if result.get("update_request"):
+            client.request("PUT", client.path("/v3/tasks/{0}", row.task["id"]), body=result["update_request"]["body"])
+            result["update_sent"] = True
+        if result.get("outcome") == "started":
             send_action(client, row.task["id"], result["request"]["body"])
         if result.get("settings_plan") and result.get("task_id"):
             send_settings(client, result["task_id"], result["settings_plan"])
@@ -865,11 +889,13 @@ def _found_existing(client, row, exc):
     row.result.update(outcome="exists", changed=False, task_id=task.get("id"), create_error=error_entry(exc))
     # Found, but not necessarily the task the row asks for (another job may have made it with
     # syncing false, which SMS launches without the cut-over): then the row fails.
+    # Any difference fails, even one SMS could change in place: the task is another job's.
     shown = _shown_tasks(client, [row], 1)
     before, after = immutable_diff(row.options, task, shown.get(task.get("id")))
-    if before:
-        row.result["diff"] = dict(before=before, after=after)
-        raise SmsClientError(difference_text(task["id"], row.source.get("name"), before, after))
+    if before or after:
+        found = differences(before, after, task_phase(task))
+        row.result.update(differences=found, diff=diff_of(task["id"], found))
+        raise SmsClientError(difference_text(task["id"], row.source.get("name"), found))
     return True
 
 

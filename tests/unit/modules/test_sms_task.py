@@ -117,10 +117,15 @@ def test_immutable_difference_fails_with_a_diff_before_sending(emu):
     emu.clear_request_log()
     result = _task(emu, {"source_id": source["id"], "template_id": "t-2", "priority": "high"})
     assert result.get("failed")
-    assert "cannot change after creation" in result["msg"] and "template_id 't-1' -> 't-2'" in result["msg"]
-    assert "priority 1 -> 2" in result["msg"]
+    # The template of a ready task could change in place, the priority cannot: nothing is sent.
+    assert "cannot change now" in result["msg"] and "template_id 't-1' -> 't-2' (updated in place)" in result["msg"]
+    assert "priority 1 -> 2 (needs recreate)" in result["msg"] and "state=absent" in result["msg"]
     assert result["diff"] == {"before": {"template_id": "t-1", "priority": 1},
-                              "after": {"template_id": "t-2", "priority": 2}}
+                              "after": {"template_id": "t-2", "priority": 2},
+                              "before_header": "task %s" % created["task"]["id"],
+                              "after_header": "updated in place: template_id; needs recreate: priority"}
+    assert [(d["option"], d["change"]) for d in result["differences"]] == [
+        ("priority", "needs recreate"), ("template_id", "updated in place")]
     assert all(e["method"] == "GET" for e in emu.request_log())
 
 

@@ -5,11 +5,11 @@ bodies, diffs and results (_task_body)."""
 import pytest
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsInputError
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_update import differences
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_body import (
     add_settings,
     combined_diff,
     creation_body,
-    difference_text,
     immutable_diff,
     is_stopped,
     plan_absent,
@@ -108,6 +108,9 @@ def test_row_values_are_typed_by_ansible_and_every_bad_one_is_reported_and_dropp
     ({"configurations": {"TURBO": 1}}, "configurations", "unknown key TURBO"),
     ({"target_disks": [{"size": 1}]}, "target_disks", "every target_disks item needs a name"),
     ({"target_disks": [{"name": "/dev/vda", "colour": 1}]}, "target_disks", "target_disks item /dev/vda has unknown keys colour"),
+    ({"migration_ip": "192.168.0.300"}, "migration_ip", "migration_ip must be an IP address, got '192.168.0.300'"),
+    ({"migration_ip": "fd00::5"}, "migration_ip", "migration_ip fd00::5 is an IPv6 address: set use_ipv6=true"),
+    ({"migration_ip": "10.0.0.5", "use_ipv6": True}, "migration_ip", "is an IPv4 address, but use_ipv6=true asks for IPv6"),
 ])
 def test_a_bad_value_names_the_option_and_the_rule(options, option, fragment):
     options = dict(dict(source_id="src-1", template_id="t"), **options)
@@ -204,9 +207,6 @@ def test_only_differences_the_records_show_count():
     assert immutable_diff(_params(template_id="b"), task, {"vm_template_id": "a"}) == ({"template_id": "a"}, {"template_id": "b"})
     assert immutable_diff(_params(type="MIGRATE_BLOCK"), dict(task, type=None)) == (
         {"type": None}, {"type": "MIGRATE_BLOCK"})  # name and type are always compared
-    text = difference_text("t-1", "web-01", {"priority": 1, "name": "a"}, {"priority": 2, "name": "b"})
-    assert text == "task t-1 of source server web-01 differs in fields that cannot change after creation: " \
-                   "name 'a' -> 'b', priority 1 -> 2 (delete it with state=absent and create it again)"
 
 
 def _with_task(task, **options):
@@ -297,3 +297,35 @@ def test_problems_are_raised_at_once_with_their_rows():
         "diff": {}, "problems": ["row 3 (source_name web-03): no source server has name 'web-03'", "a call-wide problem"],
         "row_problems": [{"row": 3, "option": "source_name", "msg": "no source server has name 'web-03'", "kind": "sms"},
                          {"row": None, "option": None, "msg": "a call-wide problem", "kind": "value"}]}
+
+
+def test_an_existing_task_that_differs_only_in_place_plans_one_put_with_just_those_fields():
+    task = {"id": "t-1", "state": "READY", "name": "a", "speed_limit": 0}
+    row = _with_task(task, name="b", speed_limit=50, use_public_ip=False, start=True)
+    row.result["differences"] = differences({"name": "a", "speed_limit": 0}, {"name": "b", "speed_limit": 50}, "ready")
+    plan_present(row, "r", "p")
+    # use_public_ip goes only with a migration_ip change: not here.
+    assert row.result["update_request"] == {"method": "PUT", "path": "/v3/tasks/t-1", "body": {"name": "b", "speed_limit": 50}}
+    assert row.result["updated"] == ["name", "speed_limit"] and row.result["changed"] is True
+    # start=True on a ready task: started too, and the diff holds both.
+    assert row.result["outcome"] == "started" and row.result["request"]["body"] == {"operation": "start"}
+    assert row.result["diff"] == {"before": {"name": "a", "speed_limit": 0, "state": "READY"},
+                                  "after": {"name": "b", "speed_limit": 50, "state": "RUNNING"},
+                                  "before_header": "task t-1", "after_header": "updated in place: name, speed_limit"}
+    item = row_result(row, check_mode=True)
+    assert item["updated"] == ["name", "speed_limit"] and item["update_request"] == row.result["update_request"]
+    assert [d["change"] for d in item["differences"]] == ["updated in place", "updated in place"]
+    # The PUT went through, the start failed: the row still changed the task.
+    row.result.update(update_sent=True, error={"msg": "boom"}, msg="boom")
+    assert row_result(row, check_mode=False)["changed"] is True
+
+    only = _with_task(dict(task, state="RUNNING"), speed_limit=5)
+    only.result["differences"] = differences({"speed_limit": 0}, {"speed_limit": 5}, "replicating")
+    plan_present(only, "r", "p")
+    assert only.result["outcome"] == "updated" and only.result["update_request"]["body"] == {"speed_limit": 5}
+    assert summary_of([row_result(only, check_mode=True)]) == {"updated": 1}
+    blocked = _with_task(dict(task, state="RUNNING"), type="MIGRATE_BLOCK")
+    blocked.result["differences"] = differences({"type": "MIGRATE_FILE"}, {"type": "MIGRATE_BLOCK"}, "replicating")
+    plan_present(blocked, "r", "p")  # (its check failed the call before any plan: planned, it sends nothing)
+    assert blocked.result["outcome"] == "unchanged" and "update_request" not in blocked.result
+    assert row_result(blocked, check_mode=True)["updated"] == []
