@@ -9,12 +9,13 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: sms_task
-short_description: Create or delete Huawei Cloud SMS migration tasks, one per source server
+short_description: Create, change or delete Huawei Cloud SMS migration tasks, one per source server
 version_added: 1.0.0
 description:
   - Makes sure a source server has a migration task of Server Migration Service (SMS)
     (C(POST /v3/tasks)), or has none (C(DELETE /v3/tasks/{id})). The source server is the key, so
-    running the module again never creates a second task for it.
+    running the module again never creates a second task for it. What SMS can change in an
+    existing task is changed in place (C(PUT /v3/tasks/{id})).
   - The target is either created from a server template (O(template_id)) or an existing ECS
     (O(target_server_id) and O(target_server_name)).
   - The target disks are copied from the source's recommended layout (C(init_target_server.disks),
@@ -22,9 +23,36 @@ description:
     task without disks. O(target_disks) changes single disks by name.
   - The region and project of the task come from the connection options (O(region),
     O(project_id), or the project ID looked up in IAM); the project name is the region.
-  - A task that exists already is compared with the options that were set. Most fields of a
-    task cannot change after it was created, so a difference fails, showing the difference,
-    before anything is sent. Delete the task (O(state=absent)) and create it again to change them.
+  - A task that exists already is compared with the options that were set. When every difference
+    is one SMS changes in place, one C(PUT /v3/tasks/{id}) (the SDK's C(UpdateTaskRequest), body
+    C(PutTaskReq)) sends just the changed fields (the rows of O(tasks) concurrently, O(workers));
+    RV(updated) names them. Any other difference fails the row, and with it the call, before
+    anything is sent, naming each differing field with V(updated in place) (SMS could change it),
+    V(needs stop) (SMS could change it once the task is stopped) or V(needs recreate) (delete the
+    task with O(state=absent) and create it again). RV(differences) and the diff (its
+    C(after_header)) say the same.
+  - 'Changes to an existing task, option by option (C(PutTaskReq) field: when it changes in place; why).
+    Conservative: a field changes in place only where the change cannot touch data already copied
+    or a target server already made.'
+  - 'O(name) (C(name)): in any phase; the task''s label only, nothing copied or launched depends on it.'
+  - 'O(speed_limit) (C(speed_limit)): in any phase; a cap on the transfer rate, changing it changes no data.'
+  - 'O(migration_ip) (C(migration_ip)): while no data moves (phase V(ready), V(replicated), V(finished),
+    V(stopped) or V(failed)), else V(needs stop); the address the source''s agent sends the data to,
+    which a copy or sync in flight must not lose. O(use_public_ip) and O(use_ipv6) are sent with it
+    when set (SMS checks the address against O(use_ipv6)); no answer of SMS shows them, so they are
+    never compared or changed on their own.'
+  - 'O(type) (C(type)): only while the task is V(ready) (never started, nothing copied), else
+    V(needs recreate); C(PutTaskReq) takes it, but data copied file by file cannot turn into a block
+    copy or back. A Windows source stays V(MIGRATE_BLOCK).'
+  - 'O(template_id) (C(vm_template_id)): only while the task is V(ready), else V(needs recreate);
+    SMS creates the target server from the template when the task starts, so once started the
+    target exists.'
+  - 'O(target_server_id), O(target_server_name): V(needs recreate); C(PutTaskReq) has C(target_server)
+    and C(exist_server), but SMS documents no move of a task to another target, and its agent
+    records the target''s disks and snapshots in the task.'
+  - 'O(syncing), O(start_target_server), O(priority), O(need_migration_test): V(needs recreate); they
+    are not fields of C(PutTaskReq); O(start_target_server) in particular cannot change in place,
+    because the SDK''s C(UpdateTaskRequest) cannot carry it.'
   - The comparison reads only fields the official SDK documents - O(name), O(type), O(target_server_id),
     O(target_server_name), O(migration_ip), O(syncing), O(start_target_server), O(priority),
     O(speed_limit) and O(need_migration_test) from the task listing (C(GET /v3/tasks),
@@ -35,12 +63,14 @@ description:
     O(over_speed_threshold), O(is_need_consistency_check), O(start_network_check) and
     O(clonevm_template_id) are in neither answer, so a difference in them cannot be seen and is
     not reported.
+  - A task that another job created while this one tried to (RV(outcome=exists)) is not changed;
+    any difference fails the row.
   - O(tasks) handles a whole wave in one call. Every row is checked in one pass (bad values,
     unknown or ambiguous source servers, the same source or target in two rows, disconnected
     agents, failed environment checks, an OS that does not support the type) and every problem is
     reported at once, before anything is written; a bad value does not stop the checks against SMS
     of that row or the others. C(problems) lists them as text and C(row_problems) by row and option.
-  - Request bodies carry only the fields of the official SDK's C(PostTask) model.
+  - Request bodies carry only the fields of the official SDK's C(PostTask) and C(PutTaskReq) models.
 author:
   - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
@@ -49,10 +79,13 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Reads the source servers and tasks, checks everything and returns the requests that would be sent.
+    description: Reads the source servers and tasks, checks everything and returns the requests that would be sent (no C(PUT) either).
   diff_mode:
     support: full
-    description: Shows the task before and after (the request that would create it).
+    description:
+      - Shows the task before and after (the request that would create it).
+      - For an existing task, the differing fields before and after; C(after_header) says which are
+        V(updated in place), which V(needs stop) and which V(needs recreate).
 options:
   source_id:
     description: ID of the source server. One of O(source_id), O(source_name), O(source_ip) or O(tasks) is required.
@@ -96,9 +129,12 @@ options:
       - Name of the task. Default the source server's name, with characters SMS does not accept
         in task names replaced by C(-).
       - Letters, digits, Chinese characters, C(_) and C(-), 1 to 255 characters.
+      - Changed in place in an existing task (C(PUT /v3/tasks/{id})).
     type: str
   template_id:
-    description: ID of the server template the target server is created from (sent as C(vm_template_id)).
+    description:
+      - ID of the server template the target server is created from (sent as C(vm_template_id)).
+      - Changed in place only while the task is V(ready) (never started); later it needs the task created again.
     type: str
   target_server_id:
     description: ID of an existing ECS to migrate onto (sent as C(target_server.vm_id) with C(exist_server=true)).
@@ -108,10 +144,15 @@ options:
       - Name of the target server. Required with O(target_server_id); default the source name with a template.
     type: str
   migration_ip:
-    description: IP address of the target used for the migration (needed with an existing target).
+    description:
+      - IP address of the target used for the migration (needed with an existing target); IPv4, or
+        IPv6 with O(use_ipv6=true), checked before any request.
+      - Changed in place in an existing task while no data moves (see the description).
     type: str
   type:
-    description: Migration type. Default V(MIGRATE_BLOCK) for Windows (the only one it supports) and V(MIGRATE_FILE) for Linux.
+    description:
+      - Migration type. Default V(MIGRATE_BLOCK) for Windows (the only one it supports) and V(MIGRATE_FILE) for Linux.
+      - Changed in place only while the task is V(ready) (never started); later it needs the task created again.
     type: str
     choices: [MIGRATE_FILE, MIGRATE_BLOCK]
   syncing:
@@ -123,20 +164,28 @@ options:
         otherwise, so a migration project's C(syncing) does not apply to plan lines.
     type: bool
   start_target_server:
-    description: Start the target server after the migration (SMS default V(true)).
+    description:
+      - Start the target server after the migration (SMS default V(true)).
+      - Cannot change in place (C(PutTaskReq) has no such field), so a difference needs the task created again.
     type: bool
   use_public_ip:
-    description: Migrate over the target's public IP (SMS default V(true)).
+    description:
+      - Migrate over the target's public IP (SMS default V(true)).
+      - Sent with an in-place change of O(migration_ip); never compared (no answer of SMS shows it).
     type: bool
   use_ipv6:
-    description: Migrate over IPv6.
+    description:
+      - Migrate over IPv6.
+      - Sent with an in-place change of O(migration_ip); never compared (no answer of SMS shows it).
     type: bool
   priority:
     description: Priority of the task, V(low), V(standard) or V(high) (sent as 0, 1, 2).
     type: str
     choices: [low, standard, high]
   speed_limit:
-    description: Speed limit in Mbit/s (0 to 10000, 0 means none).
+    description:
+      - Speed limit in Mbit/s (0 to 10000, 0 means none).
+      - Changed in place in an existing task (C(PUT /v3/tasks/{id})), also while it runs.
     type: int
   over_speed_threshold:
     description: Percentage over O(speed_limit) at which SMS pauses the task.
@@ -258,6 +307,17 @@ EXAMPLES = r"""
       MIGRATE_EXCLUDE_DIR: [/tmp, /var/cache]
       LINUX_CPU_LIMIT: 50
 
+- name: Rename a task and raise its speed limit in place (one PUT /v3/tasks/{id}, also while it runs)
+  hwcloud.sms.sms_task:
+    source_name: app-01
+    name: app-01-wave2
+    speed_limit: 300
+  register: changed_task
+
+- name: Which fields were changed in place
+  ansible.builtin.debug:
+    msg: "{{ changed_task.updated }}"
+
 - name: Remove a task, stopping it first if it runs
   hwcloud.sms.sms_task:
     source_name: app-01
@@ -356,8 +416,9 @@ phase:
   sample: ready
 outcome:
   description:
-    - V(created), V(started), V(updated) (only O(speed_windows) or O(configurations) changed),
-      V(unchanged), V(deleted) or V(absent) (nothing to delete).
+    - V(created), V(started), V(updated) (fields changed in place, see RV(updated), or new
+      O(speed_windows) or O(configurations) only), V(unchanged), V(deleted) or V(absent) (nothing
+      to delete). A task changed in place and started is V(started), with RV(updated) naming the fields.
     - V(exists) when SMS refused to create the task but the source server has one now (another
       job created it first, or a gateway failed after SMS created it); the task is that one. It
       is compared with the options like any existing task, and a difference makes the outcome
@@ -393,6 +454,66 @@ settings_requests:
           (C(speed_limit) windows for C(.../speed-limit), C(migrate_type) and C(configurations) for
           C(.../configuration-setting)).
       type: dict
+updated:
+  description:
+    - The options of an existing task changed in place (C(PUT /v3/tasks/{id}), see RV(update_request)),
+      or that would be in check mode; V([]) when none.
+  returned: when O(tasks) is not used
+  type: list
+  elements: str
+  version_added: 1.1.0
+  sample: [name, speed_limit]
+update_request:
+  description:
+    - The request that changes the existing task in place, sent or, in check mode, that would be
+      sent; its body holds only the changed fields (the SDK's C(PutTaskReq)). V(null) when nothing changes in place.
+  returned: when O(tasks) is not used
+  type: dict
+  version_added: 1.1.0
+  sample: {"method": "PUT", "path": "/v3/tasks/2c06d8f2-6f1b-4b7e-9a55-0d4c3c0e1a11", "body": {"name": "app-01b", "speed_limit": 200}}
+  contains:
+    method:
+      description: V(PUT).
+      type: str
+    path:
+      description: Path of the request.
+      type: str
+    body:
+      description: The changed fields, under their C(PutTaskReq) names (O(template_id) is C(vm_template_id)).
+      type: dict
+differences:
+  description:
+    - Every field in which the existing task differs from the options, each with whether SMS
+      changes it in place now. Also returned when the module fails because of them; with O(tasks),
+      the failure lists those of every row, each with its C(row) (from 1).
+  returned: when O(tasks) is not used, and when a difference fails the module
+  type: list
+  elements: dict
+  version_added: 1.1.0
+  sample: [{"option": "speed_limit", "before": 0, "after": 200, "change": "updated in place", "why": "a cap on the transfer rate ..."},
+           {"option": "priority", "before": 1, "after": 2, "change": "needs recreate", "why": "not a field of PutTaskReq"}]
+  contains:
+    option:
+      description: The option, for example V(speed_limit) or V(template_id).
+      type: str
+    before:
+      description: The task's value.
+      type: raw
+    after:
+      description: The value asked for.
+      type: raw
+    change:
+      description:
+        - V(updated in place) (sent with C(PUT /v3/tasks/{id}), or would be if no other difference
+          failed the row), V(needs stop) (SMS changes it in place once the task is stopped) or
+          V(needs recreate) (the task must be deleted and created again).
+      type: str
+    why:
+      description: Why the field changes in place or not, in the task's phase.
+      type: str
+    row:
+      description: With O(tasks), when the module failed, the row (from 1).
+      type: int
 request:
   description: The request (method, path, body) that creates or starts the task, sent or, in check mode, that would be sent.
   returned: when a task is or would be created or started
@@ -474,6 +595,46 @@ results:
         body:
           description: The request body, free-form as the operation takes it (the SDK's C(PostTask) to create, C(UpdateTaskStatusReq) to start).
           type: dict
+    updated:
+      description: As RV(updated), for the row.
+      type: list
+      elements: str
+      version_added: 1.1.0
+    update_request:
+      description: As RV(update_request), for the row.
+      type: dict
+      version_added: 1.1.0
+      contains:
+        method:
+          description: V(PUT).
+          type: str
+        path:
+          description: Path of the request.
+          type: str
+        body:
+          description: The changed fields, under their C(PutTaskReq) names.
+          type: dict
+    differences:
+      description: As RV(differences), for the row.
+      type: list
+      elements: dict
+      version_added: 1.1.0
+      contains:
+        option:
+          description: The option.
+          type: str
+        before:
+          description: The task's value.
+          type: raw
+        after:
+          description: The value asked for.
+          type: raw
+        change:
+          description: V(updated in place), V(needs stop) or V(needs recreate).
+          type: str
+        why:
+          description: Why, in the task's phase.
+          type: str
     settings_requests:
       description: As RV(settings_requests), for the row.
       type: list
@@ -574,7 +735,7 @@ summary:
       description: Rows whose existing task was started.
       type: int
     updated:
-      description: Rows whose existing task got new O(speed_windows) or O(configurations).
+      description: Rows whose existing task was changed in place (C(PUT /v3/tasks/{id})) or got new O(speed_windows) or O(configurations).
       type: int
     unchanged:
       description: Rows whose task was already as asked.
