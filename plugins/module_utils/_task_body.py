@@ -139,11 +139,18 @@ def needs_shown(options):
 
 
 def combined_diff(rows):
-    """The diff of a call: the one row's, or the rows' befores and afters as lists."""
-    diffs = [row.result.get("diff") for row in rows if row.result.get("diff")]
+    """The diff of a call: the one row's, or one diff per row that has one, its headers naming the
+    row (Ansible's callbacks show a list of diffs one by one; a dict whose before and after are
+    lists they cannot show)."""
     if len(rows) == 1:
-        return diffs[0] if diffs else {}
-    return dict(before=[d["before"] for d in diffs], after=[d["after"] for d in diffs]) if diffs else {}
+        return rows[0].result.get("diff") or {}
+    diffs = []
+    for row in rows:
+        diff = row.result.get("diff")
+        if diff:
+            diffs.append(dict(diff, before_header=": ".join(filter(None, (row.label, diff.get("before_header")))),
+                              after_header=": ".join(filter(None, (row.label, diff.get("after_header"))))))
+    return diffs or {}
 
 
 def plan_present(row, region, project_id):

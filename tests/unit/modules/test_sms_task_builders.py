@@ -280,7 +280,9 @@ def test_row_results_and_the_call_diff():
     assert row_result(deleted, check_mode=True)["task"]["id"] == "t-1"
     assert summary_of([planned, failed, failed]) == {"created": 1, "failed": 2}
     assert combined_diff([created]) == created.result["diff"]
-    assert combined_diff([deleted, _with_task(None)]) == {"before": [{"id": "t-1", "state": "ABORT"}], "after": [{}]}
+    assert combined_diff([deleted, _with_task(None)]) == [{"before": {"id": "t-1", "state": "ABORT"}, "after": {},
+                                                           "before_header": "row 1 (source_id src-1)",
+                                                           "after_header": "row 1 (source_id src-1)"}]
     assert combined_diff([_with_task(None), _with_task(None)]) == {}
 
 

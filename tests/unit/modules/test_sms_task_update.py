@@ -138,4 +138,17 @@ def test_a_wave_in_check_mode_says_per_row_what_is_put(emu):
     assert result["results"][0]["update_request"]["path"] == "/v3/tasks/%s" % task_a["id"]
     assert [item["updated"] for item in result["results"]] == [["speed_limit"], []]
     assert result["summary"] == {"updated": 1, "unchanged": 1}
+    # One diff per changed row (Ansible's callbacks show a list of diffs), its headers naming the row.
+    label = "row 1 (source_id %s)" % first["id"]
+    assert result["diff"] == [{"before": {"speed_limit": task_a["speed_limit"]}, "after": {"speed_limit": 40},
+                               "before_header": "%s: task %s" % (label, task_a["id"]),
+                               "after_header": "%s: updated in place: speed_limit" % label}]
+    assert _writes(emu) == []
+    # A row whose difference needs recreate fails the whole wave: every row's differences, by row.
+    failed = _task(emu, {"tasks": [{"source_id": first["id"], "speed_limit": 40},
+                                   {"source_id": second["id"], "priority": "high"}]}, check_mode=True)
+    assert failed.get("failed") and failed["problems"] == [
+        "row 2 (source_id %s): %s" % (second["id"], failed["row_problems"][0]["msg"])], failed
+    assert [(d["row"], d["option"], d["change"]) for d in failed["differences"]] == [
+        (1, "speed_limit", "updated in place"), (2, "priority", "needs recreate")]
     assert _writes(emu) == []
