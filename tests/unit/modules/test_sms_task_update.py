@@ -2,6 +2,8 @@
 """sms_task changing an existing task in place (PUT /v3/tasks/{id}) in process against the emulator
 over real HTTP: what is put, what still needs the task created again, check mode, --diff."""
 
+import json
+
 import pytest
 
 from sms_emulator import Emulator
@@ -152,3 +154,71 @@ def test_a_wave_in_check_mode_says_per_row_what_is_put(emu):
     assert [(d["row"], d["option"], d["change"]) for d in failed["differences"]] == [
         (1, "speed_limit", "updated in place"), (2, "priority", "needs recreate")]
     assert _writes(emu) == []
+
+
+def _puts(emu):
+    """The PUT requests of the log, their bodies parsed."""
+    return [dict(e, body=json.loads(e["body"])) for e in emu.request_log() if e["method"] == "PUT"]
+
+
+def test_only_in_place_differences_send_one_put_and_a_second_run_changes_nothing(emu):
+    source, task = _created(emu, name="put-a", speed_limit=0)
+    args = {"source_id": source["id"], "template_id": "t-1", "name": "put-b", "speed_limit": 250}
+    result = _task(emu, args, diff=True)
+    assert not result.get("failed"), result
+    assert result["changed"] is True and result["outcome"] == "updated" and result["updated"] == ["name", "speed_limit"]
+    assert _writes(emu) == [("PUT", "/v3/tasks/%s" % task["id"])]
+    assert _puts(emu)[0]["body"] == {"name": "put-b", "speed_limit": 250}
+    stored = emu.store.get_task(task["id"])
+    assert (stored["name"], stored["speed_limit"]) == ("put-b", 250)
+    # The result shows the task as SMS holds it after the PUT.
+    assert result["task"]["name"] == "put-b" and result["task"]["speed_limit"] == 250
+    emu.clear_request_log()
+    again = _task(emu, args)
+    assert again["changed"] is False and again["outcome"] == "unchanged" and again["updated"] == []
+    assert again["update_request"] is None and again["differences"] == []
+    assert _writes(emu) == []
+
+
+def test_a_ready_task_gets_its_new_template_and_type_and_then_starts(emu):
+    source, task = _created(emu)
+    result = _task(emu, {"source_id": source["id"], "template_id": "t-9", "type": "MIGRATE_BLOCK", "start": True})
+    assert not result.get("failed"), result
+    assert result["outcome"] == "started" and result["updated"] == ["template_id", "type"]
+    # The PUT first, then the start.
+    assert _writes(emu) == [("PUT", "/v3/tasks/%s" % task["id"]), ("POST", "/v3/tasks/%s/action" % task["id"])]
+    stored = emu.store.get_task(task["id"])
+    assert stored["vm_template_id"] == "t-9" and stored["type"] == "MIGRATE_BLOCK"
+    assert result["phase"] == "replicating"
+
+
+def test_a_stopped_task_gets_a_new_migration_ip_with_the_network_options_sent_along(emu):
+    source, task = _created(emu, template_id=None, target_server_id="ecs-stop-1", target_server_name="stop-t",
+                            migration_ip="192.168.9.1")
+    _running(emu, source, task)
+    stop = run_module("sms_task_action", emulator_args(emu, task_ids=[task["id"]], operation="stop"))
+    assert not stop.get("failed"), stop
+    emu.store.report_command_result(source["id"], {"command_name": "STOP", "result": "success", "result_detail": {}})
+    emu.clear_request_log()
+    result = _task(emu, {"source_id": source["id"], "migration_ip": "192.168.9.2", "use_public_ip": False})
+    assert not result.get("failed"), result
+    assert result["phase"] == "stopped" and result["updated"] == ["migration_ip"]
+    assert _puts(emu)[0]["body"] == {"migration_ip": "192.168.9.2", "use_public_ip": False}
+    assert emu.store.get_task(task["id"])["migration_ip"] == "192.168.9.2"
+
+
+def test_a_wave_puts_its_rows_concurrently_and_a_refused_put_fails_only_its_row(emu):
+    sources_tasks = [_created(emu, name="wv-%d" % index) for index in range(3)]
+    emu.clear_request_log()
+    rows = [{"source_id": source["id"], "speed_limit": 10 * (index + 1)} for index, (source, _t) in enumerate(sources_tasks)]
+    with emu.faults(methods=["PUT"], fail_next=[500]):
+        result = _task(emu, {"tasks": rows, "workers": 3, "retries": 0})  # a PUT is retried: not this once
+    assert result.get("failed"), result
+    outcomes = sorted(item["outcome"] for item in result["results"])
+    assert outcomes == ["failed", "updated", "updated"], result["results"]
+    failed = [item for item in result["results"] if item["outcome"] == "failed"][0]
+    assert failed["attempted"] == "updated" and failed["changed"] is False and failed["error"]["status"] == 500
+    assert len(_puts(emu)) == 3 and result["summary"] == {"updated": 2, "failed": 1}
+    emu.clear_request_log()
+    again = _task(emu, {"tasks": rows, "workers": 3})
+    assert not again.get("failed") and again["summary"] == {"updated": 1, "unchanged": 2}, again
