@@ -120,14 +120,18 @@ def diff_of(task_id, found):
                 before_header="task %s" % task_id, after_header=changes_header(found))
 
 
-def difference_text(task_id, source_name, found):
-    """Why a row with differences that are not all changed in place fails, field by field."""
+def difference_text(task_id, source_name, found, not_ours=False):
+    """Why a row with differences that are not all changed in place fails, field by field; with
+    ``not_ours``, why a task another job created meanwhile is not changed at all."""
     blocking = [item for item in found if item["change"] != IN_PLACE]
     advice = []
     if any(item["change"] == RECREATE for item in blocking):
         advice.append("delete it with state=absent and create it again")
     if any(item["change"] == STOP_FIRST for item in blocking):
         advice.append("stop it (sms_task_action operation=stop) and run again")
+    fields = ", ".join("%s %r -> %r (%s)" % (item["option"], item["before"], item["after"], item["change"]) for item in found)
+    if not_ours:
+        return "task %s of source server %s was created by another job meanwhile and differs: %s (it is not changed)" % (
+            task_id, source_name, fields)
     return "task %s of source server %s differs in fields it cannot change now: %s (%s; nothing was sent)" % (
-        task_id, source_name, ", ".join("%s %r -> %r (%s)" % (item["option"], item["before"], item["after"], item["change"])
-                                        for item in found), ", or ".join(advice))
+        task_id, source_name, fields, ", or ".join(advice))

@@ -1056,7 +1056,7 @@ def _found_existing(client, row, exc):
     if before or after:
         found = differences(before, after, task_phase(task))
         row.result.update(differences=found, diff=diff_of(task["id"], found))
-        raise SmsClientError(difference_text(task["id"], row.source.get("name"), found))
+        raise SmsClientError(difference_text(task["id"], row.source.get("name"), found, not_ours=True))
     return True
 
 

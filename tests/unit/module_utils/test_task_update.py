@@ -83,5 +83,9 @@ def test_a_difference_not_changed_in_place_fails_naming_each_field_and_what_it_n
     only_stop = differences({"migration_ip": "10.0.0.1"}, {"migration_ip": "10.0.0.2"}, "syncing")
     assert difference_text("t-1", "w", only_stop).endswith("(stop it (sms_task_action operation=stop) and run again; "
                                                            "nothing was sent)")
+    # A task another job created meanwhile is not changed, whatever the differences.
+    assert difference_text("t-1", "w", found[1:2], not_ours=True) == (
+        "task t-1 of source server w was created by another job meanwhile and differs: name 'a' -> 'b' (updated in place) "
+        "(it is not changed)")
     # Nothing of a blocked row is put in place.
     assert update_body({}, found) == {"name": "b"}  # the builder only; plan_present plans no PUT for it
