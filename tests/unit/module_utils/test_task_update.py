@@ -63,8 +63,8 @@ def test_differences_the_put_body_and_the_diff():
     options = {"use_public_ip": False, "use_ipv6": None, "priority": "high"}
     assert update_body(options, found) == {"migration_ip": "10.0.0.2", "name": "b", "speed_limit": 100,
                                            "use_public_ip": False}
-    assert update_request("t-1", {}, found[1:]) == {"method": "PUT", "path": "/v3/tasks/t-1",
-                                                     "body": {"name": "b", "speed_limit": 100}}
+    request = update_request("t-1", {}, found[1:])
+    assert request == {"method": "PUT", "path": "/v3/tasks/t-1", "body": {"name": "b", "speed_limit": 100}}
     assert update_body({}, differences({"template_id": "x"}, {"template_id": "y"}, "ready")) == {"vm_template_id": "y"}
     assert set(update_body({}, found)) <= set(models.PutTaskReq.attribute_map)
     assert diff_of("t-1", found) == {"before": before, "after": after, "before_header": "task t-1",
