@@ -12,7 +12,8 @@ on the emulator's own URL, signed and authorized like every SMS call:
   FAIL), begin_time, end_time, entities: {sub_jobs_total, sub_jobs}, error_code, fail_reason}``.
 
 Only servers SMS launched exist here (no other ECS API).  Addresses: ``target_ip`` (``Emulator(
-target_ip=...)``, ``--target-ip``, ``POST /_emulator/targets``) for every new target and clone, else
+target_ip=...)``, ``--target-ip``, ``POST /_emulator/targets``) for every new target and clone (a
+network such as ``127.0.0.0/8``: the next host address of it for each), else
 a stable address in 192.168.0.0/16; a task with the ``unreachable`` rehearsal fault gets one in
 192.0.2.0/24 (TEST-NET-1: nothing answers there).  INFERENCE where Huawei documents no rule: the
 deletion takes ``DELETE_SECONDS`` clock seconds (job RUNNING, the server still ACTIVE), then the
@@ -88,15 +89,29 @@ class EcsServers:
         engine.handlers["ecs_delete"] = self._deletion_done
 
     def set_target_ip(self, target_ip):
-        """The address of every new target and clone (None: one of 192.168.0.0/16 each)."""
+        """The address of every new target and clone: an IPv4 address, or an IPv4 network
+        (``"127.0.0.0/8"``: each new server the next host address of it); None: one of 192.168.0.0/16 each."""
         if target_ip is not None:
-            ipaddress.IPv4Address(target_ip)  # ValueError when it is no IPv4 address
+            if "/" in str(target_ip):
+                network = ipaddress.IPv4Network(target_ip, strict=False)  # ValueError when it is none
+                if network.num_addresses < 4:
+                    raise ValueError("target_ip network %s has too few host addresses" % target_ip)
+            else:
+                ipaddress.IPv4Address(target_ip)  # ValueError when it is no IPv4 address
         self.target_ip = target_ip
 
     def address(self, conn, task, server_id):
         if self.faults.active(conn, task, "unreachable"):
             return unreachable_address(server_id)
-        return self.target_ip or default_address(server_id)
+        if self.target_ip is None:
+            return default_address(server_id)
+        if "/" not in self.target_ip:
+            return self.target_ip
+        network = ipaddress.IPv4Network(self.target_ip, strict=False)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'next_target_host'").fetchone()
+        used = int(row[0]) if row else 0
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('next_target_host', ?)", (str(used + 1),))
+        return str(network.network_address + 1 + used % (network.num_addresses - 2))
 
     # ----------------------------------------------------------------- records
     def _save(self, conn, server_id, task_id, kind, name, ip):

@@ -98,7 +98,7 @@ def test_admin_targets_and_rehearsal_faults(emulator_factory):
     assert _admin(emu, "GET", "targets") == (200, {"target_ip": None, "servers": []})
     assert _admin(emu, "POST", "targets", {"target_ip": "127.0.0.1"})[1]["target_ip"] == "127.0.0.1"
     assert _admin(emu, "POST", "targets", {"target_ip": None})[1]["target_ip"] is None
-    for payload in ({"target_ip": "localhost"}, {"target_ip": "::1"}, {"ip": "127.0.0.1"}):
+    for payload in ({"target_ip": "localhost"}, {"target_ip": "::1"}, {"target_ip": "10.0.0.0/31"}, {"ip": "127.0.0.1"}):
         status, body = _admin(emu, "POST", "targets", payload)
         assert status == 400 and body["error_code"] == "EMULATOR.400", payload
     status, body = _admin(emu, "POST", "rehearsal_faults", {"task_id": "t-1", "drill_fails": True})

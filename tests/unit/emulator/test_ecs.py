@@ -221,3 +221,17 @@ def test_the_target_ip_flag(tmp_path):
     bad = subprocess.run([sys.executable, RUN, "--target-ip", "nope"], capture_output=True, text=True, timeout=60,
                          check=False)
     assert bad.returncode == 2 and "nope" in bad.stderr
+
+
+def test_a_target_network_gives_each_new_server_its_own_address(rehearsal):
+    emu = rehearsal
+    emu.set_target_ip("127.10.0.0/29")
+    _source_a, task_a = emu.syncing()
+    _source_b, task_b = emu.syncing()
+    first, second = _target(emu, task_a)["ip"], _target(emu, task_b)["ip"]
+    assert (first, second) == ("127.10.0.1", "127.10.0.2")
+    clone_id = _clone(emu, task_a)
+    assert _addr(_show(emu, clone_id)[1]) == "127.10.0.3"
+    for bad in ("127.0.0.0/31", "300.0.0.0/8", "nope"):
+        with pytest.raises(ValueError):
+            emu.set_target_ip(bad)
