@@ -196,9 +196,10 @@ def test_ecs_calls_are_signed_and_authorized(rehearsal):
     denied = SignedClient(emu, access_key="DENIED", secret_key="denied-secret")
     try:
         assert denied.request("GET", _path(emu, "cloudservers/" + target))[0] == 200
-        status, _answer, _headers = denied.request("POST", _path(emu, "cloudservers/delete"),
-                                                   body={"servers": [{"id": target}]})
-        assert status == 403
+        status, answer, _headers = denied.request("POST", _path(emu, "cloudservers/delete"),
+                                                  body={"servers": [{"id": target}]})
+        assert status == 403 and answer["error"]["code"] == "Ecs.0003"
+        assert "ecs:cloudServers:delete" in answer["error"]["message"]
     finally:
         denied.close()
     assert emu.store.ecs_servers()[0]["id"] == target
