@@ -19,7 +19,8 @@ a stable address in 192.168.0.0/16; a task with the ``unreachable`` rehearsal fa
 deletion takes ``DELETE_SECONDS`` clock seconds (job RUNNING, the server still ACTIVE), then the
 job is SUCCESS and the server gone; an unknown server id in a delete is 404 Ecs.0114 and nothing
 is deleted; an unknown job 404 ``Ecs.0000``; a project id other than the account's 403 ``Ecs.0003``;
-the ECS ``version`` of an address is the string ``"4"`` (ServerAddress declares str, the ECS API
+with the ``delete_fails`` rehearsal fault the job ends FAIL (``error_code``, ``fail_reason``) and the
+server stays; the ECS ``version`` of an address is the string ``"4"`` (ServerAddress declares str, the ECS API
 reference's examples show "4").
 """
 
@@ -32,6 +33,9 @@ from .database import dumps
 from .errors import ApiError
 
 DELETE_SECONDS = 20  # INFERENCE: clock seconds an ECS deletion job runs
+# A failed deletion (the ``delete_fails`` rehearsal fault): the code and text of the ECS error table's
+# "Ecs.0002: A system exception occurred" (INFERENCE: which code a failed deletion job carries).
+DELETE_ERROR = ("Ecs.0002", "A system exception occurred. Try again later or contact customer service.")
 VPC_ID = "vpc-sms-emulator"  # the VPC the emulator puts every launched server in (INFERENCE)
 # Fields of the answers, as the ECS SDK (huaweicloudsdkecs v2) models declare them (subsets: what
 # the emulator serves): ServerDetail, ServerAddress, ShowJobResponse, JobEntities, SubJob, SubJobEntities.
@@ -200,9 +204,18 @@ class EcsServers:
             return
         job = json.loads(row[0])
         for sub_job in job["entities"]["sub_jobs"]:
-            conn.execute("DELETE FROM ecs_servers WHERE id = ?", (sub_job["entities"]["server_id"],))
+            server_id = sub_job["entities"]["server_id"]
+            owner = conn.execute("SELECT task_id FROM ecs_servers WHERE id = ?", (server_id,)).fetchone()
+            task = self.db.load_task(owner[0], conn) if owner else None
+            if task is not None and self.faults.take(conn, task, "delete_fails"):
+                sub_job.update(status="FAIL", end_time=_iso(when), error_code=DELETE_ERROR[0], fail_reason=DELETE_ERROR[1])
+                continue
+            conn.execute("DELETE FROM ecs_servers WHERE id = ?", (server_id,))
             sub_job.update(status="SUCCESS", end_time=_iso(when))
-        job.update(status="SUCCESS", end_time=_iso(when))
+        failed = [sub_job for sub_job in job["entities"]["sub_jobs"] if sub_job["status"] == "FAIL"]
+        job.update(status="FAIL" if failed else "SUCCESS", end_time=_iso(when))
+        if failed:
+            job.update(error_code=DELETE_ERROR[0], fail_reason=DELETE_ERROR[1])
         conn.execute("UPDATE ecs_jobs SET record = ? WHERE id = ?", (dumps(job), job_id))
 
     def show_job(self, job_id):

@@ -236,3 +236,20 @@ def test_a_target_network_gives_each_new_server_its_own_address(rehearsal):
     for bad in ("127.0.0.0/31", "300.0.0.0/8", "nope"):
         with pytest.raises(ValueError):
             emu.set_target_ip(bad)
+
+
+def test_a_failing_deletion_job_leaves_the_server_once(rehearsal):
+    emu = rehearsal
+    source_id, task_id = emu.syncing()
+    clone_id = _clone(emu, task_id)
+    emu.set_rehearsal_fault(source_id, delete_fails=True)
+
+    def delete():
+        answer = emu.client.request("POST", _path(emu, "cloudservers/delete"), body={"servers": [{"id": clone_id}]})[1]
+        emu.advance(ecs.DELETE_SECONDS + 1)
+        return emu.client.request("GET", _path(emu, "jobs/" + answer["job_id"]))[1]
+    job = delete()
+    assert (job["status"], job["error_code"], job["fail_reason"]) == ("FAIL",) + ecs.DELETE_ERROR
+    assert job["entities"]["sub_jobs"][0]["status"] == "FAIL"
+    assert _show(emu, clone_id)[0] == 200
+    assert delete()["status"] == "SUCCESS" and _show(emu, clone_id)[0] == 404
