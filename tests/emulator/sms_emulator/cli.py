@@ -43,7 +43,8 @@ def build_parser():
                            help="source servers per account; a registration beyond it is refused (default %d, "
                            "as SMS; the generated fleet is not limited)" % SOURCE_QUOTA)
     lifecycle.add_argument("--target-ip", help="the address of every target and test clone SMS launches, e.g. "
-                           "127.0.0.1 for checks that really connect (default: one of 192.168.0.0/16 each)")
+                           "127.0.0.1 for checks that really connect, or a network such as 127.0.0.0/8 (each new server the next "
+                           "address of it; default: one of 192.168.0.0/16 each)")
     fleet = parser.add_argument_group("fleet")
     fleet.add_argument("--sources", type=int, default=0, help="number of generated source servers")
     fleet.add_argument("--seed", type=int, default=0)
@@ -75,7 +76,7 @@ def main(argv=None):
         if args.source_quota < 0:
             raise ValueError("--source-quota must be 0 or more")
         if args.target_ip is not None:
-            ipaddress.IPv4Address(args.target_ip)
+            ipaddress.IPv4Network(args.target_ip, strict=False)
     except ValueError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2

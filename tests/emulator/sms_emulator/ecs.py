@@ -12,13 +12,15 @@ on the emulator's own URL, signed and authorized like every SMS call:
   FAIL), begin_time, end_time, entities: {sub_jobs_total, sub_jobs}, error_code, fail_reason}``.
 
 Only servers SMS launched exist here (no other ECS API).  Addresses: ``target_ip`` (``Emulator(
-target_ip=...)``, ``--target-ip``, ``POST /_emulator/targets``) for every new target and clone, else
+target_ip=...)``, ``--target-ip``, ``POST /_emulator/targets``) for every new target and clone (a
+network such as ``127.0.0.0/8``: the next host address of it for each), else
 a stable address in 192.168.0.0/16; a task with the ``unreachable`` rehearsal fault gets one in
 192.0.2.0/24 (TEST-NET-1: nothing answers there).  INFERENCE where Huawei documents no rule: the
 deletion takes ``DELETE_SECONDS`` clock seconds (job RUNNING, the server still ACTIVE), then the
 job is SUCCESS and the server gone; an unknown server id in a delete is 404 Ecs.0114 and nothing
 is deleted; an unknown job 404 ``Ecs.0000``; a project id other than the account's 403 ``Ecs.0003``;
-the ECS ``version`` of an address is the string ``"4"`` (ServerAddress declares str, the ECS API
+with the ``delete_fails`` rehearsal fault the job ends FAIL (``error_code``, ``fail_reason``) and the
+server stays; the ECS ``version`` of an address is the string ``"4"`` (ServerAddress declares str, the ECS API
 reference's examples show "4").
 """
 
@@ -31,6 +33,9 @@ from .database import dumps
 from .errors import ApiError
 
 DELETE_SECONDS = 20  # INFERENCE: clock seconds an ECS deletion job runs
+# A failed deletion (the ``delete_fails`` rehearsal fault): the code and text of the ECS error table's
+# "Ecs.0002: A system exception occurred" (INFERENCE: which code a failed deletion job carries).
+DELETE_ERROR = ("Ecs.0002", "A system exception occurred. Try again later or contact customer service.")
 VPC_ID = "vpc-sms-emulator"  # the VPC the emulator puts every launched server in (INFERENCE)
 # Fields of the answers, as the ECS SDK (huaweicloudsdkecs v2) models declare them (subsets: what
 # the emulator serves): ServerDetail, ServerAddress, ShowJobResponse, JobEntities, SubJob, SubJobEntities.
@@ -88,15 +93,29 @@ class EcsServers:
         engine.handlers["ecs_delete"] = self._deletion_done
 
     def set_target_ip(self, target_ip):
-        """The address of every new target and clone (None: one of 192.168.0.0/16 each)."""
+        """The address of every new target and clone: an IPv4 address, or an IPv4 network
+        (``"127.0.0.0/8"``: each new server the next host address of it); None: one of 192.168.0.0/16 each."""
         if target_ip is not None:
-            ipaddress.IPv4Address(target_ip)  # ValueError when it is no IPv4 address
+            if "/" in str(target_ip):
+                network = ipaddress.IPv4Network(target_ip, strict=False)  # ValueError when it is none
+                if network.num_addresses < 4:
+                    raise ValueError("target_ip network %s has too few host addresses" % target_ip)
+            else:
+                ipaddress.IPv4Address(target_ip)  # ValueError when it is no IPv4 address
         self.target_ip = target_ip
 
     def address(self, conn, task, server_id):
         if self.faults.active(conn, task, "unreachable"):
             return unreachable_address(server_id)
-        return self.target_ip or default_address(server_id)
+        if self.target_ip is None:
+            return default_address(server_id)
+        if "/" not in self.target_ip:
+            return self.target_ip
+        network = ipaddress.IPv4Network(self.target_ip, strict=False)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'next_target_host'").fetchone()
+        used = int(row[0]) if row else 0
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('next_target_host', ?)", (str(used + 1),))
+        return str(network.network_address + 1 + used % (network.num_addresses - 2))
 
     # ----------------------------------------------------------------- records
     def _save(self, conn, server_id, task_id, kind, name, ip):
@@ -185,9 +204,18 @@ class EcsServers:
             return
         job = json.loads(row[0])
         for sub_job in job["entities"]["sub_jobs"]:
-            conn.execute("DELETE FROM ecs_servers WHERE id = ?", (sub_job["entities"]["server_id"],))
+            server_id = sub_job["entities"]["server_id"]
+            owner = conn.execute("SELECT task_id FROM ecs_servers WHERE id = ?", (server_id,)).fetchone()
+            task = self.db.load_task(owner[0], conn) if owner else None
+            if task is not None and self.faults.take(conn, task, "delete_fails"):
+                sub_job.update(status="FAIL", end_time=_iso(when), error_code=DELETE_ERROR[0], fail_reason=DELETE_ERROR[1])
+                continue
+            conn.execute("DELETE FROM ecs_servers WHERE id = ?", (server_id,))
             sub_job.update(status="SUCCESS", end_time=_iso(when))
-        job.update(status="SUCCESS", end_time=_iso(when))
+        failed = [sub_job for sub_job in job["entities"]["sub_jobs"] if sub_job["status"] == "FAIL"]
+        job.update(status="FAIL" if failed else "SUCCESS", end_time=_iso(when))
+        if failed:
+            job.update(error_code=DELETE_ERROR[0], fail_reason=DELETE_ERROR[1])
         conn.execute("UPDATE ecs_jobs SET record = ? WHERE id = ?", (dumps(job), job_id))
 
     def show_job(self, job_id):

@@ -8,6 +8,8 @@ source id (the source's task, also one created later), like the per-task faults 
 - ``drill_fails``: the next drill ends ``premigfailed`` (drills.py); once.
 - ``log_upload_fails``: the auto agent answers the next UPLOAD_LOG of the task with ``fail``
   (log_collect_status UPLOAD_FAIL, task_logs.py); once.
+- ``delete_fails``: the next ECS deletion job of the task's clone or target ends FAIL and the server
+  stays (ecs.py); once.
 - ``unreachable``: the task's target and clones get addresses nothing answers on (192.0.2.0/24,
   TEST-NET-1, RFC 5737), also the ones that exist already (ecs.py); until cleared.
 """
@@ -19,8 +21,9 @@ from .database import dumps
 # INFERENCE: the SMS error code table documents no clone failure; the emulator's default code and text.
 CLONE_ERROR = "SMS.1702"
 CLONE_ERROR_MSG = "Failed to create the clone server of the target server"
-REHEARSAL_FAULT_KEYS = ("clone_fails", "clone_error", "error_msg", "drill_fails", "log_upload_fails", "unreachable")
-ONE_SHOT = ("clone_fails", "drill_fails", "log_upload_fails")
+REHEARSAL_FAULT_KEYS = ("clone_fails", "clone_error", "error_msg", "drill_fails", "log_upload_fails", "delete_fails",
+                        "unreachable")
+ONE_SHOT = ("clone_fails", "drill_fails", "log_upload_fails", "delete_fails")
 
 
 def rehearsal_spec(spec):
@@ -36,7 +39,8 @@ def rehearsal_spec(spec):
         if key in spec and not isinstance(spec[key], str):
             raise ValueError("%s must be a string" % key)
     if not any(spec.get(key) for key in ONE_SHOT + ("unreachable",)):
-        raise ValueError("a rehearsal fault needs one of clone_fails, drill_fails, log_upload_fails, unreachable")
+        raise ValueError("a rehearsal fault needs one of clone_fails, drill_fails, log_upload_fails, delete_fails, "
+                         "unreachable")
     if spec.get("clone_fails"):
         spec.setdefault("clone_error", CLONE_ERROR)
         spec.setdefault("error_msg", CLONE_ERROR_MSG)

@@ -90,5 +90,11 @@ def dispatch(emulator, method, segments, query, body, user, table=API):
     if row is None:
         raise errors.no_api()
     _method, _pattern, action, resource, handler = row
-    authorize(user, action, params[resource] if resource else "*")
+    try:
+        authorize(user, action, params[resource] if resource else "*")
+    except ApiError as exc:
+        if action.startswith("ecs:"):  # ECS answers in its own error shape (ecs.py)
+            raise ecs.EcsError(exc.status, "Ecs.0003", "You do not have permission to perform this operation. "
+                               + exc.extra["error_param"][0]) from exc
+        raise
     return handler(Call(emulator, params, query, body, user))

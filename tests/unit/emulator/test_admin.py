@@ -91,3 +91,23 @@ def test_write_requests_and_a_task_removed_whatever_its_state(emulator_factory):
     assert (source["state"], source["migration_cycle"]) == ("waiting", "checking")
     assert client.request("POST", "/v3/tasks", body=task_body(emu, source_id, name="again"))[0] == 200
     client.close()
+
+
+def test_admin_targets_and_rehearsal_faults(emulator_factory):
+    emu = emulator_factory(sources=0)
+    assert _admin(emu, "GET", "targets") == (200, {"target_ip": None, "servers": []})
+    assert _admin(emu, "POST", "targets", {"target_ip": "127.0.0.1"})[1]["target_ip"] == "127.0.0.1"
+    assert _admin(emu, "POST", "targets", {"target_ip": None})[1]["target_ip"] is None
+    for payload in ({"target_ip": "localhost"}, {"target_ip": "::1"}, {"target_ip": "10.0.0.0/31"}, {"ip": "127.0.0.1"}):
+        status, body = _admin(emu, "POST", "targets", payload)
+        assert status == 400 and body["error_code"] == "EMULATOR.400", payload
+    status, body = _admin(emu, "POST", "rehearsal_faults", {"task_id": "t-1", "drill_fails": True})
+    assert status == 200 and body == {"key": "t-1", "fault": {"drill_fails": True}}
+    assert emu.store.rehearsal_fault("t-1") == {"drill_fails": True}
+    assert _admin(emu, "DELETE", "rehearsal_faults?task_id=t-1") == (200, {"key": "t-1"})
+    assert emu.store.rehearsal_fault("t-1") is None
+    for payload in ({"drill_fails": True}, {"task_id": "t", "explode": True}, {"task_id": "t"},
+                    {"task_id": "t", "drill_fails": "yes"}, {"task_id": "t", "clone_fails": True, "clone_error": 5}):
+        status, body = _admin(emu, "POST", "rehearsal_faults", payload)
+        assert status == 400 and body["error_code"] == "EMULATOR.400", payload
+    assert _admin(emu, "DELETE", "rehearsal_faults")[0] == 400

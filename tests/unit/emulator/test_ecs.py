@@ -196,9 +196,10 @@ def test_ecs_calls_are_signed_and_authorized(rehearsal):
     denied = SignedClient(emu, access_key="DENIED", secret_key="denied-secret")
     try:
         assert denied.request("GET", _path(emu, "cloudservers/" + target))[0] == 200
-        status, _answer, _headers = denied.request("POST", _path(emu, "cloudservers/delete"),
-                                                   body={"servers": [{"id": target}]})
-        assert status == 403
+        status, answer, _headers = denied.request("POST", _path(emu, "cloudservers/delete"),
+                                                  body={"servers": [{"id": target}]})
+        assert status == 403 and answer["error"]["code"] == "Ecs.0003"
+        assert "ecs:cloudServers:delete" in answer["error"]["message"]
     finally:
         denied.close()
     assert emu.store.ecs_servers()[0]["id"] == target
@@ -221,3 +222,34 @@ def test_the_target_ip_flag(tmp_path):
     bad = subprocess.run([sys.executable, RUN, "--target-ip", "nope"], capture_output=True, text=True, timeout=60,
                          check=False)
     assert bad.returncode == 2 and "nope" in bad.stderr
+
+
+def test_a_target_network_gives_each_new_server_its_own_address(rehearsal):
+    emu = rehearsal
+    emu.set_target_ip("127.10.0.0/29")
+    _source_a, task_a = emu.syncing()
+    _source_b, task_b = emu.syncing()
+    first, second = _target(emu, task_a)["ip"], _target(emu, task_b)["ip"]
+    assert (first, second) == ("127.10.0.1", "127.10.0.2")
+    clone_id = _clone(emu, task_a)
+    assert _addr(_show(emu, clone_id)[1]) == "127.10.0.3"
+    for bad in ("127.0.0.0/31", "300.0.0.0/8", "nope"):
+        with pytest.raises(ValueError):
+            emu.set_target_ip(bad)
+
+
+def test_a_failing_deletion_job_leaves_the_server_once(rehearsal):
+    emu = rehearsal
+    source_id, task_id = emu.syncing()
+    clone_id = _clone(emu, task_id)
+    emu.set_rehearsal_fault(source_id, delete_fails=True)
+
+    def delete():
+        answer = emu.client.request("POST", _path(emu, "cloudservers/delete"), body={"servers": [{"id": clone_id}]})[1]
+        emu.advance(ecs.DELETE_SECONDS + 1)
+        return emu.client.request("GET", _path(emu, "jobs/" + answer["job_id"]))[1]
+    job = delete()
+    assert (job["status"], job["error_code"], job["fail_reason"]) == ("FAIL",) + ecs.DELETE_ERROR
+    assert job["entities"]["sub_jobs"][0]["status"] == "FAIL"
+    assert _show(emu, clone_id)[0] == 200
+    assert delete()["status"] == "SUCCESS" and _show(emu, clone_id)[0] == 404
