@@ -40,6 +40,30 @@ def list_tasks(client, query=None, workers=4):
     return client.list_all("/v3/tasks", "tasks", query, workers)[1]
 
 
+def has_brief_clone(record):
+    """Whether a listed task has a test clone whose state the listing does not tell: GET /v3/tasks
+    gives the SDK's CloneServerBrief (vm_id, name), GET /v3/tasks/{id} its CloneServer (with
+    clone_state, clone_error, error_msg)."""
+    clone = record.get("clone_server") if isinstance(record, dict) else None
+    return isinstance(clone, dict) and "clone_state" not in clone and any(value is not None for value in clone.values())
+
+
+def complete_clone_servers(client, records):
+    """``records`` (of GET /v3/tasks), each task with a test clone read again with GET
+    /v3/tasks/{id}, whose clone_server has the clone_state its phase needs (cloning, cloned); one
+    request per such task only. A task gone meanwhile keeps its listed record."""
+    completed = []
+    for record in records:
+        if has_brief_clone(record):
+            try:
+                record = get_task(client, record["id"])
+            except SmsApiError as exc:
+                if exc.status != 404:
+                    raise
+        completed.append(record)
+    return completed
+
+
 class TaskReader:
     """Reads a given set of tasks at the lower price of one paged listing of every task and one
     GET per task, learning the size of the listing from its first page."""
@@ -69,7 +93,7 @@ class TaskReader:
             missing = [task_id for task_id in wanted if task_id not in found]
             if len(missing) <= -(-(count - offset) // TASK_PAGE_SIZE):
                 found.update(self._read_one_by_one(missing))
-                return found
+                return self._with_clone_states(found)
             _count, page = list_tasks_page(self.client, self.query, offset)
             self._keep(found, page, wanted)
             offset += len(page)
@@ -77,6 +101,12 @@ class TaskReader:
         if missing:
             # Tasks created meanwhile shift the listing's offsets: read the rest one by one.
             found.update(self._read_one_by_one(missing))
+        return self._with_clone_states(found)
+
+    def _with_clone_states(self, found):
+        listed = [task_id for task_id, record in found.items() if has_brief_clone(record)]
+        for task_id, record in zip(listed, complete_clone_servers(self.client, [found[task_id] for task_id in listed])):
+            found[task_id] = record
         return found
 
     @staticmethod
@@ -108,10 +138,18 @@ def tasks_of_sources(client, source_ids):
         count, _page = list_tasks_page(client, {}, 0)
         if -(-count // TASK_PAGE_SIZE) <= len(wanted):
             _keep_newest(found, list_tasks(client), set(wanted))
-            return dict((source_id, found.get(source_id)) for source_id in wanted)
+            return _newest_with_clone_states(client, found, wanted)
     for source_id in wanted:
         _keep_newest(found, list_tasks(client, {"source_server_id": source_id}, workers=1), {source_id})
-    return dict((source_id, found.get(source_id)) for source_id in wanted)
+    return _newest_with_clone_states(client, found, wanted)
+
+
+def _newest_with_clone_states(client, found, wanted):
+    newest = [found.get(source_id) for source_id in wanted]
+    completed = complete_clone_servers(client, [record for record in newest if record is not None])
+    by_id = dict((record["id"], record) for record in completed if isinstance(record.get("id"), str))
+    return dict((source_id, by_id.get(record["id"], record) if record is not None else None)
+                for source_id, record in zip(wanted, newest))
 
 
 def _keep_newest(found, tasks, wanted):

@@ -723,7 +723,7 @@ waited_seconds:
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_range, check_workers
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_optional_text, check_range, check_workers
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, SmsError, SmsInputError
 from ansible_collections.hwcloud.sms.plugins.module_utils._rolling import (
     DEFAULT_MAX_RUNNING,
@@ -734,9 +734,14 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._rolling import (
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe, summary_of
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import (
     OPERATIONS,
+    TEST_OPERATIONS,
     action_body,
+    ecs_recheck,
+    log_body,
+    outcome_fields,
     plan_operation,
     send_actions,
+    test_outcome,
 )
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import (
     WaitFailed,
@@ -744,8 +749,10 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import (
     note_warnings,
     progress_writer,
     wait_argument_spec,
+    wait_for_ecs_jobs,
     wait_for_tasks,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._waiter import WaitOutage, WaitTimedOut
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import TaskReader, tasks_of_sources
 
 
@@ -757,6 +764,8 @@ def argument_spec():
         source_ids=dict(type="list", elements="str"),
         operation=dict(type="str", required=True, choices=sorted(OPERATIONS)),
         sync_operation=dict(type="str", choices=["start", "sync"], default="start"),
+        launch_operation=dict(type="str", choices=["cutover", "test"], default="cutover"),
+        log_bucket=dict(type="str"),
         template_id=dict(type="str"),
         switch_hce=dict(type="bool"),
         is_need_consistency_check=dict(type="bool"),
@@ -774,8 +783,12 @@ def check_options(params):
     check_wait_options(params)
     check_workers("workers", params["workers"])
     check_range("max_running", params["max_running"], 1, MAX_MAX_RUNNING)
-    if params["operation"] == "clone_test" and not params["template_id"]:
-        raise SmsInputError("operation clone_test needs template_id (the template of the clone server)")
+    check_optional_text("template_id", params["template_id"])
+    check_optional_text("log_bucket", params["log_bucket"])
+    if params["operation"] == "collect_log" and not params["log_bucket"]:
+        raise SmsInputError("operation collect_log needs log_bucket (the OBS bucket SMS uploads the logs to)")
+    if params["log_bucket"] and params["operation"] != "collect_log":
+        raise SmsInputError("log_bucket is only for operation collect_log")
     for option in ("task_id", "source_id"):
         if params[option] is not None:
             return [check_id(option, params[option])], option == "source_id"
@@ -808,9 +821,9 @@ class TaskAction(object):
         ids, by_source = check_options(params)
         client = self.module.client
         tasks = [describe(record, notes=self.notes) for record in self._read(client, ids, by_source)]
-        value = params["sync_operation"] if operation == "sync" else operation
-        body = action_body(value, params["template_id"], params["switch_hce"], params["is_need_consistency_check"])
-        results, to_send = plan_operation(operation, tasks, body, params["force"], check_mode)
+        body = self._body(operation)
+        results, to_send = self.module.call("Reading the test clones in ECS failed", plan_operation, operation, tasks,
+                                            body, params["force"], check_mode, ecs_recheck(client, operation))
         for result in results:
             result["started_at"] = None  # set when SMS accepts a start or restart
         rolling = None
@@ -819,7 +832,7 @@ class TaskAction(object):
             self._roll(rolling.plan(tasks, results, to_send), to_send)
             tasks = rolling.tasks()
         elif not check_mode:
-            send_actions(client, to_send, body, params["workers"])
+            send_actions(client, to_send, params["workers"], operation)
         common = _common(results, to_send, rolling, check_mode)
         errors = [result for result in results if result["outcome"] == "error"]
         stats = dict(polls=0, failed_polls=0, waited_seconds=0.0)
@@ -828,14 +841,57 @@ class TaskAction(object):
                 operation, len(errors), len(to_send), "; ".join(result["msg"] for result in errors[:10])),
                 tasks=tasks, summary=summary_of(tasks), gone_tasks=[], **dict(common, **stats))
         wait_for = OPERATIONS[operation]["wait_for"]
-        if params["wait"] and wait_for and not check_mode:
+        if operation == "delete_clone" and params["wait"] and not check_mode:
+            stats = self._wait_for_deletions(client, tasks, common)
+        if params["wait"] and wait_for and not check_mode and operation != "delete_clone":
             tasks, stats = self._wait(client, tasks, wait_for, common, rolling)
         elif common["sent"]:
-            fresh = self.module.call("Reading the tasks after the operation failed", TaskReader(client).read,
-                                     [task["id"] for task in tasks])
-            tasks = [describe(fresh[task["id"]], notes=self.notes) if fresh[task["id"]] else task for task in tasks]
+            tasks = self._reread(client, tasks)
+        _add_outcomes(operation, results, tasks)
         return dict(tasks=tasks, summary=summary_of(tasks), gone_tasks=[], polls=stats["polls"],
                     failed_polls=stats["failed_polls"], waited_seconds=stats["waited_seconds"], **common)
+
+    def _body(self, operation):
+        """The request body of the operation (delete_clone's, each task's own, plan_operation makes)."""
+        params = self.params
+        if operation == "collect_log":
+            return log_body(params["log_bucket"])
+        value = dict(sync=params["sync_operation"], cutover=params["launch_operation"]).get(operation, operation)
+        return action_body(value, params["template_id"], params["switch_hce"], params["is_need_consistency_check"])
+
+    def _reread(self, client, tasks):
+        fresh = self.module.call("Reading the tasks after the operation failed", TaskReader(client).read,
+                                 [task["id"] for task in tasks])
+        return [describe(fresh[task["id"]], notes=self.notes) if fresh[task["id"]] else task for task in tasks]
+
+    def _wait_for_deletions(self, client, tasks, common):
+        """wait=true for delete_clone: the ECS job of every deletion sent ends; a job that fails (or a
+        wait that does) fails the module naming the task and ECS's fields."""
+        params = self.params
+        sent = [result for result in common["results"] if result.get("ecs_job")]
+        try:
+            stats = wait_for_ecs_jobs(client, [result["ecs_job"] for result in sent], params["wait_timeout"],
+                                      params["poll_interval"], params["outage_timeout"])
+        except (WaitTimedOut, WaitOutage, SmsApiError, SmsClientError) as exc:
+            _add_outcomes("delete_clone", common["results"], tasks)
+            keywords = exc.fail_json_keywords() if isinstance(exc, (WaitOutage, SmsApiError, SmsClientError)) else {}
+            raise SmsError("operation delete_clone was sent, then waiting for the ECS jobs failed: %s; still running: %s" % (
+                exc, ", ".join("%s (task %s, job %s)" % (r["source_name"], r["task_id"], r["ecs_job"]["job_id"])
+                               for r in sent if r["ecs_job"].get("status") not in ("SUCCESS", "FAIL"))),
+                tasks=tasks, summary=summary_of(tasks), gone_tasks=[], **dict(common, **keywords))
+        failed = [result for result in sent if result["ecs_job"]["status"] == "FAIL"]
+        for result in failed:
+            job = result["ecs_job"]
+            result["msg"] = "ECS job %s deleting the clone failed: error_code %s, fail_reason %s" % (
+                job["job_id"], job.get("error_code"), job.get("fail_reason"))
+        if failed:
+            tasks = self._reread(client, tasks)
+            _add_outcomes("delete_clone", common["results"], tasks)
+            raise SmsError("operation delete_clone: the ECS deletion failed for %d of %d task(s): %s" % (
+                len(failed), len(sent), "; ".join("%s (task %s): %s" % (r["source_name"], r["task_id"], r["msg"]) for r in failed)),
+                tasks=tasks, summary=summary_of(tasks), gone_tasks=[], polls=stats["polls"],
+                failed_polls=stats["failed_polls"], waited_seconds=stats["waited_seconds"], **common)
+        return dict((key, stats[key]) for key in ("polls", "failed_polls", "waited_seconds"))
 
     def _roll(self, rolling, to_send):
         """Start (or, in check mode, preview) the tasks as slots free; a failure keeps what was
@@ -879,18 +935,39 @@ class TaskAction(object):
         params, operation = self.params, self.params["operation"]
         timeout = params["wait_timeout"] - (rolling.stats["waited_seconds"] if rolling else 0)
         counts = rolling.counts if rolling else None
+        fail_on = params["fail_on"]
+        if operation == "sync_failed_rollback":
+            fail_on = [name for name in fail_on if name != "failed"]  # a rollback stays in phase failed
+        outcome = (lambda task: test_outcome(operation, task)) if operation in TEST_OPERATIONS else None
         try:
             # The tasks read before the operation (or while rolling) stand in until the first poll after it succeeds.
             return wait_for_tasks(
-                client, [task["id"] for task in tasks], wait_for, params["wait_mode"], params["fail_on"],
+                client, [task["id"] for task in tasks], wait_for, params["wait_mode"], fail_on,
                 max(timeout, 0.001), params["poll_interval"], progress=progress_writer(params["progress_file"], counts, **common),
                 outage_timeout=params["outage_timeout"], notes=self.notes,
-                known=dict((task["id"], task) for task in (rolling.tasks() if rolling else tasks)))
+                known=dict((task["id"], task) for task in (rolling.tasks() if rolling else tasks)), outcome=outcome)
         except WaitFailed as exc:
+            _add_outcomes(operation, common["results"], exc.tasks)
             raise SmsError("operation %s was sent, then: %s" % (operation, exc), **dict(common, **exc.result))
         except (SmsApiError, SmsClientError) as exc:
             raise SmsError("operation %s was sent, then waiting failed: %s" % (operation, exc),
                            **dict(common, **exc.fail_json_keywords()))
+
+
+def _add_outcomes(operation, results, tasks):
+    """Add to each result what its task shows of a test operation (clone_server, drill,
+    log_collect_status) and, for a test that failed, ``msg`` naming SMS's fields."""
+    if operation not in TEST_OPERATIONS:
+        return
+    by_id = dict((task["id"], task) for task in tasks)
+    for result in results:
+        task = by_id.get(result["task_id"])
+        if task is None:
+            continue
+        result.update(outcome_fields(operation, task))
+        verdict = test_outcome(operation, task) if operation != "delete_clone" and not task.get("gone") else None
+        if verdict and verdict is not True and result["outcome"] != "error":
+            result["msg"] = verdict
 
 
 def _common(results, to_send, rolling, check_mode):
@@ -908,6 +985,7 @@ def main():
     module = SmsModule(
         argument_spec=argument_spec(),
         required_one_of=[("task_id", "task_ids", "source_id", "source_ids")],
+        required_if=[("operation", "collect_log", ("log_bucket",))],
         mutually_exclusive=[("task_id", "task_ids", "source_id", "source_ids")],
         supports_check_mode=True,
     )

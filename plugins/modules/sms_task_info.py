@@ -649,7 +649,12 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import (
     wait_argument_spec,
     wait_for_tasks,
 )
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import TaskReader, list_tasks, matching_tasks
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
+    TaskReader,
+    complete_clone_servers,
+    list_tasks,
+    matching_tasks,
+)
 
 FILTERS = ("name", "state", "source_id", "enterprise_project_id")
 
@@ -723,7 +728,8 @@ class TaskInfo(object):
         if ids is None:
             query = {"name": params["name"], "state": params["state"], "source_server_id": params["source_id"],
                      "enterprise_project_id": params["enterprise_project_id"]}
-            return self.module.call("Listing the tasks failed", list_tasks, client, query), []
+            listed = self.module.call("Listing the tasks failed", list_tasks, client, query)
+            return self.module.call("Reading the test clones of the tasks failed", complete_clone_servers, client, listed), []
         read = self.module.call("Reading the tasks failed", TaskReader(client).read, ids)
         found = [read[task_id] for task_id in dict.fromkeys(ids) if read.get(task_id) is not None]
         return (matching_tasks(found, **dict((option, params[option]) for option in FILTERS)),
