@@ -49,8 +49,8 @@ OPERATIONS = {
     "test": dict(allowed=LAUNCHABLE_PHASES, done=LAUNCHED_PHASES, wait_for=("finished",)),
     # A test clone: only in continuous sync (SMS's user guide); a clone being made, or made and
     # still there (ECS), is left alone (ecs_recheck); a failed clone (ERROR) may be made again.
-    # A task cloned or drilled is still in continuous sync when its task state is SYNCING.
-    "clone_test": dict(allowed=("syncing", "cloned", "drilled", "drill_failed"), states=("SYNCING",),
+    # The task state must be SYNCING too (a cloned task is still in continuous sync).
+    "clone_test": dict(allowed=("syncing", "cloned"), states=("SYNCING",),
                        done=("cloning", "cloned"), wait_for=("cloned",)),
     # The drill needs the full copy done (its outcome shows on the source: premiged, premigfailed);
     # a drill running or passed is left alone, a failed one may run again.
@@ -86,6 +86,13 @@ def guard(operation, task):
     state, phase_name = task.get("state"), task["phase"]
     if rule["done"] and matches(state, phase_name, rule["done"]):
         return "done", "task %s is already %s (state %s)" % (task.get("id"), phase_name, state)
+    return allowed_verdict(operation, task)
+
+
+def allowed_verdict(operation, task):
+    """('send' | 'refused', reason): whether the task's state allows ``operation``."""
+    rule = OPERATIONS[operation]
+    state, phase_name = task.get("state"), task["phase"]
     if (rule["allowed"] is None or matches(state, phase_name, rule["allowed"])) and state in rule.get("states", (state,)):
         return "send", None
     return "refused", ("operation %s is not allowed for task %s in state %s (phase %s); allowed from: %s%s"
@@ -134,7 +141,7 @@ def ecs_recheck(client, operation):
         clone = clone_of(task) or {}
         if operation == "clone_test" and verdict == "done" and task["phase"] == "cloned":
             if not clone.get("vm_id") or not clone_exists(client, clone["vm_id"]):
-                return "send", None
+                return allowed_verdict(operation, task)
         if operation == "delete_clone" and verdict == "send" and not clone_exists(client, clone["vm_id"]):
             return "done", "the test clone %s of task %s is deleted already (ECS has no server %s)" % (
                 clone.get("name"), task.get("id"), clone["vm_id"])
@@ -230,7 +237,7 @@ def _source_name(task):
     return source.get("name")
 
 
-def test_outcome(operation, task):
+def operation_outcome(operation, task):
     """Where the test operation of a (described) task stands: None while it runs (or has not
     begun), True once it succeeded, else a text naming the failure with SMS's fields. For the
     operations of TEST_OPERATIONS but delete_clone, whose outcome is an ECS job."""

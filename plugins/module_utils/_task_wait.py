@@ -127,7 +127,7 @@ def wait_for_tasks(client, task_ids, wait_for, wait_mode="all", fail_on=("failed
                    clock=time.monotonic, outage_timeout=900, notes=None, known=None, outcome=None):
     """Poll ``task_ids`` until all (or any) match ``wait_for``; fail at once when one matches
     ``fail_on`` or no longer exists. ``outcome(task)``, for an operation whose result is not a
-    phase (a clone, a drill, a log upload: _task_operations.test_outcome), replaces the match: None
+    phase (a clone, a drill, a log upload: _task_operations.operation_outcome), replaces the match: None
     while it runs, True when it succeeded, a text when it failed; the failures are raised (WaitFailed,
     each task's text) once every task settled, so one failed clone of a wave does not hide the others. A task that reached ``wait_for`` is not read again. Polls that
     fail with an outage (see _waiter.is_outage) are ridden through until they have failed for

@@ -741,7 +741,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations impor
     outcome_fields,
     plan_operation,
     send_actions,
-    test_outcome,
+    operation_outcome,
 )
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import (
     WaitFailed,
@@ -938,7 +938,7 @@ class TaskAction(object):
         fail_on = params["fail_on"]
         if operation == "sync_failed_rollback":
             fail_on = [name for name in fail_on if name != "failed"]  # a rollback stays in phase failed
-        outcome = (lambda task: test_outcome(operation, task)) if operation in TEST_OPERATIONS else None
+        outcome = (lambda task: operation_outcome(operation, task)) if operation in TEST_OPERATIONS else None
         try:
             # The tasks read before the operation (or while rolling) stand in until the first poll after it succeeds.
             return wait_for_tasks(
@@ -965,7 +965,7 @@ def _add_outcomes(operation, results, tasks):
         if task is None:
             continue
         result.update(outcome_fields(operation, task))
-        verdict = test_outcome(operation, task) if operation != "delete_clone" and not task.get("gone") else None
+        verdict = operation_outcome(operation, task) if operation != "delete_clone" and not task.get("gone") else None
         if verdict and verdict is not True and result["outcome"] != "error":
             result["msg"] = verdict
 
