@@ -191,3 +191,43 @@ def test_outcome_fields_per_result():
     assert clone_of({"clone_server": {"vm_id": "v", "name": "n"}}) == dict(vm_id="v", name="n", clone_state=None,
                                                                           clone_error=None, error_msg=None)
     assert clone_of({"clone_server": {"vm_id": None, "name": None}}) is None
+
+
+class FakeJobs(object):
+    """ECS ShowJob answers: job_id -> the statuses of its successive reads (the last one repeats)."""
+
+    def __init__(self, script):
+        self.script, self.reads = dict((job, list(answers)) for job, answers in script.items()), []
+
+    def ecs_request(self, method, template, *params, **kwargs):
+        assert (method, template) == ("GET", "/jobs/{0}") and kwargs["expect"] == "object"
+        self.reads.append(params[0])
+        answers = self.script[params[0]]
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+
+
+def test_the_ecs_jobs_are_polled_through_the_one_waiter_until_each_ended():
+    from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import wait_for_ecs_jobs
+    ecs = FakeJobs({"j1": [{"status": "RUNNING"}, {"status": "SUCCESS"}],
+                    "j2": [{"status": "INIT"}, {"status": "RUNNING"}, {"status": "FAIL", "error_code": "Ecs.0001",
+                                                                       "fail_reason": "the server is locked"}]})
+    jobs = [{"job_id": "j1", "status": None}, {"job_id": "j2", "status": None}]
+    slept = []
+    stats = wait_for_ecs_jobs(ecs, jobs, wait_timeout=100, poll_interval=5, sleep=slept.append, clock=lambda: 0.0)
+    assert jobs == [{"job_id": "j1", "status": "SUCCESS"},
+                    {"job_id": "j2", "status": "FAIL", "error_code": "Ecs.0001", "fail_reason": "the server is locked"}]
+    # An ended job is not read again.
+    assert ecs.reads == ["j1", "j2", "j1", "j2", "j2"] and stats["polls"] == 3 and slept == [5, 5]
+
+
+def test_an_ecs_job_that_never_ends_times_out():
+    from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import wait_for_ecs_jobs
+    from ansible_collections.hwcloud.sms.plugins.module_utils._waiter import WaitTimedOut
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    with pytest.raises(WaitTimedOut):
+        wait_for_ecs_jobs(FakeJobs({"j": [{"status": "RUNNING"}]}), [{"job_id": "j"}], wait_timeout=12,
+                          poll_interval=5, sleep=sleep, clock=lambda: now[0])

@@ -280,3 +280,64 @@ def test_sms_task_info_shows_the_test_phases_in_both_read_modes(emu, args):
         assert clone["clone_state"] == "FINISHED" and clone["name"] == "info-clone"
     # The listing's brief clone was completed by one GET of that task only.
     assert sum(result["summary"].values()) == result["count"]
+
+
+def test_sync_failed_rollback_waits_for_the_rollback_though_it_stays_in_phase_failed(emu, args):
+    source = emu.client.request("POST", "/v3/sources", body=dict(LINUX_BODY, name="rollback-1", networks=[
+        {"mac": "fa:16:3e:57:00:01"}]))[1]["id"]
+    task_id = emu.client.request("POST", "/v3/tasks", body=task_body(emu, source))[1]["id"]
+    emu.client.request("POST", "/v3/tasks/%s/action" % task_id, body={"operation": "start"})
+    emu.advance(86400)
+    assert emu.store.get_task(task_id)["state"] == "MIGRATE_SUCCESS"
+    refused = run_module("sms_task_action", dict(args, task_id=task_id, operation="sync_failed_rollback"))
+    assert refused.get("failed") and "allowed from: SYNC_FAIL" in refused["msg"]
+    emu.set_task_fault(task_id, fail_at="SYNC_LINUX_FILE")
+    emu.client.request("POST", "/v3/tasks/%s/action" % task_id, body={"operation": "start"})  # the incremental sync
+    emu.advance(86400)
+    assert emu.store.get_task(task_id)["state"] == "SYNC_FAIL"
+    emu.clear_request_log()
+    with _fast(emu, 500):
+        result = run_module("sms_task_action", dict(args, task_id=task_id, operation="sync_failed_rollback", **WAIT))
+    assert not result.get("failed"), result.get("msg")
+    assert _bodies(emu, "/action") == [{"operation": "sync_failed_rollback"}]
+    assert result["tasks"][0]["state"] == "SYNC_F_ROLLBACK_SUCCESS" and result["tasks"][0]["phase"] == "failed"
+    again = run_module("sms_task_action", dict(args, task_id=task_id, operation="sync_failed_rollback"))
+    assert again["changed"] is False and again["results"][0]["outcome"] == "already"
+
+
+def test_a_wave_named_by_source_ids_sees_its_clones_through_the_listing(emu, args):
+    made = _syncing(emu, 2)
+    template_id = _template(emu)
+    source_ids = [source_id for source_id, _task in made]
+    with _fast(emu):
+        first = run_module("sms_task_action", dict(args, source_ids=source_ids, operation="clone_test",
+                                                   template_id=template_id, **WAIT))
+    assert not first.get("failed"), first.get("msg")
+    emu.clear_request_log()
+    again = run_module("sms_task_action", dict(args, source_ids=source_ids, operation="clone_test", template_id=template_id))
+    assert again["changed"] is False and [r["outcome"] for r in again["results"]] == ["already", "already"]
+    assert [r["clone_server"]["clone_state"] for r in again["results"]] == ["FINISHED", "FINISHED"]
+    assert _writes(emu) == []
+
+
+def test_an_ecs_deletion_job_that_fails_fails_the_module_naming_the_task_and_ecs_fields(emu, args, monkeypatch):
+    # The emulator's ECS jobs always succeed: the job's answer is stood in for, the requests are real.
+    from ansible_collections.hwcloud.sms.plugins.modules import sms_task_action
+
+    ((_source, task_id),) = _syncing(emu)
+    with _fast(emu):
+        assert not run_module("sms_task_action", dict(args, task_id=task_id, operation="clone_test",
+                                                      template_id=_template(emu), **WAIT)).get("failed")
+
+    def failed_jobs(_client, jobs, *_args, **_kwargs):
+        for job in jobs:
+            job.update(status="FAIL", error_code="Ecs.0001", fail_reason="the server is locked")
+        return dict(polls=1, failed_polls=0, waited_seconds=0.5)
+
+    monkeypatch.setattr(sms_task_action, "wait_for_ecs_jobs", failed_jobs)
+    result = run_module("sms_task_action", dict(args, task_id=task_id, operation="delete_clone", **WAIT))
+    assert result.get("failed") and result["changed"] is True
+    assert task_id in result["msg"] and "Ecs.0001" in result["msg"] and "the server is locked" in result["msg"]
+    entry = result["results"][0]
+    assert entry["ecs_job"]["status"] == "FAIL" and "the server is locked" in entry["msg"]
+    assert entry["clone_server"]["clone_state"] == "FINISHED"
