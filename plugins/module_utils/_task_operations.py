@@ -17,7 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._batches import each_concurrently
-from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError, error_entry
+from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError, error_entry, step_error
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import (
     CLONE_FAILED_STATE,
     LAUNCHABLE_PHASES,
@@ -128,7 +128,9 @@ def clone_exists(client, vm_id):
     except SmsApiError as exc:
         if exc.status == ECS_GONE_STATUS:
             return False
-        raise
+        raise step_error("Reading the test clone server %s in ECS failed" % vm_id, exc)
+    except SmsError as exc:
+        raise step_error("Reading the test clone server %s in ECS failed" % vm_id, exc)
     return True
 
 

@@ -1025,8 +1025,7 @@ class TaskAction(object):
         client = self.module.client
         tasks = [describe(record, notes=self.notes) for record in self._read(client, ids, by_source)]
         body = self._body(operation)
-        results, to_send = self.module.call("Reading the test clones in ECS failed", plan_operation, operation, tasks,
-                                            body, params["force"], check_mode, ecs_recheck(client, operation))
+        results, to_send = plan_operation(operation, tasks, body, params["force"], check_mode, ecs_recheck(client, operation))
         for result in results:
             result["started_at"] = None  # set when SMS accepts a start or restart
         rolling = None

@@ -146,8 +146,10 @@ def test_delete_clone_sends_one_ecs_deletion_per_clone_and_nothing_for_a_clone_g
 
 def test_an_ecs_error_other_than_404_is_not_taken_for_a_gone_clone():
     ecs = FakeEcs([], status=403)
-    with pytest.raises(SmsApiError):
+    with pytest.raises(SmsError) as caught:
         plan_operation("delete_clone", [_task("SYNCING", "syncing", CLONE)], None, recheck=ecs_recheck(ecs, "delete_clone"))
+    assert str(caught.value).startswith("Reading the test clone server vm-1 in ECS failed: ")
+    assert caught.value.result["status"] == 403 and caught.value.result["error_code"] == "Ecs.0114"
 
 
 def test_a_clone_under_way_refuses_delete_clone_for_the_whole_wave_before_anything_is_sent():
