@@ -115,10 +115,9 @@ class _Wave(object):
             return False
         if self.outcome_failures and (self.wait_mode == "all" or not succeeded):
             failed = [task for task in tasks if task["id"] in self.outcome_failures]
-            raise WaitFailed("%d of %d task(s) failed: %s" % (len(failed), len(tasks), "; ".join(
-                "%s (%s, state %s, phase %s): %s" % (source_name(t), t["id"], t.get("state"), t["phase"],
-                                                     self.outcome_failures[t["id"]]) for t in failed)),
-                tasks, failed=failed)
+            reasons = ["%s (%s, state %s, phase %s): %s" % (source_name(t), t["id"], t.get("state"), t["phase"],
+                                                            self.outcome_failures[t["id"]]) for t in failed]
+            raise WaitFailed("%d of %d task(s) failed: %s" % (len(failed), len(tasks), "; ".join(reasons)), tasks, failed=failed)
         return True
 
 
@@ -127,9 +126,10 @@ def wait_for_tasks(client, task_ids, wait_for, wait_mode="all", fail_on=("failed
                    clock=time.monotonic, outage_timeout=900, notes=None, known=None, outcome=None):
     """Poll ``task_ids`` until all (or any) match ``wait_for``; fail at once when one matches
     ``fail_on`` or no longer exists. ``outcome(task)``, for an operation whose result is not a
-    phase (a clone, a drill, a log upload: _task_operations.operation_outcome), replaces the match: None
-    while it runs, True when it succeeded, a text when it failed; the failures are raised (WaitFailed,
-    each task's text) once every task settled, so one failed clone of a wave does not hide the others. A task that reached ``wait_for`` is not read again. Polls that
+    phase (a clone, a drill, a log upload: _task_operations.operation_outcome), replaces the match:
+    None while it runs, True when it succeeded, a text when it failed; the failures are raised
+    (WaitFailed, each task's text) once every task settled, so one failed clone of a wave does not
+    hide the others. A task that reached ``wait_for`` (or settled) is not read again. Polls that
     fail with an outage (see _waiter.is_outage) are ridden through until they have failed for
     ``outage_timeout`` seconds in a row. Returns (described tasks in ``task_ids`` order, stats).
     ``progress(tasks, stats)`` is called after every poll. ``initial``: described tasks just read

@@ -1077,10 +1077,11 @@ class TaskAction(object):
         except (WaitTimedOut, WaitOutage, SmsApiError, SmsClientError) as exc:
             _add_outcomes("delete_clone", common["results"], tasks)
             keywords = exc.fail_json_keywords() if isinstance(exc, (WaitOutage, SmsApiError, SmsClientError)) else {}
-            raise SmsError("operation delete_clone was sent, then waiting for the ECS jobs failed: %s; still running: %s" % (
-                exc, ", ".join("%s (task %s, job %s)" % (r["source_name"], r["task_id"], r["ecs_job"]["job_id"])
-                               for r in sent if r["ecs_job"].get("status") not in ("SUCCESS", "FAIL"))),
-                tasks=tasks, summary=summary_of(tasks), gone_tasks=[], **dict(common, **keywords))
+            running = ["%s (task %s, job %s)" % (r["source_name"], r["task_id"], r["ecs_job"]["job_id"])
+                       for r in sent if r["ecs_job"].get("status") not in ("SUCCESS", "FAIL")]
+            raise SmsError("operation delete_clone was sent, then waiting for the ECS jobs failed: %s; still running: %s"
+                           % (exc, ", ".join(running)), tasks=tasks, summary=summary_of(tasks), gone_tasks=[],
+                           **dict(common, **keywords))
         failed = [result for result in sent if result["ecs_job"]["status"] == "FAIL"]
         for result in failed:
             job = result["ecs_job"]

@@ -190,8 +190,8 @@ def test_outcome_fields_per_result():
         "log_collect_status": "UPLOADED"}
     assert outcome_fields("start", cloned) == {}
     # The listing's brief clone (vm_id, name) still shows as a clone, with the other keys null.
-    assert clone_of({"clone_server": {"vm_id": "v", "name": "n"}}) == dict(vm_id="v", name="n", clone_state=None,
-                                                                          clone_error=None, error_msg=None)
+    assert clone_of({"clone_server": {"vm_id": "v", "name": "n"}}) == dict(
+        vm_id="v", name="n", clone_state=None, clone_error=None, error_msg=None)
     assert clone_of({"clone_server": {"vm_id": None, "name": None}}) is None
 
 

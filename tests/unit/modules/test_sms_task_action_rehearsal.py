@@ -134,8 +134,8 @@ def test_clone_test_then_delete_clone_idempotent_through_ecs(emu, args):
     result = deleted["results"][0]
     assert deleted["changed"] is True and result["outcome"] == "sent"
     assert _writes(emu) == [("POST", _ecs_path(emu, "cloudservers", "delete"))]
-    assert _bodies(emu, "/cloudservers/delete") == [{"servers": [{"id": vm_id}], "delete_publicip": True,
-                                                      "delete_volume": True}]
+    assert _bodies(emu, "/cloudservers/delete") == [
+        {"servers": [{"id": vm_id}], "delete_publicip": True, "delete_volume": True}]
     assert result["ecs_job"]["status"] == "SUCCESS" and result["ecs_job"]["job_id"]
     assert ("GET", _ecs_path(emu, "jobs", result["ecs_job"]["job_id"])) in [(e["method"], e["path"]) for e in emu.request_log()]
     assert result["clone_server"]["vm_id"] == vm_id  # SMS keeps the record
