@@ -269,6 +269,34 @@ def operation_outcome(operation, task):
     raise ValueError("no task-side outcome for operation %s" % operation)
 
 
+def outcome_signature(operation, task):
+    """What a task shows of the outcome of ``operation`` (operation_outcome reads it): its clone, its
+    source's state, its log_collect_status."""
+    if operation == "clone_test":
+        return clone_of(task)
+    if operation == "migration_test":
+        source = task.get("source_server") if isinstance(task.get("source_server"), dict) else {}
+        return source.get("state")
+    return task.get("log_collect_status")
+
+
+def outcome_after(operation, sent_tasks):
+    """operation_outcome for a wait after sending ``operation`` to ``sent_tasks`` (described, as read
+    before): the first read of a task that still shows the very outcome it showed before the
+    request (a clone in ERROR made again, a failed drill run again, logs uploaded before) is taken
+    for SMS not having shown the request yet, not for its outcome; later reads count as they are."""
+    before = dict((task["id"], outcome_signature(operation, task)) for task in sent_tasks)
+
+    def outcome(task):
+        verdict = operation_outcome(operation, task)
+        if task["id"] in before:
+            unchanged = outcome_signature(operation, task) == before.pop(task["id"])
+            if verdict is not None and unchanged:
+                return None
+        return verdict
+    return outcome
+
+
 _DRILL = {"drilled": "passed", "drill_failed": "failed", "drilling": "running"}
 
 

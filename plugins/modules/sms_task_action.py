@@ -941,6 +941,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations impor
     action_body,
     ecs_recheck,
     log_body,
+    outcome_after,
     outcome_fields,
     plan_operation,
     send_actions,
@@ -1141,7 +1142,10 @@ class TaskAction(object):
         fail_on = params["fail_on"]
         if operation == "sync_failed_rollback":
             fail_on = [name for name in fail_on if name != "failed"]  # a rollback stays in phase failed
-        outcome = (lambda task: operation_outcome(operation, task)) if operation in TEST_OPERATIONS else None
+        outcome = None
+        if operation in TEST_OPERATIONS:
+            sent_ids = set(result["task_id"] for result in common["results"] if result["outcome"] in ("sent", "forced"))
+            outcome = outcome_after(operation, [task for task in tasks if task["id"] in sent_ids])
         try:
             # The tasks read before the operation (or while rolling) stand in until the first poll after it succeeds.
             return wait_for_tasks(

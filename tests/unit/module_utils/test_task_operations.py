@@ -233,3 +233,23 @@ def test_an_ecs_job_that_never_ends_times_out():
     with pytest.raises(WaitTimedOut):
         wait_for_ecs_jobs(FakeJobs({"j": [{"status": "RUNNING"}]}), [{"job_id": "j"}], wait_timeout=12,
                           poll_interval=5, sleep=sleep, clock=lambda: now[0])
+
+
+def test_the_first_read_after_a_request_that_still_shows_the_old_outcome_is_not_taken_for_the_new_one():
+    from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import outcome_after
+    failed_clone = dict(CLONE, clone_state="ERROR", clone_error="SMS.1702")
+    before = [dict(_task("SYNCING", "syncing", failed_clone), id="a"), dict(_task("SYNCING", "premigfailed"), id="b")]
+    clone_outcome = outcome_after("clone_test", before[:1])
+    stale = dict(before[0])
+    assert clone_outcome(stale) is None  # SMS has not shown the new clone yet
+    assert clone_outcome(stale).startswith("the clone failed")  # a second read counts as it is
+    # A read that shows the request (a new clone) counts at once, also when it already failed.
+    fresh = outcome_after("clone_test", before[:1])
+    assert fresh(dict(_task("SYNCING", "syncing", dict(failed_clone, vm_id="vm-2")), id="a")).startswith("the clone failed")
+    drill_outcome = outcome_after("migration_test", before[1:])
+    assert drill_outcome(before[1]) is None and drill_outcome(before[1]).startswith("the drill failed")
+    # A task not sent (already in the outcome) is taken as it is.
+    assert outcome_after("migration_test", [])(before[1]).startswith("the drill failed")
+    uploaded = dict(_task("SYNCING", "syncing", log_collect_status="UPLOADED"), id="c")
+    log_outcome = outcome_after("collect_log", [uploaded])
+    assert log_outcome(uploaded) is None and log_outcome(uploaded) is True
