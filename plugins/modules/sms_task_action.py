@@ -49,7 +49,9 @@ description:
   - A wave's tests are waited for together; a clone in ERROR, a failed drill or a failed upload does not
     end the wait of the other tasks. Once every task settled, the module fails naming each task whose test
     failed with SMS's fields (C(clone_error) and C(error_msg), the source state, C(log_collect_status)),
-    every result carrying its outcome.
+    every result carrying its outcome. The first read of a task after the request that still shows the outcome
+    it showed before (a failed clone made again, a failed drill run again, logs uploaded before) is not taken
+    for the new outcome.
   - V(delete_clone) deletes the test clone of each task. SMS has no API to delete a clone (no operation value
     of C(POST /v3/tasks/{id}/action) and no other call does it), so the module removes the clone server the
     documented way, with the ECS API (DeleteServers, C(POST /v1/{project_id}/cloudservers/delete) with the
