@@ -57,10 +57,11 @@ class _Wave(object):
     """The read, done and on_poll of wait_until for a set of tasks: what was last read of each
     task, which reached ``wait_for`` (never read again) and what each poll cost."""
 
-    def __init__(self, client, task_ids, wait_for, wait_mode, fail_on, query, notes, latest, progress, outcome=None):
+    def __init__(self, client, task_ids, wait_for, wait_mode, fail_on, query, notes, latest, progress, outcome=None,
+                 listed=False):
         self.client, self.task_ids, self.notes, self.latest, self.progress = client, task_ids, notes, latest, progress
         self.wait_for, self.wait_mode, self.fail_on, self.outcome = wait_for, wait_mode, fail_on, outcome
-        self.reader = TaskReader(client, query)
+        self.reader = TaskReader(client, query, listed)
         self.reached = set()
         self.outcome_failures = {}  # task ID -> why its operation failed (outcome), kept until every task settled
         self.requests_before = client.request_count
@@ -123,20 +124,21 @@ class _Wave(object):
 
 def wait_for_tasks(client, task_ids, wait_for, wait_mode="all", fail_on=("failed",), wait_timeout=86400,
                    poll_interval=30, query=None, progress=None, initial=None, sleep=time.sleep,
-                   clock=time.monotonic, outage_timeout=900, notes=None, known=None, outcome=None):
+                   clock=time.monotonic, outage_timeout=900, notes=None, known=None, outcome=None, listed=False):
     """Poll ``task_ids`` until all (or any) match ``wait_for``; fail at once when one matches
     ``fail_on`` or no longer exists. ``outcome(task)``, for an operation whose result is not a
     phase (a clone, a drill, a log upload: _task_operations.operation_outcome), replaces the match:
     None while it runs, True when it succeeded, a text when it failed; the failures are raised
     (WaitFailed, each task's text) once every task settled, so one failed clone of a wave does not
-    hide the others. A task that reached ``wait_for`` (or settled) is not read again. Polls that
+    hide the others. ``listed``: read even a single task from the listing (TaskReader). A task that
+    reached ``wait_for`` (or settled) is not read again. Polls that
     fail with an outage (see _waiter.is_outage) are ridden through until they have failed for
     ``outage_timeout`` seconds in a row. Returns (described tasks in ``task_ids`` order, stats).
     ``progress(tasks, stats)`` is called after every poll. ``initial``: described tasks just read
     (counted as the first poll); ``known``: described tasks shown until a poll reads them."""
     latest = dict(known or {})
     latest.update(initial or {})
-    wave = _Wave(client, task_ids, wait_for, wait_mode, fail_on, query, notes, latest, progress, outcome)
+    wave = _Wave(client, task_ids, wait_for, wait_mode, fail_on, query, notes, latest, progress, outcome, listed)
     stats = dict(requests_per_poll=[])
     first = dict(first=wave.tasks()) if initial else {}
     try:

@@ -49,14 +49,15 @@ def has_brief_clone(record):
 
 
 def complete_clone_servers(client, records):
-    """``records`` (of GET /v3/tasks), each task with a test clone read again with GET
-    /v3/tasks/{id}, whose clone_server has the clone_state its phase needs (cloning, cloned); one
-    request per such task only. A task gone meanwhile keeps its listed record."""
+    """``records`` (of GET /v3/tasks), each task with a test clone given the clone_server of GET
+    /v3/tasks/{id}, which has the clone_state its phase needs (cloning, cloned); one request per such
+    task only. The rest of the listed record is kept (the listing has fields GET /v3/tasks/{id} has
+    not, e.g. log_collect_status). A task gone meanwhile keeps its listed record."""
     completed = []
     for record in records:
         if has_brief_clone(record):
             try:
-                record = get_task(client, record["id"])
+                record = dict(record, clone_server=get_task(client, record["id"]).get("clone_server"))
             except SmsApiError as exc:
                 if exc.status != 404:
                     raise
@@ -66,11 +67,14 @@ def complete_clone_servers(client, records):
 
 class TaskReader:
     """Reads a given set of tasks at the lower price of one paged listing of every task and one
-    GET per task, learning the size of the listing from its first page."""
+    GET per task, learning the size of the listing from its first page. ``listed``: read a single
+    task from the listing (GET /v3/tasks?id=...) instead of GET /v3/tasks/{id}, for the fields only
+    the listing has (log_collect_status)."""
 
-    def __init__(self, client, query=None):
+    def __init__(self, client, query=None, listed=False):
         self.client = client
         self.query = dict((k, v) for k, v in (query or {}).items() if v is not None)
+        self.listed = listed
         self.total = None  # tasks in the listing, once one page has told us
 
     def _listing_pages(self):
@@ -119,6 +123,10 @@ class TaskReader:
     def _read_one_by_one(self, task_ids):
         found = {}
         for task_id in task_ids:
+            if self.listed:
+                page = list_tasks_page(self.client, dict(self.query, id=task_id), 0)[1]
+                found[task_id] = next((task for task in page if task.get("id") == task_id), None)
+                continue
             try:
                 found[task_id] = get_task(self.client, task_id)
             except SmsApiError as exc:

@@ -1064,8 +1064,12 @@ class TaskAction(object):
         value = dict(sync=params["sync_operation"], cutover=params["launch_operation"]).get(operation, operation)
         return action_body(value, params["template_id"], params["switch_hce"], params["is_need_consistency_check"])
 
+    def _reader(self, client):
+        """The reader of the tasks: collect_log reads the listing, the only read with log_collect_status."""
+        return TaskReader(client, listed=self.params["operation"] == "collect_log")
+
     def _reread(self, client, tasks):
-        fresh = self.module.call("Reading the tasks after the operation failed", TaskReader(client).read,
+        fresh = self.module.call("Reading the tasks after the operation failed", self._reader(client).read,
                                  [task["id"] for task in tasks])
         return [describe(fresh[task["id"]], notes=self.notes) if fresh[task["id"]] else task for task in tasks]
 
@@ -1129,7 +1133,7 @@ class TaskAction(object):
                 raise SmsError("no migration task exists for source server(s) %s; create them with hwcloud.sms.sms_task"
                                % ", ".join(missing), missing_source_ids=missing)
         else:
-            found = self.module.call("Reading the tasks failed", TaskReader(client).read, ids)
+            found = self.module.call("Reading the tasks failed", self._reader(client).read, ids)
             missing = [task_id for task_id in ids if found[task_id] is None]
             if missing:
                 raise SmsError("task(s) not found: %s" % ", ".join(missing), missing_task_ids=missing)
@@ -1154,7 +1158,8 @@ class TaskAction(object):
                 client, [task["id"] for task in tasks], wait_for, params["wait_mode"], fail_on,
                 max(timeout, 0.001), params["poll_interval"], progress=progress_writer(params["progress_file"], counts, **common),
                 outage_timeout=params["outage_timeout"], notes=self.notes,
-                known=dict((task["id"], task) for task in (rolling.tasks() if rolling else tasks)), outcome=outcome)
+                known=dict((task["id"], task) for task in (rolling.tasks() if rolling else tasks)), outcome=outcome,
+                listed=operation == "collect_log")
         except WaitFailed as exc:
             _add_outcomes(operation, common["results"], exc.tasks)
             raise SmsError("operation %s was sent, then: %s" % (operation, exc), **dict(common, **exc.result))

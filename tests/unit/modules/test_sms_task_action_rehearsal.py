@@ -341,3 +341,36 @@ def test_an_ecs_deletion_job_that_fails_fails_the_module_naming_the_task_and_ecs
     entry = result["results"][0]
     assert entry["ecs_job"]["status"] == "FAIL" and "the server is locked" in entry["msg"]
     assert entry["clone_server"]["clone_state"] == "FINISHED"
+
+
+def test_collect_log_of_one_task_reads_the_listing_which_alone_has_log_collect_status(emu, args):
+    ((_source, task_id),) = _syncing(emu)
+    emu.clear_request_log()
+    with _fast(emu):
+        result = run_module("sms_task_action", dict(args, task_id=task_id, operation="collect_log", log_bucket="one", **WAIT))
+    assert not result.get("failed"), result.get("msg")
+    assert result["results"][0]["log_collect_status"] == "UPLOADED"
+    assert result["tasks"][0]["log_collect_status"] == "UPLOADED"
+    # GET /v3/tasks/{id} (ShowTaskResponse) has no log_collect_status: the task is read with GET /v3/tasks?id=.
+    reads = [e for e in emu.request_log() if e["method"] == "GET" and "/v3/tasks" in e["path"]]
+    assert reads and all(e["path"] == "/v3/tasks" for e in reads)
+    # A second collection while one uploads is left alone.
+    emu.set_agent(agent_delay=3600)
+    try:
+        first = run_module("sms_task_action", dict(args, task_id=task_id, operation="collect_log", log_bucket="one"))
+        again = run_module("sms_task_action", dict(args, task_id=task_id, operation="collect_log", log_bucket="one"))
+    finally:
+        emu.set_agent(agent_delay=1)
+    assert first["results"][0]["outcome"] == "sent" and first["results"][0]["log_collect_status"] == "UPLOADING"
+    assert again["changed"] is False and again["results"][0]["outcome"] == "already"
+
+
+def test_a_listed_task_with_a_clone_keeps_the_listing_fields(emu, args):
+    made = _syncing(emu, 2)
+    with _fast(emu):
+        assert not run_module("sms_task_action", dict(args, task_id=made[0][1], operation="clone_test",
+                                                      template_id=_template(emu), **WAIT)).get("failed")
+    listed = run_module("sms_task_info", dict(args, task_ids=[task_id for _s, task_id in made]))
+    task = [t for t in listed["tasks"] if t["id"] == made[0][1]][0]
+    assert task["phase"] == "cloned" and task["clone_server"]["clone_state"] == "FINISHED"
+    assert "log_collect_status" in task  # a field of the listing that GET /v3/tasks/{id} does not have
