@@ -119,8 +119,8 @@ tasks:
       C(GET /v3/tasks/{id})). A value that cannot be known is V(null), never guessed; an API value that
       is not usable data (a date beyond the year 9999, a negative size, NaN, a text where a number
       belongs) is V(null) too, with a warning.
-    - A listed task with a test clone is read again with C(GET /v3/tasks/{id}) (one request per such
-      task), because the listing gives only the clone's C(vm_id) and C(name) and its phase needs the
+    - A listed task with a test clone gets the C(clone_server) of C(GET /v3/tasks/{id}) (one request per
+      such task), because the listing gives only the clone's C(vm_id) and C(name) and its phase needs the
       clone's C(clone_state).
   returned: always
   type: list
