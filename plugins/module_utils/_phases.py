@@ -17,7 +17,7 @@ The test phases come from the source state and the task's test clone (``clone_se
 of GET /v3/tasks/{id}; the listing's clone_server has no clone_state, see _tasks.py). Only a
 task whose full copy ended (base phase syncing or replicated) gets one, and a launch
 (cutting_over, finished) always wins over them. A clone in ERROR leaves the base phase:
-sms_task_action reports the failed clone.
+sms_task_action reports the failed clone (_task_outcomes.py).
 
 | phase        | task state                                   | source state / migration_cycle            |
 |--------------|----------------------------------------------|-------------------------------------------|

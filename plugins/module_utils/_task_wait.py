@@ -127,7 +127,7 @@ def wait_for_tasks(client, task_ids, wait_for, wait_mode="all", fail_on=("failed
                    clock=time.monotonic, outage_timeout=900, notes=None, known=None, outcome=None, listed=False):
     """Poll ``task_ids`` until all (or any) match ``wait_for``; fail at once when one matches
     ``fail_on`` or no longer exists. ``outcome(task)``, for an operation whose result is not a
-    phase (a clone, a drill, a log upload: _task_operations.operation_outcome), replaces the match:
+    phase (a clone, a drill, a log upload: _task_outcomes.operation_outcome), replaces the match:
     None while it runs, True when it succeeded, a text when it failed; the failures are raised
     (WaitFailed, each task's text) once every task settled, so one failed clone of a wave does not
     hide the others. ``listed``: read even a single task from the listing (TaskReader). A task that

@@ -943,12 +943,10 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations impor
     action_body,
     ecs_recheck,
     log_body,
-    outcome_after,
-    outcome_fields,
     plan_operation,
     send_actions,
-    operation_outcome,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_outcomes import operation_outcome, outcome_after, outcome_fields
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import (
     WaitFailed,
     check_wait_options,

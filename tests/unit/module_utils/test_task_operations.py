@@ -16,10 +16,9 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations impor
     ecs_recheck,
     guard,
     log_body,
-    outcome_fields,
     plan_operation,
-    operation_outcome,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_outcomes import operation_outcome, outcome_fields
 
 CLONE = {"vm_id": "vm-1", "name": "app-01-clone", "clone_state": "FINISHED", "clone_error": None, "error_msg": None}
 
@@ -236,7 +235,7 @@ def test_an_ecs_job_that_never_ends_times_out():
 
 
 def test_the_first_read_after_a_request_that_still_shows_the_old_outcome_is_not_taken_for_the_new_one():
-    from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import outcome_after
+    from ansible_collections.hwcloud.sms.plugins.module_utils._task_outcomes import outcome_after
     failed_clone = dict(CLONE, clone_state="ERROR", clone_error="SMS.1702")
     before = [dict(_task("SYNCING", "syncing", failed_clone), id="a"), dict(_task("SYNCING", "premigfailed"), id="b")]
     clone_outcome = outcome_after("clone_test", before[:1])
