@@ -236,4 +236,3 @@ def send_actions(client, to_send, workers, operation=None):
 def _source_name(task):
     source = task.get("source_server") if isinstance(task.get("source_server"), dict) else {}
     return source.get("name")
-
