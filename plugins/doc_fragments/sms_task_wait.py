@@ -70,6 +70,12 @@ notes:
     C(finished) or cycle C(cutovered), or SYNC_SUCCESS); V(stopping) (ABORTING); V(stopped)
     (ABORT); V(failed) (MIGRATE_FAIL, SYNC_FAIL, SYNC_F_ROLLBACKING, SYNC_F_ROLLBACK_SUCCESS);
     V(deleting) (DELETING); V(unknown) (any other state, passed through in C(state))."
+  - "Test phases, only for a task whose full copy ended (SYNCING or MIGRATE_SUCCESS) and whose target is
+    not being launched or launched (those phases win): V(cloning) (source C(cloning), or the test clone's
+    C(clone_state) PREPARING or CREATING); V(drilling) (source C(premigready) or C(premiging)); V(drilled)
+    (source C(premiged)); V(drill_failed) (source C(premigfailed)); V(cloned) (C(clone_state) FINISHED, no
+    drill state). A clone in ERROR leaves the phase syncing. A task in a test phase counts as started and
+    copied; a cloned, drilled or drill_failed task can be launched."
   - The waiting happens inside the module; do not wrap it in C(until) loops (each retry would
     start the module and sign its requests again).
 """

@@ -57,11 +57,13 @@ class _Wave(object):
     """The read, done and on_poll of wait_until for a set of tasks: what was last read of each
     task, which reached ``wait_for`` (never read again) and what each poll cost."""
 
-    def __init__(self, client, task_ids, wait_for, wait_mode, fail_on, query, notes, latest, progress):
+    def __init__(self, client, task_ids, wait_for, wait_mode, fail_on, query, notes, latest, progress, outcome=None,
+                 listed=False):
         self.client, self.task_ids, self.notes, self.latest, self.progress = client, task_ids, notes, latest, progress
-        self.wait_for, self.wait_mode, self.fail_on = wait_for, wait_mode, fail_on
-        self.reader = TaskReader(client, query)
+        self.wait_for, self.wait_mode, self.fail_on, self.outcome = wait_for, wait_mode, fail_on, outcome
+        self.reader = TaskReader(client, query, listed)
         self.reached = set()
+        self.outcome_failures = {}  # task ID -> why its operation failed (outcome), kept until every task settled
         self.requests_before = client.request_count
 
     def tasks(self):
@@ -91,8 +93,13 @@ class _Wave(object):
                   and matches(task.get("state"), task["phase"], self.fail_on)]
         gone = [task for task in tasks if task.get("gone")]
         for task in tasks:
-            if not task.get("gone") and matches(task.get("state"), task["phase"], self.wait_for):
+            if task.get("gone") or task["id"] in self.reached:
+                continue
+            verdict = self.outcome(task) if self.outcome else matches(task.get("state"), task["phase"], self.wait_for)
+            if verdict:
                 self.reached.add(task["id"])
+            if verdict and verdict is not True:
+                self.outcome_failures[task["id"]] = verdict
         if failed or gone:
             reasons = []
             if gone:
@@ -104,21 +111,34 @@ class _Wave(object):
                     "; ".join("%s (%s, state %s): %s" % (source_name(t), t["id"], t.get("state"), _error_text(t))
                               for t in failed)))
             raise WaitFailed("; ".join(reasons), tasks, failed=failed, gone=gone)
-        return len(self.reached) == len(self.task_ids) if self.wait_mode == "all" else bool(self.reached)
+        succeeded = self.reached - set(self.outcome_failures)
+        if len(self.reached) < len(self.task_ids) and (self.wait_mode == "all" or not succeeded):
+            return False
+        if self.outcome_failures and (self.wait_mode == "all" or not succeeded):
+            failed = [task for task in tasks if task["id"] in self.outcome_failures]
+            reasons = ["%s (%s, state %s, phase %s): %s" % (source_name(t), t["id"], t.get("state"), t["phase"],
+                                                            self.outcome_failures[t["id"]]) for t in failed]
+            raise WaitFailed("%d of %d task(s) failed: %s" % (len(failed), len(tasks), "; ".join(reasons)), tasks, failed=failed)
+        return True
 
 
 def wait_for_tasks(client, task_ids, wait_for, wait_mode="all", fail_on=("failed",), wait_timeout=86400,
                    poll_interval=30, query=None, progress=None, initial=None, sleep=time.sleep,
-                   clock=time.monotonic, outage_timeout=900, notes=None, known=None):
+                   clock=time.monotonic, outage_timeout=900, notes=None, known=None, outcome=None, listed=False):
     """Poll ``task_ids`` until all (or any) match ``wait_for``; fail at once when one matches
-    ``fail_on`` or no longer exists. A task that reached ``wait_for`` is not read again. Polls that
+    ``fail_on`` or no longer exists. ``outcome(task)``, for an operation whose result is not a
+    phase (a clone, a drill, a log upload: _task_outcomes.operation_outcome), replaces the match:
+    None while it runs, True when it succeeded, a text when it failed; the failures are raised
+    (WaitFailed, each task's text) once every task settled, so one failed clone of a wave does not
+    hide the others. ``listed``: read even a single task from the listing (TaskReader). A task that
+    reached ``wait_for`` (or settled) is not read again. Polls that
     fail with an outage (see _waiter.is_outage) are ridden through until they have failed for
     ``outage_timeout`` seconds in a row. Returns (described tasks in ``task_ids`` order, stats).
     ``progress(tasks, stats)`` is called after every poll. ``initial``: described tasks just read
     (counted as the first poll); ``known``: described tasks shown until a poll reads them."""
     latest = dict(known or {})
     latest.update(initial or {})
-    wave = _Wave(client, task_ids, wait_for, wait_mode, fail_on, query, notes, latest, progress)
+    wave = _Wave(client, task_ids, wait_for, wait_mode, fail_on, query, notes, latest, progress, outcome, listed)
     stats = dict(requests_per_poll=[])
     first = dict(first=wave.tasks()) if initial else {}
     try:
@@ -134,6 +154,32 @@ def wait_for_tasks(client, task_ids, wait_for, wait_mode="all", fail_on=("failed
                              len(pending), ", ".join("%s (%s)" % (source_name(t), t["phase"]) for t in pending[:20]),
                              "; the last poll failed: %s" % stats["last_error"] if stats["last_error"] else ""),
                          wave.tasks(), pending=pending)
+
+
+# ECS job states (ShowJob): SUCCESS and FAIL end a job; INIT and RUNNING do not.
+ECS_JOB_ENDED = ("SUCCESS", "FAIL")
+
+
+def wait_for_ecs_jobs(client, jobs, wait_timeout=86400, poll_interval=30, outage_timeout=900, sleep=time.sleep,
+                      clock=time.monotonic):
+    """Poll the ECS jobs (GET /v1/{project_id}/jobs/{job_id}) of ``jobs`` (dicts with ``job_id``,
+    updated in place with ``status`` and, when ECS gives them, ``fail_reason`` and ``error_code``)
+    until every one ended (SUCCESS or FAIL), through wait_until. Returns the stats; raises WaitTimedOut
+    or WaitOutage as wait_until does."""
+    def pending():
+        return [job for job in jobs if job.get("status") not in ECS_JOB_ENDED]
+
+    def read():
+        for job in pending():
+            answer = client.ecs_request("GET", "/jobs/{0}", job["job_id"], expect="object")
+            job["status"] = answer.get("status")
+            for key in ("fail_reason", "error_code"):
+                if answer.get(key) is not None:
+                    job[key] = answer[key]
+        return jobs
+
+    return wait_until(read, lambda _jobs: not pending(), wait_timeout, poll_interval, outage_timeout=outage_timeout,
+                      sleep=sleep, clock=clock)[1]
 
 
 def _unread(task_id):

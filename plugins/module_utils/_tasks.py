@@ -40,13 +40,41 @@ def list_tasks(client, query=None, workers=4):
     return client.list_all("/v3/tasks", "tasks", query, workers)[1]
 
 
+def has_brief_clone(record):
+    """Whether a listed task has a test clone whose state the listing does not tell: GET /v3/tasks
+    gives the SDK's CloneServerBrief (vm_id, name), GET /v3/tasks/{id} its CloneServer (with
+    clone_state, clone_error, error_msg)."""
+    clone = record.get("clone_server") if isinstance(record, dict) else None
+    return isinstance(clone, dict) and "clone_state" not in clone and any(value is not None for value in clone.values())
+
+
+def complete_clone_servers(client, records):
+    """``records`` (of GET /v3/tasks), each task with a test clone given the clone_server of GET
+    /v3/tasks/{id}, which has the clone_state its phase needs (cloning, cloned); one request per such
+    task only. The rest of the listed record is kept (the listing has fields GET /v3/tasks/{id} has
+    not, e.g. log_collect_status). A task gone meanwhile keeps its listed record."""
+    completed = []
+    for record in records:
+        if has_brief_clone(record):
+            try:
+                record = dict(record, clone_server=get_task(client, record["id"]).get("clone_server"))
+            except SmsApiError as exc:
+                if exc.status != 404:
+                    raise
+        completed.append(record)
+    return completed
+
+
 class TaskReader:
     """Reads a given set of tasks at the lower price of one paged listing of every task and one
-    GET per task, learning the size of the listing from its first page."""
+    GET per task, learning the size of the listing from its first page. ``listed``: read a single
+    task from the listing (GET /v3/tasks?id=...) instead of GET /v3/tasks/{id}, for the fields only
+    the listing has (log_collect_status)."""
 
-    def __init__(self, client, query=None):
+    def __init__(self, client, query=None, listed=False):
         self.client = client
         self.query = dict((k, v) for k, v in (query or {}).items() if v is not None)
+        self.listed = listed
         self.total = None  # tasks in the listing, once one page has told us
 
     def _listing_pages(self):
@@ -69,7 +97,7 @@ class TaskReader:
             missing = [task_id for task_id in wanted if task_id not in found]
             if len(missing) <= -(-(count - offset) // TASK_PAGE_SIZE):
                 found.update(self._read_one_by_one(missing))
-                return found
+                return self._with_clone_states(found)
             _count, page = list_tasks_page(self.client, self.query, offset)
             self._keep(found, page, wanted)
             offset += len(page)
@@ -77,6 +105,12 @@ class TaskReader:
         if missing:
             # Tasks created meanwhile shift the listing's offsets: read the rest one by one.
             found.update(self._read_one_by_one(missing))
+        return self._with_clone_states(found)
+
+    def _with_clone_states(self, found):
+        listed = [task_id for task_id, record in found.items() if has_brief_clone(record)]
+        for task_id, record in zip(listed, complete_clone_servers(self.client, [found[task_id] for task_id in listed])):
+            found[task_id] = record
         return found
 
     @staticmethod
@@ -89,6 +123,10 @@ class TaskReader:
     def _read_one_by_one(self, task_ids):
         found = {}
         for task_id in task_ids:
+            if self.listed:
+                page = list_tasks_page(self.client, dict(self.query, id=task_id), 0)[1]
+                found[task_id] = next((task for task in page if task.get("id") == task_id), None)
+                continue
             try:
                 found[task_id] = get_task(self.client, task_id)
             except SmsApiError as exc:
@@ -108,10 +146,18 @@ def tasks_of_sources(client, source_ids):
         count, _page = list_tasks_page(client, {}, 0)
         if -(-count // TASK_PAGE_SIZE) <= len(wanted):
             _keep_newest(found, list_tasks(client), set(wanted))
-            return dict((source_id, found.get(source_id)) for source_id in wanted)
+            return _newest_with_clone_states(client, found, wanted)
     for source_id in wanted:
         _keep_newest(found, list_tasks(client, {"source_server_id": source_id}, workers=1), {source_id})
-    return dict((source_id, found.get(source_id)) for source_id in wanted)
+    return _newest_with_clone_states(client, found, wanted)
+
+
+def _newest_with_clone_states(client, found, wanted):
+    newest = [found.get(source_id) for source_id in wanted]
+    completed = complete_clone_servers(client, [record for record in newest if record is not None])
+    by_id = dict((record["id"], record) for record in completed if isinstance(record.get("id"), str))
+    return dict((source_id, by_id.get(record["id"], record) if record is not None else None)
+                for source_id, record in zip(wanted, newest))
 
 
 def _keep_newest(found, tasks, wanted):

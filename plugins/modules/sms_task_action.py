@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: sms_task_action
-short_description: Start, stop, cut over or sync Huawei Cloud SMS migration tasks, one or a whole wave
+short_description: Start, stop, test, cut over or sync Huawei Cloud SMS migration tasks, one or a whole wave
 version_added: 1.0.0
 description:
   - Sends one lifecycle operation (C(POST /v3/tasks/{id}/action)) to one migration task or to
@@ -32,10 +32,41 @@ description:
     a listing right after shows the account at O(max_running). Another refusal fails that task.
   - "Allowed from / already done: V(start) READY, ABORT, MIGRATE_FAIL / replicating or beyond;
     V(stop) RUNNING, SYNCING, SKIPPING / stopping, stopped; V(restart) MIGRATE_FAIL, SYNC_FAIL /
-    replicating or beyond; V(cutover) and V(test) syncing, replicated / cutting_over, finished;
-    V(clone_test) syncing; V(migration_test) RUNNING, SYNCING, MIGRATE_SUCCESS; V(skip) RUNNING /
-    SKIPPING; V(clear) MIGRATE_SUCCESS, SYNC_SUCCESS; V(network_check) any state; V(sync)
-    finished / syncing."
+    replicating or beyond; V(cutover) and V(test) syncing, replicated, cloned, drilled, drill_failed /
+    cutting_over, finished; V(clone_test) syncing, cloned (task state SYNCING) / cloning, cloned while
+    the clone server still exists; V(delete_clone) any phase but cloning / no clone server, or ECS no longer
+    has it; V(migration_test) syncing, replicated, cloned, drill_failed / drilling, drilled;
+    V(collect_log) any state / C(log_collect_status) UPLOADING; V(sync_failed_rollback) SYNC_FAIL /
+    SYNC_F_ROLLBACKING, SYNC_F_ROLLBACK_SUCCESS; V(skip) RUNNING / SKIPPING; V(clear) MIGRATE_SUCCESS,
+    SYNC_SUCCESS; V(network_check) any state; V(sync) finished / syncing."
+  - Rehearsals before the cut-over. V(clone_test) makes a test clone of the target while the task is in
+    continuous sync; with O(wait) the module waits until the clone's C(clone_state) is FINISHED (phase
+    cloned) or ERROR and returns it in RV(results[].clone_server). V(migration_test) runs a migration
+    drill (source states premigready, premiging, then premiged or premigfailed; phases drilling, drilled,
+    drill_failed); with O(wait) it waits for the outcome, in RV(results[].drill). V(collect_log) has SMS
+    upload the task's logs to the OBS bucket O(log_bucket) (C(POST /v3/tasks/{id}/log)); with O(wait) it
+    waits until C(log_collect_status) is UPLOADED or UPLOAD_FAIL.
+  - A wave's tests are waited for together; a clone in ERROR, a failed drill or a failed upload does not
+    end the wait of the other tasks. Once every task settled, the module fails naming each task whose test
+    failed with SMS's fields (C(clone_error) and C(error_msg), the source state, C(log_collect_status)),
+    every result carrying its outcome. The first read of a task after the request that still shows the outcome
+    it showed before (a failed clone made again, a failed drill run again, logs uploaded before) is not taken
+    for the new outcome.
+  - V(delete_clone) deletes the test clone of each task. SMS has no API to delete a clone (no operation value
+    of C(POST /v3/tasks/{id}/action) and no other call does it), so the module removes the clone server the
+    documented way, with the ECS API (DeleteServers, C(POST /v1/{project_id}/cloudservers/delete) with the
+    clone's C(clone_server.vm_id), C(delete_publicip=true) and C(delete_volume=true)), after reading it with
+    ShowServer (C(GET /v1/{project_id}/cloudservers/{id})); with O(wait) it waits for the ECS job
+    (C(GET /v1/{project_id}/jobs/{job_id})). These ECS calls go to O(ecs_endpoint) (by default the ECS
+    endpoint of O(region)) and need the ECS permissions C(ecs:cloudServers:get) and
+    C(ecs:cloudServers:delete). SMS keeps the task's C(clone_server) record after the clone is deleted, so
+    V(clone_test) also asks ECS whether a clone of phase cloned still exists and makes a new one if not.
+  - Launching the target. Huawei's API reference for C(POST /v3/tasks/{id}/action) describes the value
+    C(cutover) ("launch the target", also in the official SDK) while the enumeration on the same page lists
+    C(test) and not C(cutover). O(launch_operation) chooses the value O(operation=cutover) sends. An account
+    whose SMS does not know the value answers HTTP 400 with an invalid-operation error (the parameter
+    C(operation) named in C(error_msg)) and changes nothing; to tell which one it accepts, launch one
+    server first (O(task_id)) and read RV(results[].error), then launch the wave with the value that worked.
 author:
   - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:
@@ -70,16 +101,19 @@ options:
   operation:
     description:
       - V(start) starts (or resumes) a task, V(stop) pauses it, V(restart) restarts a failed task.
-      - V(cutover) launches the target server from continuous sync (the official SDK's name);
-        V(test) is the older documents' name for it.
-      - V(clone_test) clones the target for a test while syncing (needs O(template_id)),
-        V(migration_test) starts a migration drill, V(skip) skips the consistency-check
+      - V(cutover) launches the target server from continuous sync (the official SDK's name), sending
+        O(launch_operation); V(test) sends C(test), the value the API reference's enumeration lists.
+      - V(clone_test) clones the target for a test while syncing (with O(template_id), else the task's
+        C(clonevm_template_id)), V(delete_clone) deletes that clone through ECS, V(migration_test)
+        starts a migration drill, V(collect_log) uploads the task's logs to O(log_bucket),
+        V(sync_failed_rollback) rolls back a failed incremental sync, V(skip) skips the consistency-check
         sub-task, V(clear) clears snapshot resources, V(network_check) checks network quality.
       - V(sync) synchronises the changes of a finished (launched) migration once more; the value
         sent is O(sync_operation).
     type: str
     required: true
-    choices: [start, stop, restart, cutover, test, clone_test, migration_test, skip, clear, network_check, sync]
+    choices: [start, stop, restart, cutover, test, clone_test, delete_clone, migration_test, collect_log,
+              sync_failed_rollback, skip, clear, network_check, sync]
   sync_operation:
     description:
       - The C(operation) value sent for O(operation=sync). Huawei documents the incremental
@@ -91,8 +125,27 @@ options:
     type: str
     choices: [start, sync]
     default: start
+  launch_operation:
+    description:
+      - The C(operation) value O(operation=cutover) sends to launch the target. V(cutover) is what Huawei's
+        API reference describes and the official SDK documents; V(test) is what the reference's enumeration
+        of values lists.
+      - SMS answers HTTP 400 with an invalid-operation error to the value it does not know, and nothing
+        changes; see the description for how to find the one your account accepts.
+    type: str
+    choices: [cutover, test]
+    default: cutover
+    version_added: 1.1.0
+  log_bucket:
+    description:
+      - The OBS bucket SMS uploads the task's logs to, for O(operation=collect_log) (required for it, refused for
+        any other operation); sent as C(log_bucket) of C(POST /v3/tasks/{id}/log).
+    type: str
+    version_added: 1.1.0
   template_id:
-    description: Server template ID sent with the operation (the clone's template for V(clone_test)).
+    description:
+      - Server template ID sent with the operation. For V(clone_test), the template of the clone server;
+        without it SMS uses the task's C(clonevm_template_id) (set when the task was created).
     type: str
   switch_hce:
     description: Switch the target OS to Huawei Cloud EulerOS (Linux only), sent as C(switch_hce).
@@ -123,7 +176,12 @@ options:
     description:
       - Wait until every task reaches the operation's result (V(start), V(restart) replicating
         or beyond, V(stop) stopped, V(cutover) and V(test) finished, V(sync) task state
-        SYNC_SUCCESS), with the waiting options below. Other operations do not wait.
+        SYNC_SUCCESS, V(sync_failed_rollback) task state SYNC_F_ROLLBACK_SUCCESS, V(clone_test) the clone
+        FINISHED or ERROR, V(migration_test) drilled or drill_failed, V(collect_log) C(log_collect_status)
+        UPLOADED or UPLOAD_FAIL, V(delete_clone) each ECS job SUCCESS or FAIL), with the waiting options
+        below. Other operations do not wait.
+      - While waiting for V(sync_failed_rollback), the phase V(failed) of O(fail_on) is left out (a rollback
+        stays in it).
     type: bool
     default: false
 """
@@ -158,6 +216,46 @@ EXAMPLES = r"""
   hwcloud.sms.sms_task_action:
     task_id: 2c0689c860ad4728a497c91ec0844384
     operation: stop
+
+- name: Clone the targets of the wave for a test and wait for the clones
+  hwcloud.sms.sms_task_action:
+    task_ids: "{{ wave_task_ids }}"
+    operation: clone_test
+    template_id: "{{ clone_template_id }}"
+    wait: true
+    wait_timeout: 3600
+    poll_interval: 30
+  register: wave_clones
+
+- name: The address of each clone, to check it
+  ansible.builtin.debug:
+    msg: "{{ wave_clones.results | map(attribute='clone_server') | map(attribute='vm_id') | list }}"
+
+- name: Delete the test clones (ECS DeleteServers; SMS has no call for it)
+  hwcloud.sms.sms_task_action:
+    task_ids: "{{ wave_task_ids }}"
+    operation: delete_clone
+    wait: true
+
+- name: Run a migration drill and wait for its outcome
+  hwcloud.sms.sms_task_action:
+    task_id: "{{ task_id }}"
+    operation: migration_test
+    wait: true
+
+- name: Upload the logs of the failed tasks to OBS
+  hwcloud.sms.sms_task_action:
+    task_ids: "{{ failed_task_ids }}"
+    operation: collect_log
+    log_bucket: sms-wave-logs
+    wait: true
+    wait_timeout: 1800
+
+- name: Launch one server with the value the API reference enumerates, to see which one the account accepts
+  hwcloud.sms.sms_task_action:
+    task_id: "{{ first_task_id }}"
+    operation: cutover
+    launch_operation: test
 
 - name: Incremental sync of launched servers (sent as operation start, the default sync_operation)
   hwcloud.sms.sms_task_action:
@@ -209,14 +307,39 @@ results:
       sample: "2026-11-23T20:00:04Z"
       version_added: 1.1.0
     request:
-      description: The request body sent (or that would be sent), the SDK's C(UpdateTaskStatusReq); V(null) for V(already).
+      description:
+        - The request body sent (or that would be sent), the SDK's C(UpdateTaskStatusReq); V(null) for V(already).
+        - For V(collect_log) the body of C(POST /v3/tasks/{id}/log); for V(delete_clone) the body of the ECS
+          DeleteServers request.
       type: dict
       sample: {"operation": "start"}
       contains:
         operation:
           description: The operation SMS is asked for, for example V(start), V(stop), V(restart), V(test), V(clone_test), V(sync).
           type: str
+          returned: for the operations sent with C(POST /v3/tasks/{id}/action)
           sample: start
+        log_bucket:
+          description: O(log_bucket).
+          type: str
+          returned: for V(collect_log)
+          sample: sms-wave-logs
+        servers:
+          description: The clone server to delete (its C(id)).
+          type: list
+          elements: dict
+          returned: for V(delete_clone)
+          sample: [{"id": "8d1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"}]
+        delete_publicip:
+          description: V(true), the clone's EIP goes with it.
+          type: bool
+          returned: for V(delete_clone)
+          sample: true
+        delete_volume:
+          description: V(true), the clone's disks go with it.
+          type: bool
+          returned: for V(delete_clone)
+          sample: true
         template_id:
           description: O(template_id), when set.
           type: str
@@ -277,10 +400,67 @@ results:
           type: str
           sample: null
     msg:
-      description: For V(error), the error as a text.
+      description:
+        - For V(error), the error as a text.
+        - For a clone, drill, log upload or ECS deletion that failed, why, with SMS's fields.
       type: str
-      returned: for outcome V(error)
-      sample: "POST .../action failed: HTTP 400 SMS.1038: ..."
+      returned: for outcome V(error), and for a test operation that failed
+      sample: "the clone failed: clone_state ERROR, clone_error SMS.1702, error_msg Failed to create the clone server"
+    clone_server:
+      description:
+        - The task's test clone as SMS gives it (C(clone_server) of C(GET /v3/tasks/{id})), as read last
+          (after the wait with O(wait)); V(null) when the task has none.
+        - SMS keeps the record after the clone is deleted (V(delete_clone) returns the clone it deleted).
+      type: dict
+      returned: for V(clone_test) and V(delete_clone)
+      version_added: 1.1.0
+      sample: {"vm_id": "8d1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", "name": "app-01-clone", "clone_state": "FINISHED",
+               "clone_error": null, "error_msg": null}
+      contains:
+        vm_id:
+          description: ECS ID of the clone server.
+          type: str
+        name:
+          description: Name of the clone server.
+          type: str
+        clone_state:
+          description: V(PREPARING), V(CREATING), V(FINISHED) or V(ERROR).
+          type: str
+        clone_error:
+          description: SMS's error code of a failed clone.
+          type: str
+        error_msg:
+          description: SMS's error message of a failed clone.
+          type: str
+    drill:
+      description:
+        - The outcome of the migration drill, as read last; V(passed) (source premiged), V(failed)
+          (premigfailed), V(running) (premigready, premiging), V(null) when the task shows no drill.
+      type: str
+      returned: for V(migration_test)
+      version_added: 1.1.0
+      sample: passed
+    log_collect_status:
+      description: The task's C(log_collect_status) as read last (V(INIT), V(UPLOADING), V(UPLOADED), V(UPLOAD_FAIL)).
+      type: str
+      returned: for V(collect_log)
+      version_added: 1.1.0
+      sample: UPLOADED
+    ecs_job:
+      description:
+        - The ECS job deleting the clone; its C(status) (V(RUNNING), V(SUCCESS), V(FAIL)) as read last,
+          V(null) without O(wait); with C(error_code) and C(fail_reason) when ECS gives them.
+      type: dict
+      returned: for V(delete_clone) when the deletion was sent
+      version_added: 1.1.0
+      sample: {"job_id": "ff80808288d41e1b018a3c2b3d4e5f60", "status": "SUCCESS"}
+      contains:
+        job_id:
+          description: ID of the ECS job.
+          type: str
+        status:
+          description: Status of the ECS job.
+          type: str
   sample: [{"task_id": "2c0689c860ad4728a497c91ec0844384", "source_name": "app-01", "state": "READY",
             "phase": "ready", "outcome": "sent", "request": {"operation": "start"}}]
 tasks:
@@ -410,6 +590,31 @@ summary:
       description: Tasks whose target was launched.
       type: int
       sample: 0
+    cloning:
+      description: Tasks whose target is being cloned for a test (V(clone_test)).
+      type: int
+      sample: 0
+      version_added: 1.1.0
+    cloned:
+      description: Tasks in continuous sync with a test clone made (C(clone_state) FINISHED).
+      type: int
+      sample: 0
+      version_added: 1.1.0
+    drilling:
+      description: Tasks in a migration drill (V(migration_test); source premigready or premiging).
+      type: int
+      sample: 0
+      version_added: 1.1.0
+    drilled:
+      description: Tasks whose migration drill passed (source premiged).
+      type: int
+      sample: 0
+      version_added: 1.1.0
+    drill_failed:
+      description: Tasks whose migration drill failed (source premigfailed).
+      type: int
+      sample: 0
+      version_added: 1.1.0
     stopping:
       description: Tasks being stopped.
       type: int
@@ -430,8 +635,8 @@ summary:
       description: Tasks in a state this module does not know, and tasks that no longer exist.
       type: int
       sample: 0
-  sample: {"ready": 0, "replicating": 12, "syncing": 0, "replicated": 0, "cutting_over": 0, "finished": 0,
-           "stopping": 0, "stopped": 0, "failed": 0, "deleting": 0, "unknown": 0}
+  sample: {"ready": 0, "replicating": 12, "syncing": 0, "replicated": 0, "cutting_over": 0, "finished": 0, "cloning": 0, "cloned": 0,
+           "drilling": 0, "drilled": 0, "drill_failed": 0, "stopping": 0, "stopped": 0, "failed": 0, "deleting": 0, "unknown": 0}
 gone_tasks:
   description:
     - Tasks that disappeared while waited for (C(GET /v3/tasks/{id}) answered 404); such a task ends
@@ -723,7 +928,7 @@ waited_seconds:
 """
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._base import SmsModule
-from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_range, check_workers
+from ansible_collections.hwcloud.sms.plugins.module_utils._checks import check_id, check_optional_text, check_range, check_workers
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsClientError, SmsError, SmsInputError
 from ansible_collections.hwcloud.sms.plugins.module_utils._rolling import (
     DEFAULT_MAX_RUNNING,
@@ -734,18 +939,24 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._rolling import (
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import describe, summary_of
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_operations import (
     OPERATIONS,
+    TEST_OPERATIONS,
     action_body,
+    ecs_recheck,
+    log_body,
     plan_operation,
     send_actions,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._task_outcomes import operation_outcome, outcome_after, outcome_fields
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import (
     WaitFailed,
     check_wait_options,
     note_warnings,
     progress_writer,
     wait_argument_spec,
+    wait_for_ecs_jobs,
     wait_for_tasks,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._waiter import WaitOutage, WaitTimedOut
 from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import TaskReader, tasks_of_sources
 
 
@@ -757,6 +968,8 @@ def argument_spec():
         source_ids=dict(type="list", elements="str"),
         operation=dict(type="str", required=True, choices=sorted(OPERATIONS)),
         sync_operation=dict(type="str", choices=["start", "sync"], default="start"),
+        launch_operation=dict(type="str", choices=["cutover", "test"], default="cutover"),
+        log_bucket=dict(type="str"),
         template_id=dict(type="str"),
         switch_hce=dict(type="bool"),
         is_need_consistency_check=dict(type="bool"),
@@ -774,8 +987,12 @@ def check_options(params):
     check_wait_options(params)
     check_workers("workers", params["workers"])
     check_range("max_running", params["max_running"], 1, MAX_MAX_RUNNING)
-    if params["operation"] == "clone_test" and not params["template_id"]:
-        raise SmsInputError("operation clone_test needs template_id (the template of the clone server)")
+    check_optional_text("template_id", params["template_id"])
+    check_optional_text("log_bucket", params["log_bucket"])
+    if params["operation"] == "collect_log" and not params["log_bucket"]:
+        raise SmsInputError("operation collect_log needs log_bucket (the OBS bucket SMS uploads the logs to)")
+    if params["log_bucket"] and params["operation"] != "collect_log":
+        raise SmsInputError("log_bucket is only for operation collect_log")
     for option in ("task_id", "source_id"):
         if params[option] is not None:
             return [check_id(option, params[option])], option == "source_id"
@@ -808,9 +1025,8 @@ class TaskAction(object):
         ids, by_source = check_options(params)
         client = self.module.client
         tasks = [describe(record, notes=self.notes) for record in self._read(client, ids, by_source)]
-        value = params["sync_operation"] if operation == "sync" else operation
-        body = action_body(value, params["template_id"], params["switch_hce"], params["is_need_consistency_check"])
-        results, to_send = plan_operation(operation, tasks, body, params["force"], check_mode)
+        body = self._body(operation)
+        results, to_send = plan_operation(operation, tasks, body, params["force"], check_mode, ecs_recheck(client, operation))
         for result in results:
             result["started_at"] = None  # set when SMS accepts a start or restart
         rolling = None
@@ -819,7 +1035,7 @@ class TaskAction(object):
             self._roll(rolling.plan(tasks, results, to_send), to_send)
             tasks = rolling.tasks()
         elif not check_mode:
-            send_actions(client, to_send, body, params["workers"])
+            send_actions(client, to_send, params["workers"], operation)
         common = _common(results, to_send, rolling, check_mode)
         errors = [result for result in results if result["outcome"] == "error"]
         stats = dict(polls=0, failed_polls=0, waited_seconds=0.0)
@@ -828,14 +1044,62 @@ class TaskAction(object):
                 operation, len(errors), len(to_send), "; ".join(result["msg"] for result in errors[:10])),
                 tasks=tasks, summary=summary_of(tasks), gone_tasks=[], **dict(common, **stats))
         wait_for = OPERATIONS[operation]["wait_for"]
-        if params["wait"] and wait_for and not check_mode:
+        if operation == "delete_clone" and params["wait"] and not check_mode:
+            stats = self._wait_for_deletions(client, tasks, common)
+        if params["wait"] and wait_for and not check_mode and operation != "delete_clone":
             tasks, stats = self._wait(client, tasks, wait_for, common, rolling)
         elif common["sent"]:
-            fresh = self.module.call("Reading the tasks after the operation failed", TaskReader(client).read,
-                                     [task["id"] for task in tasks])
-            tasks = [describe(fresh[task["id"]], notes=self.notes) if fresh[task["id"]] else task for task in tasks]
+            tasks = self._reread(client, tasks)
+        _add_outcomes(operation, results, tasks)
         return dict(tasks=tasks, summary=summary_of(tasks), gone_tasks=[], polls=stats["polls"],
                     failed_polls=stats["failed_polls"], waited_seconds=stats["waited_seconds"], **common)
+
+    def _body(self, operation):
+        """The request body of the operation (delete_clone's, each task's own, plan_operation makes)."""
+        params = self.params
+        if operation == "collect_log":
+            return log_body(params["log_bucket"])
+        value = dict(sync=params["sync_operation"], cutover=params["launch_operation"]).get(operation, operation)
+        return action_body(value, params["template_id"], params["switch_hce"], params["is_need_consistency_check"])
+
+    def _reader(self, client):
+        """The reader of the tasks: collect_log reads the listing, the only read with log_collect_status."""
+        return TaskReader(client, listed=self.params["operation"] == "collect_log")
+
+    def _reread(self, client, tasks):
+        fresh = self.module.call("Reading the tasks after the operation failed", self._reader(client).read,
+                                 [task["id"] for task in tasks])
+        return [describe(fresh[task["id"]], notes=self.notes) if fresh[task["id"]] else task for task in tasks]
+
+    def _wait_for_deletions(self, client, tasks, common):
+        """wait=true for delete_clone: the ECS job of every deletion sent ends; a job that fails (or a
+        wait that does) fails the module naming the task and ECS's fields."""
+        params = self.params
+        sent = [result for result in common["results"] if result.get("ecs_job")]
+        try:
+            stats = wait_for_ecs_jobs(client, [result["ecs_job"] for result in sent], params["wait_timeout"],
+                                      params["poll_interval"], params["outage_timeout"])
+        except (WaitTimedOut, WaitOutage, SmsApiError, SmsClientError) as exc:
+            _add_outcomes("delete_clone", common["results"], tasks)
+            keywords = exc.fail_json_keywords() if isinstance(exc, (WaitOutage, SmsApiError, SmsClientError)) else {}
+            running = ["%s (task %s, job %s)" % (r["source_name"], r["task_id"], r["ecs_job"]["job_id"])
+                       for r in sent if r["ecs_job"].get("status") not in ("SUCCESS", "FAIL")]
+            raise SmsError("operation delete_clone was sent, then waiting for the ECS jobs failed: %s; still running: %s"
+                           % (exc, ", ".join(running)), tasks=tasks, summary=summary_of(tasks), gone_tasks=[],
+                           **dict(common, **keywords))
+        failed = [result for result in sent if result["ecs_job"]["status"] == "FAIL"]
+        for result in failed:
+            job = result["ecs_job"]
+            result["msg"] = "ECS job %s deleting the clone failed: error_code %s, fail_reason %s" % (
+                job["job_id"], job.get("error_code"), job.get("fail_reason"))
+        if failed:
+            tasks = self._reread(client, tasks)
+            _add_outcomes("delete_clone", common["results"], tasks)
+            raise SmsError("operation delete_clone: the ECS deletion failed for %d of %d task(s): %s" % (
+                len(failed), len(sent), "; ".join("%s (task %s): %s" % (r["source_name"], r["task_id"], r["msg"]) for r in failed)),
+                tasks=tasks, summary=summary_of(tasks), gone_tasks=[], polls=stats["polls"],
+                failed_polls=stats["failed_polls"], waited_seconds=stats["waited_seconds"], **common)
+        return dict((key, stats[key]) for key in ("polls", "failed_polls", "waited_seconds"))
 
     def _roll(self, rolling, to_send):
         """Start (or, in check mode, preview) the tasks as slots free; a failure keeps what was
@@ -867,7 +1131,7 @@ class TaskAction(object):
                 raise SmsError("no migration task exists for source server(s) %s; create them with hwcloud.sms.sms_task"
                                % ", ".join(missing), missing_source_ids=missing)
         else:
-            found = self.module.call("Reading the tasks failed", TaskReader(client).read, ids)
+            found = self.module.call("Reading the tasks failed", self._reader(client).read, ids)
             missing = [task_id for task_id in ids if found[task_id] is None]
             if missing:
                 raise SmsError("task(s) not found: %s" % ", ".join(missing), missing_task_ids=missing)
@@ -879,18 +1143,43 @@ class TaskAction(object):
         params, operation = self.params, self.params["operation"]
         timeout = params["wait_timeout"] - (rolling.stats["waited_seconds"] if rolling else 0)
         counts = rolling.counts if rolling else None
+        fail_on = params["fail_on"]
+        if operation == "sync_failed_rollback":
+            fail_on = [name for name in fail_on if name != "failed"]  # a rollback stays in phase failed
+        outcome = None
+        if operation in TEST_OPERATIONS:
+            sent_ids = set(result["task_id"] for result in common["results"] if result["outcome"] in ("sent", "forced"))
+            outcome = outcome_after(operation, [task for task in tasks if task["id"] in sent_ids])
         try:
             # The tasks read before the operation (or while rolling) stand in until the first poll after it succeeds.
             return wait_for_tasks(
-                client, [task["id"] for task in tasks], wait_for, params["wait_mode"], params["fail_on"],
+                client, [task["id"] for task in tasks], wait_for, params["wait_mode"], fail_on,
                 max(timeout, 0.001), params["poll_interval"], progress=progress_writer(params["progress_file"], counts, **common),
                 outage_timeout=params["outage_timeout"], notes=self.notes,
-                known=dict((task["id"], task) for task in (rolling.tasks() if rolling else tasks)))
+                known=dict((task["id"], task) for task in (rolling.tasks() if rolling else tasks)), outcome=outcome,
+                listed=operation == "collect_log")
         except WaitFailed as exc:
+            _add_outcomes(operation, common["results"], exc.tasks)
             raise SmsError("operation %s was sent, then: %s" % (operation, exc), **dict(common, **exc.result))
         except (SmsApiError, SmsClientError) as exc:
             raise SmsError("operation %s was sent, then waiting failed: %s" % (operation, exc),
                            **dict(common, **exc.fail_json_keywords()))
+
+
+def _add_outcomes(operation, results, tasks):
+    """Add to each result what its task shows of a test operation (clone_server, drill,
+    log_collect_status) and, for a test that failed, ``msg`` naming SMS's fields."""
+    if operation not in TEST_OPERATIONS:
+        return
+    by_id = dict((task["id"], task) for task in tasks)
+    for result in results:
+        task = by_id.get(result["task_id"])
+        if task is None:
+            continue
+        result.update(outcome_fields(operation, task))
+        verdict = operation_outcome(operation, task) if operation != "delete_clone" and not task.get("gone") else None
+        if verdict and verdict is not True and result["outcome"] != "error":
+            result["msg"] = verdict
 
 
 def _common(results, to_send, rolling, check_mode):
@@ -908,6 +1197,7 @@ def main():
     module = SmsModule(
         argument_spec=argument_spec(),
         required_one_of=[("task_id", "task_ids", "source_id", "source_ids")],
+        required_if=[("operation", "collect_log", ("log_bucket",))],
         mutually_exclusive=[("task_id", "task_ids", "source_id", "source_ids")],
         supports_check_mode=True,
     )

@@ -119,6 +119,9 @@ tasks:
       C(GET /v3/tasks/{id})). A value that cannot be known is V(null), never guessed; an API value that
       is not usable data (a date beyond the year 9999, a negative size, NaN, a text where a number
       belongs) is V(null) too, with a warning.
+    - A listed task with a test clone gets the C(clone_server) of C(GET /v3/tasks/{id}) (one request per
+      such task), because the listing gives only the clone's C(vm_id) and C(name) and its phase needs the
+      clone's C(clone_state).
   returned: always
   type: list
   elements: dict
@@ -269,6 +272,37 @@ tasks:
           description: The source's migration cycle, when SMS gives it (C(GET /v3/tasks/{id})).
           type: str
           sample: replicating
+    clone_server:
+      description:
+        - The task's test clone (V(clone_test) of M(hwcloud.sms.sms_task_action)) as SMS gives it (the SDK's
+          C(CloneServer) of C(GET /v3/tasks/{id})); V(null) when the task has none.
+        - SMS keeps it after the clone server is deleted.
+      type: dict
+      returned: when SMS gives it
+      version_added: 1.1.0
+      sample: {"vm_id": "8d1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", "name": "app-01-clone", "clone_state": "FINISHED",
+               "clone_error": null, "error_msg": null}
+      contains:
+        vm_id:
+          description: ECS ID of the clone server.
+          type: str
+        name:
+          description: Name of the clone server.
+          type: str
+        clone_state:
+          description: V(PREPARING), V(CREATING), V(FINISHED) or V(ERROR); it gives the phases cloning and cloned.
+          type: str
+        clone_error:
+          description: SMS's error code of a failed clone.
+          type: str
+        error_msg:
+          description: SMS's error message of a failed clone.
+          type: str
+    log_collect_status:
+      description: Where the upload of the task's logs stands (V(INIT), V(UPLOADING), V(UPLOADED), V(UPLOAD_FAIL)).
+      type: str
+      returned: when SMS gives it
+      sample: INIT
     speed_windows:
       description: Time-window speed limits (the SDK's C(SpeedLimitlJson)); V([]) when the task has none.
       type: list
@@ -356,6 +390,31 @@ summary:
       description: Tasks whose target was launched.
       type: int
       sample: 6
+    cloning:
+      description: Tasks whose target is being cloned for a test (V(clone_test)).
+      type: int
+      sample: 0
+      version_added: 1.1.0
+    cloned:
+      description: Tasks in continuous sync with a test clone made (C(clone_state) FINISHED).
+      type: int
+      sample: 0
+      version_added: 1.1.0
+    drilling:
+      description: Tasks in a migration drill (V(migration_test); source premigready or premiging).
+      type: int
+      sample: 0
+      version_added: 1.1.0
+    drilled:
+      description: Tasks whose migration drill passed (source premiged).
+      type: int
+      sample: 0
+      version_added: 1.1.0
+    drill_failed:
+      description: Tasks whose migration drill failed (source premigfailed).
+      type: int
+      sample: 0
+      version_added: 1.1.0
     stopping:
       description: Tasks being stopped.
       type: int
@@ -376,8 +435,8 @@ summary:
       description: Tasks in a state this module does not know, and tasks that no longer exist.
       type: int
       sample: 0
-  sample: {"ready": 0, "replicating": 3, "syncing": 1, "replicated": 0, "cutting_over": 0, "finished": 6,
-           "stopping": 0, "stopped": 0, "failed": 1, "deleting": 0, "unknown": 0}
+  sample: {"ready": 0, "replicating": 3, "syncing": 1, "replicated": 0, "cutting_over": 0, "finished": 6, "cloning": 0, "cloned": 0,
+           "drilling": 0, "drilled": 0, "drill_failed": 0, "stopping": 0, "stopped": 0, "failed": 1, "deleting": 0, "unknown": 0}
 count:
   description: Number of tasks returned.
   returned: always
@@ -649,7 +708,12 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._task_wait import (
     wait_argument_spec,
     wait_for_tasks,
 )
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import TaskReader, list_tasks, matching_tasks
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import (
+    TaskReader,
+    complete_clone_servers,
+    list_tasks,
+    matching_tasks,
+)
 
 FILTERS = ("name", "state", "source_id", "enterprise_project_id")
 
@@ -723,7 +787,8 @@ class TaskInfo(object):
         if ids is None:
             query = {"name": params["name"], "state": params["state"], "source_server_id": params["source_id"],
                      "enterprise_project_id": params["enterprise_project_id"]}
-            return self.module.call("Listing the tasks failed", list_tasks, client, query), []
+            listed = self.module.call("Listing the tasks failed", list_tasks, client, query)
+            return self.module.call("Reading the test clones of the tasks failed", complete_clone_servers, client, listed), []
         read = self.module.call("Reading the tasks failed", TaskReader(client).read, ids)
         found = [read[task_id] for task_id in dict.fromkeys(ids) if read.get(task_id) is not None]
         return (matching_tasks(found, **dict((option, params[option]) for option in FILTERS)),

@@ -204,3 +204,99 @@ def test_the_slot_table_says_for_every_task_state_whether_it_takes_a_slot_and_wh
     assert [_phases.takes_slot(record) for record in records] == [True] + [False] * 6
     # A described task (sms_task_info's shape) keeps its raw state, so the same test applies.
     assert _phases.takes_slot(describe({"id": "t", "state": "ABORTING"}))
+
+
+@pytest.mark.parametrize("task_state, source_state, cycle, clone_state, expected", [
+    # A clone is made in continuous sync: the source shows it, then clone_state does.
+    ("SYNCING", "cloning", "syncing", None, "cloning"),
+    ("SYNCING", "syncing", "syncing", "PREPARING", "cloning"),
+    ("SYNCING", "cloning", "syncing", "CREATING", "cloning"),
+    ("SYNCING", "syncing", "syncing", "FINISHED", "cloned"),
+    ("MIGRATE_SUCCESS", "waiting", "replicating", "FINISHED", "cloned"),
+    # A failed clone leaves the base phase: sms_task_action reports it.
+    ("SYNCING", "syncing", "syncing", "ERROR", "syncing"),
+    # The drill, from continuous sync or replicated.
+    ("SYNCING", "premigready", "syncing", None, "drilling"),
+    ("SYNCING", "premiging", "syncing", None, "drilling"),
+    ("MIGRATE_SUCCESS", "premiged", "replicating", None, "drilled"),
+    ("SYNCING", "premigfailed", "syncing", None, "drill_failed"),
+    # The drill's source state is newer news than a clone made earlier (SMS keeps its record).
+    ("SYNCING", "premiged", "syncing", "FINISHED", "drilled"),
+    ("SYNCING", "premiging", "syncing", "CREATING", "cloning"),
+    # Only a task whose full copy ended gets a test phase.
+    ("RUNNING", "premiging", "replicating", None, "replicating"),
+    ("RUNNING", "cloning", "replicating", "PREPARING", "replicating"),
+    ("ABORT", "stopped", "syncing", "FINISHED", "stopped"),
+    ("MIGRATE_FAIL", "error", "replicating", "FINISHED", "failed"),
+    ("READY", "waiting", "setting", "PREPARING", "ready"),
+    # A launch always wins over a test phase.
+    ("SYNCING", "cutovering", "cutovering", "FINISHED", "cutting_over"),
+    ("MIGRATE_SUCCESS", "finished", "cutovered", "FINISHED", "finished"),
+    ("MIGRATE_SUCCESS", "premiged", "cutovered", None, "finished"),
+    ("SYNC_SUCCESS", "finished", "cutovered", "FINISHED", "finished"),
+    # States SMS may add are passed through.
+    ("SYNCING", "syncing", "syncing", "MARTIAN", "syncing"),
+])
+def test_test_phases_from_source_state_and_clone_state(task_state, source_state, cycle, clone_state, expected):
+    assert phase(task_state, source_state, cycle, clone_state=clone_state) == expected
+
+
+def test_task_phase_reads_the_clone_state_itself_and_the_listing_brief_clone_has_none():
+    full = {"state": "SYNCING", "source_server": {"state": "syncing"},
+            "clone_server": {"vm_id": "v1", "name": "app-01-clone", "clone_state": "FINISHED", "clone_error": None}}
+    assert task_phase(full) == "cloned"
+    # GET /v3/tasks gives CloneServerBrief (vm_id, name): no clone_state, so the base phase.
+    assert task_phase(dict(full, clone_server={"vm_id": "v1", "name": "app-01-clone"})) == "syncing"
+    assert task_phase(dict(full, clone_server=None)) == "syncing"
+    assert task_phase(dict(full, clone_server="FINISHED")) == "syncing"
+    assert task_phase(dict(full, clone_server={"clone_state": 7})) == "syncing"
+
+
+# Where each test phase stands in every named set, as the contract of issue 21 says: a clone or a
+# drill comes after the full copy (started, copied), a clone is made and a drill runs while SMS
+# refuses deletes (moving), a tested task can be launched unless its test still runs.
+TEST_PHASE_SETS = {
+    "STARTED_PHASES": {"cloning", "cloned", "drilling", "drilled", "drill_failed"},
+    "COPIED_PHASES": {"cloning", "cloned", "drilling", "drilled", "drill_failed"},
+    "IN_PROGRESS_PHASES": {"cloning", "cloned", "drilling"},
+    "COMPLETED_PHASES": {"drilled", "drill_failed"},
+    "LAUNCHABLE_PHASES": {"cloned", "drilled", "drill_failed"},
+    "LAUNCHED_PHASES": set(),
+    "STOPPED_PHASES": set(),
+    "SETTLED_PHASES": {"drilled", "drill_failed"},
+    "MOVING_PHASES": {"cloning", "cloned", "drilling"},
+    "TEST_PHASES": {"cloning", "cloned", "drilling", "drilled", "drill_failed"},
+}
+
+
+def test_every_named_phase_set_places_the_test_phases_as_the_contract_says():
+    from ansible_collections.hwcloud.sms.plugins.module_utils import _phases
+    named = set(name for name in dir(_phases) if name.endswith("_PHASES") and name != "TASK_STATE_PHASES")
+    # A new set must say here where the test phases stand in it.
+    assert named == set(TEST_PHASE_SETS)
+    for name, expected in TEST_PHASE_SETS.items():
+        members = set(getattr(_phases, name))
+        assert members & set(_phases.TEST_PHASES) == expected, name
+    # The sets the phases existed in before hold as they were.
+    assert set(_phases.LAUNCHABLE_PHASES) >= {"syncing", "replicated"}
+    assert set(_phases.MOVING_PHASES) >= {"replicating", "syncing", "cutting_over", "stopping", "deleting"}
+    assert set(_phases.SETTLED_PHASES) >= {"ready", "replicated", "finished", "stopped", "failed"}
+    assert list(_phases.PHASES).index("drill_failed") < list(_phases.PHASES).index("stopping")
+
+
+def test_the_summary_counts_the_test_phases():
+    summary = phase_summary(["cloning", "cloned", "cloned", "drill_failed"])
+    assert summary["cloning"] == 1 and summary["cloned"] == 2 and summary["drill_failed"] == 1
+    assert summary["drilling"] == 0 and summary["drilled"] == 0 and list(summary) == list(PHASES)
+
+
+def test_a_cloned_task_keeps_the_eta_of_its_continuous_sync_and_a_drilled_one_its_finish_time():
+    cloned = describe({"id": "t", "state": "SYNCING", "estimate_complete_time": 1700000000000,
+                       "source_server": {"state": "syncing"}, "clone_server": {"clone_state": "FINISHED"}})
+    assert cloned["phase"] == "cloned" and cloned["eta"] == "2023-11-14T22:13:20Z"
+    assert cloned["progress_percent"] == 100.0
+    drilled = describe({"id": "t", "state": "MIGRATE_SUCCESS", "source_server": {"state": "premiged"},
+                        "sub_tasks": [{"name": "MIGRATE_LINUX_FILE", "progress": 100, "start_date": 1700000000000,
+                                       "end_date": 1700000600000}]})
+    assert drilled["phase"] == "drilled" and drilled["finish_time"] == "2023-11-14T22:23:20Z"
+    assert drilled["eta"] is None

@@ -192,8 +192,11 @@ def test_missing_tasks_and_bad_options_fail_before_any_request(emu, env):
     emu.clear_request_log()
     result = run_module("sms_task_action", {"task_ids": ["nope-1"], "operation": "start"}, env=env)
     assert result.get("failed") and "task(s) not found: nope-1" in result["msg"]
-    bad = run_module("sms_task_action", {"task_id": "x", "operation": "clone_test"}, env=env)
-    assert bad.get("failed") and "template_id" in bad["msg"]
+    # clone_test may leave template_id out (SMS then uses the task's clonevm_template_id); collect_log needs its bucket.
+    bad = run_module("sms_task_action", {"task_id": "x", "operation": "collect_log"}, env=env)
+    assert bad.get("failed") and "log_bucket" in bad["msg"]
+    bad = run_module("sms_task_action", {"task_id": "x", "operation": "start", "log_bucket": "b"}, env=env)
+    assert bad.get("failed") and "log_bucket is only for operation collect_log" in bad["msg"]
     bad = run_module("sms_task_action", {"task_id": "x", "operation": "start", "wait_for": ["bogus"]}, env=env)
     assert bad.get("failed")
     bad = run_module("sms_task_action", {"task_id": "x", "operation": "start", "poll_interval": 0}, env=env)
