@@ -123,6 +123,15 @@ targets:
         - V(null) when none is known yet.
       type: str
       sample: 192.168.0.17
+  sample:
+    - kind: clone
+      task_id: 6d2ff5b1-1f58-4f5c-9a7e-2d1c0f6c6a01
+      task_name: wave1-web-01
+      source_id: 0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0
+      source_name: web-01
+      vm_id: 3f0e8c1a-52d4-4c6e-9f1b-7a2d5e6c8b90
+      name: web-01-clone
+      ip: 192.168.0.17
 count:
   description: The number of targets returned.
   returned: success

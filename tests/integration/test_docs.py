@@ -61,7 +61,9 @@ def test_ansible_doc_renders_the_plugin(plugin_type, name):
     # Every option is rendered (the text lists them as "- name  description" / "= name ...").
     for option in doc["options"]:
         assert re.search(r"^[-=] %s\b" % re.escape(option), text, re.M), option
-    assert doc["version_added"] == "1.0.0" and doc["version_added_collection"] == "hwcloud.sms"
+    # the plugins added after the first release (issue 21) are new in 1.1.0
+    assert doc["version_added"] == ("1.1.0" if name in ("sms_target_info", "sms_targets") else "1.0.0")
+    assert doc["version_added_collection"] == "hwcloud.sms"
     assert len(doc["author"]) == 1 and doc["author"][0].startswith("hwcloud.sms maintainers"), doc["author"]
     # The shared connection options come from the docs fragment, with their env fallbacks.
     for option in ("endpoint", "region", "access_key", "secret_key", "project_id"):
