@@ -368,7 +368,6 @@ def with_migration_phase(record, notes=None):
     return merged
 
 
-
 def build_queries(filters):
     """The list of GET /v3/sources queries for ``filters``: one per combination of list values."""
     if not isinstance(filters, dict):
@@ -400,7 +399,6 @@ def merge_by_id(record_lists):
     """Records of several queries, each source once (the first copy wins), sorted by id."""
     merged = unique_by_id(itertools.chain.from_iterable(record_lists))
     return sorted(merged, key=lambda record: "" if record.get("id") is None else str(record["id"]))
-
 
 
 class InventoryModule(SmsInventoryPlugin):

@@ -55,6 +55,7 @@ ACCOUNT_NAME = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 # Accounts listed at the same time.
 ACCOUNT_WORKERS = 8
 
+
 def is_variable_name(name):
     """The same answer on every ansible-core: 2.19's validate_variable_name, else isidentifier."""
     if not isinstance(name, str):
@@ -138,7 +139,6 @@ def _add_date(record):
 
 def describe_collisions(collisions):
     return "; ".join("%s: %s" % (hostname, ", ".join(ids)) for hostname, ids in sorted(collisions.items()))
-
 
 
 class SmsInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):

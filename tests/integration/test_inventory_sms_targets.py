@@ -52,8 +52,8 @@ def test_cutover_targets_as_awx_stores_them_grouped_by_kind_and_project(emulator
     launched = _launched(emu)
     assert len(launched) >= 5
     client = SmsClient(endpoint=emu.url, access_key=emu.access_key, secret_key=emu.secret_key, project_id=emu.project_id)
-    project = client.request("POST", "/v3/migprojects", body={"name": "wave3", "region": "ap-southeast-3",
-                                                               "type": "MIGRATE_BLOCK"})["id"]
+    body = {"name": "wave3", "region": "ap-southeast-3", "type": "MIGRATE_BLOCK"}
+    project = client.request("POST", "/v3/migprojects", body=body)["id"]
     in_wave = launched[:2]
     for task in in_wave:
         client.request("PUT", "/v3/sources/" + task["source_server"]["id"], body={"migprojectid": project})

@@ -198,8 +198,8 @@ def test_listing_an_account_over_http_with_projects_as_waves(emu):
         ecs.add("vm-clone", "web-clone", "192.168.9.9")
         client = SmsClient(endpoint=emu.url, access_key=emu.access_key, secret_key=emu.secret_key,
                            project_id=emu.project_id)
-        project = client.request("POST", "/v3/migprojects", body={"name": "wave-7", "region": "ap-southeast-3",
-                                                                   "type": "MIGRATE_BLOCK"})["id"]
+        body = {"name": "wave-7", "region": "ap-southeast-3", "type": "MIGRATE_BLOCK"}
+        project = client.request("POST", "/v3/migprojects", body=body)["id"]
         client.request("PUT", "/v3/sources/" + launched[0]["source_server"]["id"], body={"migprojectid": project})
         plugin, warnings = plugin_with({"endpoint": emu.url, "access_key": emu.access_key, "secret_key": emu.secret_key,
                                         "project_id": emu.project_id, "ecs_endpoint": ecs.url})

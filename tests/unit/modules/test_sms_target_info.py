@@ -28,8 +28,8 @@ class EcsStandIn(object):
             def do_GET(self):  # pylint: disable=invalid-name
                 stand_in.requests.append(self.path)
                 vm_id = self.path.rsplit("/", 1)[-1]
-                status, body = stand_in.servers.get(vm_id, (404, {"error": {"code": "Ecs.0114",
-                                                                              "message": "Instance does not exist"}}))
+                gone = (404, {"error": {"code": "Ecs.0114", "message": "Instance does not exist"}})
+                status, body = stand_in.servers.get(vm_id, gone)
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
