@@ -12,6 +12,7 @@ import pytest
 from sms_emulator import Emulator
 from support.module_runner import emulator_args, run_module
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import task_phase
 from ansible_collections.hwcloud.sms.plugins.module_utils._targets import server_ipv4
 
@@ -200,3 +201,63 @@ def test_the_address_is_the_first_fixed_ipv4_in_network_name_order():
     assert server_ipv4({"addresses": {"a": [{"addr": "8.8.8.8", "version": 4}]}}) == "8.8.8.8"
     assert server_ipv4({"addresses": {"a": [{"addr": "fe80::1", "version": 6}]}}) is None
     assert server_ipv4({}) is None and server_ipv4(None) is None
+
+
+# --- end to end with the emulator's clone tests and ECS ---------------------------------------
+
+def _clone_test(emu, client, task):
+    template = client.request("POST", "/v3/vm/templates", body={"template": {"name": "clone-" + task["id"][:8]}})
+    client.request("POST", "/v3/tasks/%s/action" % task["id"], body={"operation": "clone_test",
+                                                                      "template_id": template["id"]})
+
+
+def test_emulated_clone_tests_from_preparing_to_finished_failed_and_deleted(emulator_factory):
+    emu = emulator_factory(sources=12, seed=9, states="syncing=1.0", target_ip="127.0.0.1")
+    client = SmsClient(endpoint=emu.url, access_key=emu.access_key, secret_key=emu.secret_key,
+                       project_id=emu.project_id, ecs_endpoint=emu.url)
+    ok, failing, deleted = [task for task in emu.store.list_tasks(limit=200)[1] if task_phase(task) == "syncing"][:3]
+    emu.set_rehearsal_fault(failing["id"], clone_fails=True)
+    for task in (ok, failing, deleted):
+        _clone_test(emu, client, task)
+    args = emulator_args(emu, kinds=["clone"])
+    # PREPARING: nothing to check yet, and ECS is not asked
+    emu.clear_request_log()
+    assert run_module("sms_target_info", args)["targets"] == []
+    assert not [e for e in emu.request_log() if "/cloudservers/" in e["path"]]
+    emu.advance(400)
+    clone_vm = dict((task["id"], client.request("GET", "/v3/tasks/" + task["id"])["clone_server"]["vm_id"])
+                    for task in (ok, deleted))
+    client.ecs_request("POST", "/cloudservers/delete", body={"servers": [{"id": clone_vm[deleted["id"]]}],
+                                                             "delete_publicip": True, "delete_volume": True})
+    emu.advance(60)
+    emu.clear_request_log()
+    result = run_module("sms_target_info", args)
+    paths = sorted(e["path"] for e in emu.request_log())
+    assert not result.get("failed"), result.get("msg")
+    # the failed clone (clone_state ERROR) and the deleted one (ECS 404) are not listed
+    assert [(t["kind"], t["task_id"], t["vm_id"], t["ip"]) for t in result["targets"]] == [
+        ("clone", ok["id"], clone_vm[ok["id"]], "127.0.0.1")]
+    assert result["targets"][0]["name"] == client.request("GET", "/v3/tasks/" + ok["id"])["clone_server"]["name"]
+    # one listing; a GET per task whose listing shows a clone; ECS for the clones SMS calls FINISHED
+    assert paths.count("/v3/tasks") == 1
+    assert sorted(p for p in paths if p.startswith("/v3/tasks/")) == sorted(
+        "/v3/tasks/" + task["id"] for task in (ok, failing, deleted))
+    assert sorted(p for p in paths if "/cloudservers/" in p) == sorted(
+        "/v1/%s/cloudservers/%s" % (emu.project_id, clone_vm[task["id"]]) for task in (ok, deleted))
+    assert emu.write_requests() == []
+
+
+def test_emulated_cutover_targets_have_the_address_the_emulator_gives(emulator_factory):
+    emu = emulator_factory(sources=12, seed=10, states="syncing=1.0", target_ip="127.0.0.1")
+    client = SmsClient(endpoint=emu.url, access_key=emu.access_key, secret_key=emu.secret_key,
+                       project_id=emu.project_id)
+    task = emu.store.list_tasks(limit=200)[1][0]
+    client.request("POST", "/v3/tasks/%s/action" % task["id"], body={"operation": "cutover"})
+    emu.advance(86400)
+    result = run_module("sms_target_info", emulator_args(emu, kinds=["cutover"]))
+    shown = client.request("GET", "/v3/tasks/" + task["id"])
+    assert task_phase(shown) == "finished"
+    # the generated fleet's targets exist (with their address) from the start of continuous sync
+    assert [(t["task_id"], t["ip"], t["vm_id"]) for t in result["targets"]] == [
+        (task["id"], shown["target_server"]["ip"], shown["target_server"]["vm_id"])]
+    assert result["targets"][0]["ip"]
