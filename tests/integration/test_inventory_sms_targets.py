@@ -3,10 +3,12 @@
 as AWX imports it (`--list --export`, stored verbatim): cut-over targets with the address SMS
 reports, test clones with the address ECS reports, kind and wave groups, accounts, the cache."""
 
+import ipaddress
 import json
+import socket
 import subprocess
 
-from support.ansible import base_env, emulator_env
+from support.ansible import base_env, emulator_env, run_playbook
 from support.awx import awx_import
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._client import SmsClient
@@ -127,3 +129,41 @@ def test_an_ecs_failure_fails_the_inventory_naming_the_task(emulator_factory, tm
     assert process.returncode != 0
     assert "could not list the launched targets" in process.stderr and task["id"] in process.stderr
     assert '"_meta"' not in process.stdout
+
+
+def test_a_play_checks_the_emulated_clones_where_the_inventory_says_they_are(emulator_factory, tmp_path):
+    """Clone tests on the emulator (target address 127.0.0.1, one clone unreachable: TEST-NET-1), the
+    inventory of the clones, and a play whose check really connects to each clone's address and port:
+    the reachable one passes, the unreachable one fails. ansible_connection: local is for tests only
+    (the check runs on the controller against ansible_host)."""
+    emu = emulator_factory(sources=6, seed=44, states="syncing=1.0", target_ip="127.0.0.1")
+    client = SmsClient(endpoint=emu.url, access_key=emu.access_key, secret_key=emu.secret_key, project_id=emu.project_id)
+    good, bad = emu.store.list_tasks(limit=200)[1][:2]
+    emu.set_rehearsal_fault(bad["id"], unreachable=True)
+    for task in (good, bad):
+        template = client.request("POST", "/v3/vm/templates", body={"template": {
+            "name": "clone-" + task["id"][:8], "target_server_name": "clone-of-" + task["source_server"]["name"]}})
+        client.request("POST", "/v3/tasks/%s/action" % task["id"],
+                       body={"operation": "clone_test", "template_id": template["id"]})
+    emu.advance(400)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    try:
+        config = _config("kinds: [clone]\necs_endpoint: %s\ncompose:\n  ansible_connection: \"'local'\"\n" % emu.url)
+        inventory = json.loads(_targets(emu, tmp_path, config, "--list").stdout)
+        good_name, bad_name = ("clone-of-" + task["source_server"]["name"] for task in (good, bad))
+        assert sorted(inventory["kind_clone"]["hosts"]) == sorted([good_name, bad_name])
+        hostvars = inventory["_meta"]["hostvars"]
+        assert hostvars[good_name]["ansible_host"] == "127.0.0.1"
+        assert ipaddress.IPv4Address(hostvars[bad_name]["ansible_host"]) in ipaddress.IPv4Network("192.0.2.0/24")
+        play = ("- hosts: kind_clone\n  gather_facts: false\n  tasks:\n"
+                "    - name: The service answers on the target\n"
+                "      ansible.builtin.wait_for:\n        host: \"{{ ansible_host }}\"\n"
+                "        port: %d\n        timeout: 3\n" % listener.getsockname()[1])
+        run = run_playbook(play, inventory=str(tmp_path / "wave.sms_targets.yml"), env=emulator_env(emu))
+    finally:
+        listener.close()
+    assert run.rc != 0
+    assert not run.result("The service answers on the target", host=good_name).get("failed")
+    assert run.result("The service answers on the target", host=bad_name)["failed"]

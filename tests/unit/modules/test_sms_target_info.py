@@ -205,10 +205,10 @@ def test_the_address_is_the_first_fixed_ipv4_in_network_name_order():
 
 # --- end to end with the emulator's clone tests and ECS ---------------------------------------
 
-def _clone_test(emu, client, task):
+def _clone_test(client, task):
     template = client.request("POST", "/v3/vm/templates", body={"template": {"name": "clone-" + task["id"][:8]}})
-    client.request("POST", "/v3/tasks/%s/action" % task["id"], body={"operation": "clone_test",
-                                                                      "template_id": template["id"]})
+    body = {"operation": "clone_test", "template_id": template["id"]}
+    client.request("POST", "/v3/tasks/%s/action" % task["id"], body=body)
 
 
 def test_emulated_clone_tests_from_preparing_to_finished_failed_and_deleted(emulator_factory):
@@ -218,7 +218,7 @@ def test_emulated_clone_tests_from_preparing_to_finished_failed_and_deleted(emul
     ok, failing, deleted = [task for task in emu.store.list_tasks(limit=200)[1] if task_phase(task) == "syncing"][:3]
     emu.set_rehearsal_fault(failing["id"], clone_fails=True)
     for task in (ok, failing, deleted):
-        _clone_test(emu, client, task)
+        _clone_test(client, task)
     args = emulator_args(emu, kinds=["clone"])
     # PREPARING: nothing to check yet, and ECS is not asked
     emu.clear_request_log()
