@@ -42,6 +42,8 @@ description:
   - Connection options, O(accounts), templates and vaulted values, and the cache work as in the
     P(hwcloud.sms.sms_sources#inventory) plugin. Unknown keys in the configuration file are errors.
   - Text from the API is never templated; a value with Jinja2 delimiters stays literal text.
+  - In AWX, set the inventory source's C(instance_id_var) to V(sms_vm_id), so a host keeps its history when
+    its name changes.
 author:
   - hwcloud.sms maintainers (@hwcloud)
 extends_documentation_fragment:

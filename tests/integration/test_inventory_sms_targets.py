@@ -167,3 +167,21 @@ def test_a_play_checks_the_emulated_clones_where_the_inventory_says_they_are(emu
     assert run.rc != 0
     assert not run.result("The service answers on the target", host=good_name).get("failed")
     assert run.result("The service answers on the target", host=bad_name)["failed"]
+
+
+def test_two_accounts_are_listed_with_their_own_keys_and_named_apart(emulator_factory, tmp_path):
+    # the same seed: the same task and target names in both accounts
+    east, west = (emulator_factory(sources=8, seed=45, states="finished=1.0", random_credentials=True) for _ in "ew")
+    config = _config("kinds: [cutover]\nwave_from: name_prefix\naccounts:\n" + "".join(
+        "  - name: %s\n    endpoint: %s\n    project_id: %s\n    access_key: %s\n    secret_key: %s\n"
+        % (name, emu.url, emu.project_id, emu.access_key, emu.secret_key) for name, emu in (("east", east), ("west", west))))
+    process = _targets(east, tmp_path, config, "--list", "--export")
+    imported = awx_import(json.loads(process.stdout), instance_id_var="sms_vm_id")
+    names = sorted(task["target_server"]["name"] for task in _launched(east))
+    assert names and sorted(imported["hosts"]) == sorted(names + [name + "_west" for name in names])
+    assert sorted(imported["groups"]["account_west"]["hosts"]) == [name + "_west" for name in names]
+    assert all(imported["hosts"][name]["variables"]["sms_account"] == "east" for name in names)
+    assert "hostname(s) were given by targets of several accounts" in process.stderr
+    for emu in (east, west):
+        assert [e["path"] for e in emu.request_log() if e["path"].startswith("/v3/")] == ["/v3/tasks"]
+        assert emu.secret_key not in process.stdout + process.stderr
