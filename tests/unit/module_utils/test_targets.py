@@ -73,8 +73,8 @@ def test_a_listing_item_costs_a_task_read_and_a_finished_clone_an_ecs_read():
     tasks = [task("a", clone=brief), task("b", clone={"vm_id": "vm-c2", "name": "c2"}),
              task("c", clone=dict(full, vm_id="vm-c3")), task("d", clone=dict(full, clone_state="CREATING")),
              task("e", clone={"vm_id": None, "name": None}), task("gone", clone={"vm_id": "vm-c5", "name": "c5"})]
-    client = Client(tasks={"a": task("a", clone=full), "b": task("b", clone=dict(full, vm_id="vm-c2",
-                                                                                   clone_state="ERROR"))},
+    failed = task("b", clone=dict(full, vm_id="vm-c2", clone_state="ERROR"))
+    client = Client(tasks={"a": task("a", clone=full), "b": failed},
                     servers={"vm-c1": ("clone-1", "192.168.0.1"), "vm-c3": ("clone-3", "192.168.0.3")})
     found = launched_targets(client, tasks, kinds=["clone"], workers=3)
     assert [(t["task_id"], t["vm_id"], t["name"], t["ip"]) for t in found] == [
