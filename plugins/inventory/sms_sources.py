@@ -38,8 +38,10 @@ description:
     uses, and are host variables (C(sms_phase), ...) like API fields; all three are V(null) for a
     source without a task.
   - C(phase) is V(ready), V(replicating), V(syncing), V(replicated), V(cutting_over), V(finished),
-    V(stopping), V(stopped), V(failed), V(deleting) or V(unknown), from the task state and the
-    source's state and migration cycle.
+    V(cloning), V(cloned), V(drilling), V(drilled), V(drill_failed), V(stopping), V(stopped), V(failed),
+    V(deleting) or V(unknown), from the task state, the source's state and migration cycle, and the
+    state of the task's test clone (C(current_task.clone_server.clone_state)); so C(phase_cloned) holds
+    the servers whose test clone is ready to check.
   - C(progress_percent) is the share of the data copied, C(replicatesize) of C(totalsize) of the
     source (bytes copied of bytes to copy, rounded to 0.1); without usable sizes, V(100.0) once the
     task is past its full copy (syncing, replicated, cutting_over, finished), V(0.0) for a ready
@@ -358,7 +360,9 @@ def with_migration_phase(record, notes=None):
     task = record.get("current_task") if isinstance(record.get("current_task"), dict) else None
     derived = dict(phase=None, progress_percent=None, eta=None)
     if task is not None:
-        phase_name = migration_phase(task.get("state"), record.get("state"), record.get("migration_cycle"))
+        clone = task.get("clone_server") if isinstance(task.get("clone_server"), dict) else {}
+        phase_name = migration_phase(task.get("state"), record.get("state"), record.get("migration_cycle"),
+                                     clone_state=clone.get("clone_state"))
         # The copied and total sizes are documented on the source record, not on its task.
         sizes = (record.get("replicatesize"), record.get("totalsize"))
         derived.update(phase=phase_name, progress_percent=progress_percent(task, phase_name, sizes, notes),

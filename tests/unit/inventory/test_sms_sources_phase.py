@@ -66,3 +66,30 @@ def test_absurd_sizes_and_dates_make_null_variables_and_one_warning_not_a_failed
     assert inventory.hosts["fine"].vars["sms_eta"] == "2023-11-14T22:13:20Z"
     notes = [w for w in warnings if "not usable data" in w]
     assert len(notes) == 1 and "estimate_complete_time" in notes[0] and "t1" in notes[0]
+
+
+def test_test_phases_from_the_current_tasks_clone_and_the_source_state():
+    def clone(state):
+        return {"vm_id": "vm-" + state, "name": "c", "clone_state": state, "clone_error": None, "error_msg": None}
+    records = [
+        record("1", "preparing", state="cloning", migration_cycle="syncing",
+               current_task={"id": "t1", "state": "SYNCING", "clone_server": clone("PREPARING")}),
+        record("2", "creating", state="cloning", migration_cycle="syncing",
+               current_task={"id": "t2", "state": "SYNCING", "clone_server": clone("CREATING")}),
+        record("3", "cloned", state="syncing", migration_cycle="syncing",
+               current_task={"id": "t3", "state": "SYNCING", "clone_server": clone("FINISHED")}),
+        record("4", "clone-failed", state="syncing", migration_cycle="syncing",
+               current_task={"id": "t4", "state": "SYNCING", "clone_server": clone("ERROR")}),
+        record("5", "drilled", state="premiged", migration_cycle="syncing",
+               current_task={"id": "t5", "state": "SYNCING", "clone_server": None}),
+        record("6", "launched", state="finished", migration_cycle="cutovered",
+               current_task={"id": "t6", "state": "MIGRATE_SUCCESS", "clone_server": clone("FINISHED")}),
+    ]
+    inventory, warnings = populate({}, records)
+    assert not warnings
+    members = dict((name, sorted(h.name for h in group.get_hosts()))
+                   for name, group in inventory.groups.items() if name.startswith("phase_"))
+    # a failed clone leaves the task syncing; a launch wins over a test phase
+    assert members == {"phase_cloning": ["creating", "preparing"], "phase_cloned": ["cloned"],
+                       "phase_syncing": ["clone-failed"], "phase_drilled": ["drilled"], "phase_finished": ["launched"]}
+    assert inventory.hosts["cloned"].vars["sms_phase"] == "cloned"
