@@ -27,7 +27,7 @@ __metaclass__ = type
 from ansible_collections.hwcloud.sms.plugins.module_utils._batches import each_concurrently
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError, SmsError, SmsInputError
 from ansible_collections.hwcloud.sms.plugins.module_utils._phases import LAUNCHED_PHASES, task_phase
-from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import get_task
+from ansible_collections.hwcloud.sms.plugins.module_utils._tasks import get_task, has_brief_clone
 
 KINDS = ("clone", "cutover")
 # The clone_state of a clone that is ready (PREPARING and CREATING come before it, ERROR instead).
@@ -75,11 +75,9 @@ def ready_clone(task):
 
 
 def maybe_cloned(task):
-    """Whether ``task`` may have a ready clone: clone_state FINISHED, or a clone_server with a vm_id
-    but no clone_state, as items of GET /v3/tasks carry it (the SDK's CloneServerBrief: vm_id and
-    name only; GET /v3/tasks/{id} has the whole CloneServer)."""
-    clone = _dict(task.get("clone_server"))
-    return ready_clone(task) is not None or ("clone_state" not in clone and _text(clone.get("vm_id")) is not None)
+    """Whether ``task`` may have a ready clone: clone_state FINISHED, or a clone whose state the
+    listing does not tell (_tasks.has_brief_clone: GET /v3/tasks/{id} has it)."""
+    return ready_clone(task) is not None or has_brief_clone(task)
 
 
 def server_ipv4(server):
