@@ -171,7 +171,7 @@ def test_a_play_checks_the_emulated_clones_where_the_inventory_says_they_are(emu
 
 def test_two_accounts_are_listed_with_their_own_keys_and_named_apart(emulator_factory, tmp_path):
     # the same seed: the same task and target names in both accounts
-    east, west = (emulator_factory(sources=8, seed=45, states="finished=1.0", random_credentials=True) for _ in "ew")
+    east, west = (emulator_factory(sources=8, seed=45, states="finished=1.0", random_credentials=True) for _name in ("east", "west"))
     config = _config("kinds: [cutover]\nwave_from: name_prefix\naccounts:\n" + "".join(
         "  - name: %s\n    endpoint: %s\n    project_id: %s\n    access_key: %s\n    secret_key: %s\n"
         % (name, emu.url, emu.project_id, emu.access_key, emu.secret_key) for name, emu in (("east", east), ("west", west))))
