@@ -152,7 +152,7 @@ def test_inventory_credentials_from_a_lookup_and_a_vault(emulator_factory, tmp_p
     password_file = tmp_path / "vault-password"
     password_file.write_text("correct horse\n")
     vaulted = subprocess.run([os.path.join(BIN_DIR, "ansible-vault"), "encrypt_string", "--vault-password-file",
-                              str(password_file), emu.access_key, "--name", "access_key"],
+                              str(password_file), "--name", "access_key", "--", emu.access_key],
                              env=base_env(), capture_output=True, text=True, timeout=120, check=True).stdout
     config = tmp_path / "creds.sms_sources.yml"
     config.write_text("plugin: hwcloud.sms.sms_sources\nsecret_key: \"{{ lookup('ansible.builtin.env', 'MY_SK') }}\"\n"
@@ -174,7 +174,7 @@ def test_inventory_accounts_with_vaulted_and_templated_keys_export_plainly(emula
     password_file = tmp_path / "vault-password"
     password_file.write_text("correct horse\n")
     vaulted = subprocess.run([os.path.join(BIN_DIR, "ansible-vault"), "encrypt_string", "--vault-password-file",
-                              str(password_file), west.secret_key],
+                              str(password_file), "--", west.secret_key],  # "--": a random key may start with "-"
                              env=base_env(), capture_output=True, text=True, timeout=120, check=True).stdout
     config = tmp_path / "program.sms_sources.yml"
     config.write_text(

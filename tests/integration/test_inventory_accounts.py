@@ -68,7 +68,7 @@ def test_account_credentials_from_templates_and_the_vault_and_a_cached_run(emula
     password_file = tmp_path / "vault-password"
     password_file.write_text("correct horse\n")
     vaulted = subprocess.run([ANSIBLE_VAULT, "encrypt_string", "--vault-password-file", str(password_file),
-                              west.secret_key], env=base_env(), capture_output=True, text=True, timeout=120,
+                              "--", west.secret_key], env=base_env(), capture_output=True, text=True, timeout=120,
                              check=True).stdout
     cache_dir = tmp_path / "cache"
     config = ("accounts:\n" + _account("east", east, secret_key="\"{{ lookup('ansible.builtin.env', 'EAST_SK') }}\"")

@@ -284,7 +284,7 @@ def test_vaulted_secret_key(emulator_factory, tmp_path):
     password_file = tmp_path / "vault-password"
     password_file.write_text("correct horse\n")
     encrypted = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-vault"), "encrypt_string",
-                                "--vault-password-file", str(password_file), emu.secret_key, "--name", "secret_key"],
+                                "--vault-password-file", str(password_file), "--name", "secret_key", "--", emu.secret_key],
                                env=base_env(), capture_output=True, text=True, timeout=120, check=True).stdout
     process = run_inventory(emu, tmp_path, encrypted, "--list", "--vault-password-file", str(password_file),
                             env={"HUAWEICLOUD_SECRET_KEY": ""})
