@@ -27,14 +27,22 @@ _SOURCE_COLUMNS = ("source", "source_name", "source_id", "source_ip")
 _SOURCE_OPTIONS = ("source_id", "source_name", "source_ip")
 # Columns copied (once checked) into the sms_task row.
 _TASK_COLUMNS = ("name", "template_id", "target_server_id", "target_server_name", "migration_ip", "type",
-                 "syncing", "priority", "speed_limit", "start_target_server", "use_public_ip", "migproject")
+                 "syncing", "priority", "speed_limit", "start_target_server", "use_public_ip", "migproject",
+                 "clone_template_id", "consistency_check", "migration_test")
+# Plan columns whose sms_task option has another name (set when the task is created; SMS shows none
+# of them in its task listing, except need_migration_test, which sms_task compares).
+_TASK_OPTION_OF = {"clone_template_id": "clonevm_template_id", "consistency_check": "is_need_consistency_check",
+                   "migration_test": "need_migration_test"}
+# Columns of the rehearsal and the verification (wave_phase=test and verify), kept in the row.
+_VERIFY_COLUMNS = ("ok_to_test", "verify", "verify_port", "verify_address")
 # Columns for the team's own notes: kept in ``columns``, never read.
 _NOTE_COLUMNS = ("owner", "notes", "comment")
 _NOTE_PREFIX = "x_"
-_KNOWN = _SOURCE_COLUMNS + _TASK_COLUMNS + ("template", "ok_to_cutover", "account") + _NOTE_COLUMNS
+_KNOWN = _SOURCE_COLUMNS + _TASK_COLUMNS + ("template", "ok_to_cutover", "account") + _VERIFY_COLUMNS + _NOTE_COLUMNS
 # SMS keeps at most this many source servers per account ("Notes and Constraints").
 _SOURCE_QUOTA = 1000
-_BOOLEANS = ("syncing", "start_target_server", "use_public_ip", "ok_to_cutover")
+_BOOLEANS = ("syncing", "start_target_server", "use_public_ip", "ok_to_cutover", "consistency_check", "migration_test",
+             "ok_to_test", "verify")
 # One set of boolean words for every boolean column.
 _TRUE = ("true", "yes", "y", "1", "on")
 _FALSE = ("false", "no", "n", "0", "off")
@@ -172,6 +180,14 @@ def _checked_value(column, value):
         if not re.match(r"^\d+$", value) or int(value) > 10000:
             return None, "speed_limit must be a whole number of Mbit/s from 0 to 10000 (0: no limit), got %r" % value
         return int(value), None
+    if column == "verify_port":
+        if not re.match(r"^\d+$", value) or not 1 <= int(value) <= 65535:
+            return None, "verify_port must be a TCP port from 1 to 65535 (empty: 22 for Linux, 5986 for Windows), got %r" % value
+        return int(value), None
+    if column == "verify_address":
+        if not re.match(r"^[A-Za-z0-9:._-]{1,253}$", value):
+            return None, "verify_address must be an IP address or a host name, got %r" % value
+        return value, None
     if column == "migration_ip":
         try:
             ipaddress.ip_address(value)
@@ -222,7 +238,7 @@ def _row(line, header, header_line, cells, templates, accounts):
         problems.append("%s: %d cells, but the header (line %d) has %d columns (a missing or extra comma, or an "
                         "unquoted comma inside a cell?)" % (_where(line), len(cells), header_line, len(header)))
         return dict(line=line, source=None, task={}, ok_to_cutover=False, template=None, problems=problems,
-                    notes=notes, account=None,
+                    notes=notes, account=None, ok_to_test=False, verify=True, verify_port=None, verify_address=None,
                     columns=dict((name, cell.strip()) for name, cell in zip(header, cells) if name))
     columns = {}
     for position, (name, cell) in enumerate(zip(header, cells), start=1):
@@ -252,13 +268,18 @@ def _row(line, header, header_line, cells, templates, accounts):
             _where(line), " or ".join(column for column in _SOURCE_COLUMNS if column in columns)))
     values = {}
     for column in header:  # left to right, as the user reads the line
-        if column in _TASK_COLUMNS + ("ok_to_cutover",) and columns.get(column):
+        if column in _TASK_COLUMNS + ("ok_to_cutover",) + _VERIFY_COLUMNS and columns.get(column):
             value, problem = _checked_value(column, columns[column])
             if problem:
                 problems.append("%s: %s" % (_where(line, column), problem))
             else:
                 values[column] = value
     approved = bool(values.pop("ok_to_cutover", False))
+    checks = dict(ok_to_test=bool(values.pop("ok_to_test", False)), verify=values.pop("verify", True),
+                  verify_port=values.pop("verify_port", None), verify_address=values.pop("verify_address", None))
+    for column, option in _TASK_OPTION_OF.items():
+        if column in values:
+            values[option] = values.pop(column)
     template = columns.get("template") or None
     if template:
         if templates is None:
@@ -293,8 +314,10 @@ def _row(line, header, header_line, cells, templates, accounts):
         else:
             notes.append("%s: %s" % (_where(line, "syncing"), _SYNCING_NO))
     task.update(values)
-    return dict(line=line, source=source, task=task, ok_to_cutover=approved, template=template, problems=problems,
-                notes=notes, account=account, columns=columns)
+    row = dict(line=line, source=source, task=task, ok_to_cutover=approved, template=template, problems=problems,
+               notes=notes, account=account, columns=columns)
+    row.update(checks)
+    return row
 
 
 def _account_names(accounts):
@@ -321,7 +344,8 @@ def _over_quota(rows, quota):
 
 
 def wave_plan(data, templates=None, accounts=None, quota=_SOURCE_QUOTA):
-    """[{line, source, task, ok_to_cutover, template, problems, notes, account, columns}] of a CSV plan."""
+    """[{line, source, task, ok_to_cutover, ok_to_test, verify, verify_port, verify_address, template, problems,
+    notes, account, columns}] of a CSV plan."""
     if templates is not None and not isinstance(templates, (list, dict)):
         raise AnsibleFilterError("wave_plan: templates must be a list of {name, id} (or such lists by account), got %s"
                                  % type(templates).__name__)
@@ -372,6 +396,9 @@ def _plan_column(row, option):
         return "source"
     if option == "template_id" and row.get("template"):
         return "template"
+    for column, renamed in _TASK_OPTION_OF.items():
+        if option == renamed:
+            return column
     return option
 
 

@@ -144,7 +144,8 @@ def test_file_problems_do_not_stop_the_line_checks_and_come_in_line_order():
     assert text.split("\n")[1:] == [
         "- line 1, column 2: unknown column 'templat'; did you mean template? (known columns: source, source_name, "
         "source_id, source_ip, name, template_id, target_server_id, target_server_name, migration_ip, type, syncing, "
-        "priority, speed_limit, start_target_server, use_public_ip, migproject, template, ok_to_cutover, account; columns "
+        "priority, speed_limit, start_target_server, use_public_ip, migproject, clone_template_id, consistency_check, "
+            "migration_test, template, ok_to_cutover, account, ok_to_test, verify, verify_port, verify_address; columns "
         "for your own notes are owner, notes, comment or start with x_)",
         "- line 2, column ok_to_cutover: ok_to_cutover must be one of true/false/yes/no/y/n/1/0/on/off (or empty), "
         "got 'maybe'",
@@ -234,3 +235,24 @@ def test_lines_of_empty_cells_left_by_excel_are_skipped_but_counted():
     assert [(row["line"], row["source"]) for row in rows] == [(2, "web-01"), (6, "web-02")]
     assert all(row["problems"] == [] for row in rows)
     assert "line 1: the plan has a header but no server line" in _refusal("source,template_id\n,\n ,\n")
+
+
+def test_rehearsal_and_verification_columns():
+    rows = wave_plan("source,template_id,ok_to_test,verify,verify_port,verify_address,clone_template_id,consistency_check,"
+                     "migration_test\n"
+                     "web-01,t,yes,,,,tmpl-clone,yes,yes\n"
+                     "web-02,t,,no,8080,web-02.example.com,,,\n"
+                     "web-03,t,maybe,perhaps,70000,bad address!,,sometimes,\n")
+    first, second, bad = rows
+    assert (first["ok_to_test"], first["verify"], first["verify_port"], first["verify_address"]) == (True, True, None, None)
+    # The test and consistency columns set the task's options (when it is created).
+    assert first["task"] == {"source_name": "web-01", "template_id": "t", "clonevm_template_id": "tmpl-clone",
+                             "is_need_consistency_check": True, "need_migration_test": True, "syncing": True}
+    assert (second["ok_to_test"], second["verify"], second["verify_port"], second["verify_address"]) == (
+        False, False, 8080, "web-02.example.com")
+    assert second["task"] == {"source_name": "web-02", "template_id": "t", "syncing": True}
+    assert [problem.split(":")[0] for problem in bad["problems"]] == [
+        "line 4, column ok_to_test", "line 4, column verify", "line 4, column verify_port",
+        "line 4, column verify_address", "line 4, column consistency_check"]
+    assert "verify_port must be a TCP port from 1 to 65535 (empty: 22 for Linux, 5986 for Windows)" in bad["problems"][2]
+    assert (bad["ok_to_test"], bad["verify"], bad["verify_port"]) == (False, True, None)
