@@ -116,7 +116,7 @@ def test_the_other_playbooks_under_check_send_no_write(emulator_factory, tmp_pat
                                     extra_vars={"sms_wave_report": str(tmp_path / "status.md")}),
         "wave_cleanup": run_playbook(os.path.join(PLAYBOOKS, "wave_cleanup.yml"), env=env, check=True, extra_vars={
             "wave_migproject": project, "wave_cleanup_apply": True, "wave_delete_tasks": True,
-            "wave_delete_templates": True, "wave_remove_agents": False}),
+            "wave_delete_templates": True, "wave_remove_agents": False, "wave_cleanup_unverified": True}),
         "process_commands": run_playbook(os.path.join(PLAYBOOKS, "process_commands.yml"), env=env, check=True, extra_vars={
             "sms_command_actions": {"START": ["true"]}, "sms_command_journal": str(tmp_path / "journal.log")}),
         "demo_fleet_summary": run_playbook(os.path.join(PLAYBOOKS, "demo_fleet_summary.yml"), env=env, check=True),

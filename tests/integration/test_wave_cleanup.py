@@ -2,7 +2,7 @@
 """playbooks/wave_cleanup.yml against the emulator: a dry run lists what it would remove and changes
 nothing; applied, it clears snapshots, deletes the finished tasks and their template, and removes the
 agents (hwcloud.sms.agent, agent_state=absent) of finished source machines only; a template that a task
-left alone still uses is kept."""
+left alone still uses is kept; a server whose verification did not pass is held back."""
 
 import json
 import os
@@ -58,7 +58,9 @@ def test_dry_run_then_apply(tmp_path, emulator_factory):
                                              "target_server": {}, "vm_template_id": shared_template})
     inventory = _site(tmp_path, emu)
     env = emulator_env(emu)
-    wave = {"wave_name_prefix": "", "wave_migproject": "", "wave_delete_tasks": True, "wave_delete_templates": True}
+    # Verified or not: the gate has its own test below.
+    wave = {"wave_name_prefix": "", "wave_migproject": "", "wave_delete_tasks": True, "wave_delete_templates": True,
+            "wave_cleanup_unverified": True}
 
     refused = run_playbook(PLAYBOOK, env=env, inventory=inventory, extra_vars={"wave_delete_templates": True, "wave_name_prefix": "x"})
     assert refused.rc != 0 and "wave_delete_tasks=true" in refused.output
@@ -111,7 +113,7 @@ def test_delete_sources_frees_the_quota_of_finished_servers_only(tmp_path, emula
     inventory = _site(tmp_path, emu)
     env = emulator_env(emu)
     wave_vars = {"wave_migproject": project, "wave_delete_sources": True, "wave_remove_agents": False,
-                 "wave_account": "acct-a", "wave_source_quota": 9}
+                 "wave_account": "acct-a", "wave_source_quota": 9, "wave_cleanup_unverified": True}
     emu.clear_request_log()
 
     dry = run_playbook(PLAYBOOK, env=env, inventory=inventory, extra_vars=wave_vars)
@@ -141,3 +143,66 @@ def test_delete_sources_frees_the_quota_of_finished_servers_only(tmp_path, emula
     # the next wave's agent registers now
     assert client.request("POST", "/v3/sources", body=dict(LINUX_BODY, networks=[{"mac": "fa:16:3e:99:00:09"}]))[0] == 200
     client.close()
+
+
+def _clears(emu):
+    return sorted(e["path"].split("/")[3] for e in emu.request_log()
+                  if e["method"] == "POST" and e["path"].endswith("/action") and json.loads(e["body"])["operation"] == "clear")
+
+
+def test_a_server_whose_verification_did_not_pass_is_held_back(tmp_path, emulator_factory):
+    emu = emulator_factory(sources=6, seed=5, states="finished=1")
+    finished = sorted(emu.store.list_sources(), key=lambda s: s["name"])[:3]
+    verified, failed, unrecorded = finished
+    project = emu.store._load_source(verified["id"])[2]  # pylint: disable=protected-access
+    inventory = _site(tmp_path, emu)
+    env = emulator_env(emu)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    # The record migrate_wave wave_phase=verify writes (the fields the gate reads).
+    (reports / "w1-verify.json").write_text(json.dumps({"wave": "w1", "phase": "verify", "servers": [
+        {"server": verified["name"], "source_id": verified["id"], "outcome": "passed", "reason": "the port answers"},
+        {"server": failed["name"], "source_id": failed["id"], "outcome": "failed",
+         "reason": "task failed: nginx answers: Status code was 503"}]}))
+    wave = {"wave_migproject": project, "wave_name_prefix": "", "wave_report_dir": str(reports), "wave_name": "w1"}
+    in_wave = [s for s in emu.store.list_sources() if emu.store._load_source(s["id"])[2] == project]  # pylint: disable=protected-access
+    others = sorted(s["name"] for s in in_wave if s["id"] not in (verified["id"], failed["id"]))
+    assert unrecorded["name"] in others or unrecorded["id"] not in [s["id"] for s in in_wave]
+
+    emu.clear_request_log()
+    dry = run_playbook(PLAYBOOK, env=env, inventory=inventory, extra_vars=wave)
+    assert dry.rc == 0, dry.output[-3000:]
+    plan = dry.result("Show what would be removed (dry run, set wave_cleanup_apply=true)")["wave_cleanup_plan"]
+    held = dict(entry.split(": ", 1) for entry in plan["held_back"])
+    assert held[failed["name"]] == "failed: task failed: nginx answers: Status code was 503"
+    assert all(held[name] == "not in the verification record" for name in others), held
+    assert plan["agents_to_remove"] == [verified["name"]] and len(plan["snapshots_to_clear"]) == 1
+    assert plan["verify_file"] == str(reports / "w1-verify.json")
+    assert [e for e in emu.request_log() if e["method"] != "GET"] == []
+
+    applied = run_playbook(PLAYBOOK, env=env, inventory=inventory, extra_vars=dict(wave, wave_cleanup_apply=True))
+    assert applied.rc != 0
+    msg = applied.result("Stop when finished servers were held back for their verification")["msg"]
+    assert msg.startswith("%d finished server(s) were not cleaned up because their verification did not pass" % len(held))
+    assert "%s: failed: task failed: nginx answers" % failed["name"] in msg
+    # The verified server is cleaned up all the same: its snapshots cleared, its agent removed.
+    assert _clears(emu) == [verified["current_task"]["id"]]
+    assert not _agent_dir(tmp_path, verified["id"]).exists()
+    assert _agent_dir(tmp_path, failed["id"]).exists()
+
+    # No record at all: no server passed.
+    norecord = run_playbook(PLAYBOOK, env=env, inventory=inventory, extra_vars=dict(wave, wave_name="w2"))
+    plan = norecord.result("Show what would be removed (dry run, set wave_cleanup_apply=true)")["wave_cleanup_plan"]
+    assert plan["agents_to_remove"] == [] and plan["verify_file"] is None
+    assert all(entry.endswith(": no verification record (run migrate_wave with wave_phase=verify, or name it in "
+                              "wave_verify_file)") for entry in plan["held_back"]), plan["held_back"]
+
+    emu.clear_request_log()
+    forced = run_playbook(PLAYBOOK, env=env, inventory=inventory,
+                          extra_vars=dict(wave, wave_cleanup_apply=True, wave_cleanup_unverified=True))
+    assert forced.rc == 0, forced.output[-3000:]
+    plan = forced.result("Show what is removed")["wave_cleanup_plan"]
+    assert plan["held_back"] == [] and "%s: failed: task failed: nginx answers: Status code was 503" % failed["name"] \
+        in plan["unverified_cleaned"]
+    assert failed["current_task"]["id"] in _clears(emu)
+    assert not _agent_dir(tmp_path, failed["id"]).exists()
