@@ -129,7 +129,7 @@ def test_the_report_table_survives_a_pipe_and_a_line_break_in_an_sms_message(emu
     assert len(table) == 2 + len(sources), table
     for row in table:
         cells = re.split(r"(?<!\\)\|", row)
-        assert cells[0] == "" and cells[-1] == "" and len(cells) == 12, row
+        assert cells[0] == "" and cells[-1] == "" and len(cells) == 14, row
     failed_row = next(row for row in table if sources[1]["name"] in row)
     assert "SMS.1106 disk \\| full see =HYPERLINK(\"x\") line three" in failed_row, failed_row
 
