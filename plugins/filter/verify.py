@@ -135,10 +135,34 @@ def wave_verify_record(entries, hostvars=None, wave=None, phase="verify", tests=
     return dict(wave=wave, phase=phase, generated=moment, summary=summary, servers=servers)
 
 
+def _refusal(item):
+    """The text of a request SMS refused (results[].error) or the module refused to send (refused[])."""
+    error = item.get("error") if isinstance(item.get("error"), dict) else None
+    if error:
+        return "SMS refused the request: %s" % (" ".join(
+            str(error[key]) for key in ("status", "error_code", "error_msg") if error.get(key) not in (None, ""))
+            or error.get("msg") or "no details")
+    if item.get("reason"):
+        return "refused in state %s: %s" % (item.get("state"), item["reason"])
+    return None
+
+
 def wave_test_outcomes(clone_results=None, drill_results=None):
     """{task_id: {clone_state, clone_vm_id, clone_name, clone_error, clone_error_msg, drill, drill_error}} of the
-    registered hwcloud.sms.sms_task_action clone_test and migration_test calls (one or a loop)."""
+    registered hwcloud.sms.sms_task_action clone_test and migration_test calls (one or a loop). A request
+    refused (by SMS or by the module's guard) counts as a clone in ERROR or a failed drill, with the reason."""
     outcomes = {}
+    for item in _items(clone_results, "results") + _items(clone_results, "refused"):
+        task_id = item.get("task_id") or item.get("id")
+        refusal = _refusal(item)
+        if task_id and refusal and not isinstance(item.get("clone_server"), dict):
+            outcomes.setdefault(task_id, {}).update(clone_state="ERROR", clone_vm_id=None, clone_name=None,
+                                                    clone_error=None, clone_error_msg=refusal)
+    for item in _items(drill_results, "results") + _items(drill_results, "refused"):
+        task_id = item.get("task_id") or item.get("id")
+        refusal = _refusal(item)
+        if task_id and refusal and item.get("drill") is None:
+            outcomes.setdefault(task_id, {}).update(drill="failed", drill_error=refusal)
     for item in _items(clone_results, "results") + _items(clone_results, "failed_tasks"):
         task_id = item.get("task_id") or item.get("id")
         clone = item.get("clone_server") if isinstance(item.get("clone_server"), dict) else None

@@ -122,3 +122,17 @@ def test_failed_tasks_of_waits_and_refusals_by_account():
     assert wave_failed_task_ids(waited) == [{"account": "east", "task_ids": ["a1", "a2"]},
                                             {"account": "north", "task_ids": ["n1"]}]
     assert wave_failed_task_ids({}) == [] and wave_failed_task_ids(None) == []
+
+
+def test_a_refused_clone_or_drill_request_fails_the_server():
+    cloned = {"failed": True, "results": [{"task_id": "t0", "outcome": "error", "error": {
+        "status": 400, "error_code": "SMS.6101", "error_msg": "template_id required"}}]}
+    drilled = {"failed": True, "refused": [{"task_id": "t1", "state": "READY", "reason": "allowed from SYNCING"}]}
+    tests = wave_test_outcomes(cloned, drilled)
+    assert tests["t0"]["clone_state"] == "ERROR"
+    assert tests["t0"]["clone_error_msg"] == "SMS refused the request: 400 SMS.6101 template_id required"
+    assert tests["t1"] == {"drill": "failed", "drill_error": "refused in state READY: allowed from SYNCING"}
+    entries = wave_verify_targets(_pairs(), [], SOURCES, kind="clone", only_test=True)
+    by_server = dict((s["server"], s) for s in wave_verify_record(entries, {}, phase="test", tests=tests)["servers"])
+    assert by_server["web-01"]["reason"] == "the clone failed: SMS refused the request: 400 SMS.6101 template_id required"
+    assert by_server["win-01"]["reason"] == "the drill (migration_test) failed: refused in state READY: allowed from SYNCING"
