@@ -126,6 +126,9 @@ def wave_verify_record(entries, hostvars=None, wave=None, phase="verify", tests=
             if test.get("drill") == "failed" and server.get("outcome") != "failed":
                 server.update(outcome="failed", reason="the drill (migration_test) failed%s" % (
                     ": %s" % test["drill_error"] if test.get("drill_error") else ""))
+            elif test.get("drill") == "passed" and not entry.get("check") and entry.get("reason", "").startswith("no target"):
+                # A drill launches no target to check: its outcome is the server's.
+                server.update(outcome="passed", reason="the drill (migration_test) passed")
         if server.get("outcome") not in OUTCOMES:
             server["outcome"] = "failed"
         servers.append(server)

@@ -136,3 +136,13 @@ def test_a_refused_clone_or_drill_request_fails_the_server():
     by_server = dict((s["server"], s) for s in wave_verify_record(entries, {}, phase="test", tests=tests)["servers"])
     assert by_server["web-01"]["reason"] == "the clone failed: SMS refused the request: 400 SMS.6101 template_id required"
     assert by_server["win-01"]["reason"] == "the drill (migration_test) failed: refused in state READY: allowed from SYNCING"
+
+
+def test_a_drill_without_a_clone_gives_the_outcome():
+    drilled = {"results": [{"task_id": "t0", "drill": "passed"}, {"task_id": "t1", "drill": "failed"}]}
+    entries = wave_verify_targets(_pairs(), [], SOURCES, kind="clone", only_test=True)
+    record = wave_verify_record(entries, {}, phase="drill", tests=wave_test_outcomes({}, drilled))
+    by_server = dict((s["server"], (s["outcome"], s["reason"])) for s in record["servers"])
+    assert by_server["web-01"] == ("passed", "the drill (migration_test) passed")
+    assert by_server["win-01"] == ("failed", "the drill (migration_test) failed")
+    assert by_server["old-01"] == ("not_checked", "the plan says verify no")
