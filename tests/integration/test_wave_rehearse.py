@@ -62,7 +62,7 @@ def targets():
 
 @pytest.fixture(scope="module")
 def emu():
-    with Emulator(sources=12, seed=27, states="waiting=1", speedup=20000, auto_agent=True, agent_delay=1,
+    with Emulator(sources=16, seed=27, states="waiting=1", speedup=20000, auto_agent=True, agent_delay=1,
                   target_ip="127.0.0.1") as emulator:
         yield emulator
 
@@ -102,10 +102,12 @@ def test_rehearse_replicate_cut_over_verify_and_the_cleanup_gate(emu, tmp_path, 
     good_port, failing_port, silent_port, later_port = targets(200), targets(503), targets(200), targets(200)
     checks = tmp_path / "checks.yml"
     checks.write_text(CHECKS)
+    clone_template = emu.store.create_template({"template": {"name": "rh-clone", "is_template": True}})
     plan = tmp_path / "rh1.csv"
-    plan.write_text("source,template_id,migproject,ok_to_test,ok_to_cutover,verify_port\n"
-                    "%s,tmpl-rh,rh,yes,yes,%d\n%s,tmpl-rh,rh,yes,yes,%d\n%s,tmpl-rh,rh,,yes,%d\n%s,tmpl-rh,rh,,,%d\n"
-                    % (good, good_port, failing, failing_port, silent, silent_port, later, later_port))
+    # clone_template_id: the template of the test clones (the tasks' clonevm_template_id).
+    plan.write_text("source,template_id,clone_template_id,migproject,ok_to_test,ok_to_cutover,verify_port\n"
+                    "%s,tmpl-rh,{0},rh,yes,yes,%d\n%s,tmpl-rh,{0},rh,yes,yes,%d\n%s,tmpl-rh,,rh,,yes,%d\n%s,tmpl-rh,,rh,,,%d\n"
+                    .format(clone_template) % (good, good_port, failing, failing_port, silent, silent_port, later, later_port))
     reports = tmp_path / "reports"
     timings = {}
     for phase in ("prepare", "replicate"):
@@ -218,3 +220,35 @@ def test_test_and_verify_under_check_send_no_write(emu, tmp_path, targets):
             "--check: nothing is checked on the targets")
     msg = runs["test"].result("The drill and the clones under --check")["msg"]
     assert msg == "--check: the rehearsal would run clone_test for 1 server(s) (the lines with ok_to_test): line 2 (%s)" % first
+
+
+def test_the_drill_and_the_logs_of_a_failed_task(emu, tmp_path):
+    passing, failing = take_fresh_sources(emu, 2, os_type="WINDOWS")
+    plan = tmp_path / "rh3.csv"
+    # migration_test: the tasks are created with need_migration_test, which the drill needs.
+    plan.write_text("source,template_id,ok_to_test,migration_test\n%s,tmpl-rh,yes,yes\n%s,tmpl-rh,yes,yes\n"
+                    % (passing["name"], failing["name"]))
+    reports = tmp_path / "reports"
+    for phase in ("prepare", "replicate"):
+        run = _run(emu, plan, phase, reports)
+        assert run.rc == 0, _failures(run)
+    assert _task_of(emu, passing)["need_migration_test"] is True
+    emu.set_rehearsal_fault(failing["id"], drill_fails=True)
+    emu.clear_request_log()
+    drilled = _run(emu, plan, "test", reports, wave_test_operation="migration_test", wave_collect_logs_bucket="rh-logs")
+    assert drilled.rc != 0
+    actions = [json.loads(e["body"]) for e in emu.request_log() if e["method"] == "POST" and e["path"].endswith("/action")]
+    assert actions == [{"operation": "migration_test"}] * 2, actions
+    # The failed task's logs go to the bucket, one call for the account.
+    logs = [(e["path"], json.loads(e["body"])) for e in emu.request_log() if e["method"] == "POST" and e["path"].endswith("/log")]
+    assert logs == [("/v3/tasks/%s/log" % _task_of(emu, failing)["id"], {"log_bucket": "rh-logs"})], logs
+    record = json.loads((reports / "rh3-drill.json").read_text())
+    assert [(s["server"], s["outcome"], s["drill"]) for s in record["servers"]] == [
+        (failing["name"], "failed", "failed"), (passing["name"], "passed", "passed")]
+    assert record["servers"][1]["reason"] == "the drill (migration_test) passed"
+    # No clone was made, so none is checked or deleted.
+    assert not [e for e in emu.request_log() if "cloudservers" in e["path"]]
+    reported = _run(emu, plan, "report", reports)
+    assert reported.rc == 0, _failures(reported)
+    markdown = (reports / "rh3-report.md").read_text()
+    assert "## Rehearsal: drill" in markdown and "| %s | failed | failed |" % failing["name"] in markdown
