@@ -74,7 +74,9 @@ def _run(emu, plan, phase, reports, check=False, **extra):
                   "wave_verify_host_vars": {"ansible_connection": "local"}}  # tests only
     extra_vars.update(extra)
     started = time.monotonic()
-    run = run_playbook(PLAYBOOK, env=emulator_env(emu, HUAWEICLOUD_REGION=emu.region), extra_vars=extra_vars,
+    # ECS (the test clones) is reached at the emulator's URL too.
+    env = emulator_env(emu, HUAWEICLOUD_REGION=emu.region, HUAWEICLOUD_ECS_ENDPOINT=emu.url)
+    run = run_playbook(PLAYBOOK, env=env, extra_vars=extra_vars,
                        check=check, timeout=900)
     run.seconds = time.monotonic() - started
     return run
