@@ -218,7 +218,8 @@ def test_test_and_verify_under_check_send_no_write(emu, tmp_path, targets):
         assert run.rc == 0, (phase, _failures(run))
         assert _writes(emu) == [], phase
         assert not (reports / ("rh2-%s.json" % phase)).exists()
-        assert run.result("The %s under --check" % ("rehearsal" if phase == "test" else "verification"))["msg"].startswith(
+        assert run.result("Under --check, nothing is checked in the %s" % ("rehearsal" if phase == "test" else "verification"))[
+            "msg"].startswith(
             "--check: nothing is checked on the targets")
     msg = runs["test"].result("The drill and the clones under --check")["msg"]
     assert msg == "--check: the rehearsal would run clone_test for 1 server(s) (the lines with ok_to_test): line 2 (%s)" % first
