@@ -117,8 +117,8 @@ def test_failed_tasks_of_waits_and_refusals_by_account():
         {"ansible_loop_var": "wave_account", "wave_account": "east", "failed_tasks": [{"id": "a1"}, {"id": "a2"}]},
         {"ansible_loop_var": "wave_account", "wave_account": "west", "failed_tasks": []},
         {"ansible_loop_var": "wave_account", "wave_account": "south", "skipped": True},
-        {"ansible_loop_var": "wave_account", "wave_account": "north", "results": [{"task_id": "n1", "error": {"status": 400}},
-                                                                                   {"task_id": "n2", "changed": True}]}]}
+        {"ansible_loop_var": "wave_account", "wave_account": "north",
+         "results": [{"task_id": "n1", "error": {"status": 400}}, {"task_id": "n2", "changed": True}]}]}
     assert wave_failed_task_ids(waited) == [{"account": "east", "task_ids": ["a1", "a2"]},
                                             {"account": "north", "task_ids": ["n1"]}]
     assert wave_failed_task_ids({}) == [] and wave_failed_task_ids(None) == []

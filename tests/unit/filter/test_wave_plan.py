@@ -145,7 +145,7 @@ def test_file_problems_do_not_stop_the_line_checks_and_come_in_line_order():
         "- line 1, column 2: unknown column 'templat'; did you mean template? (known columns: source, source_name, "
         "source_id, source_ip, name, template_id, target_server_id, target_server_name, migration_ip, type, syncing, "
         "priority, speed_limit, start_target_server, use_public_ip, migproject, clone_template_id, consistency_check, "
-            "migration_test, template, ok_to_cutover, account, ok_to_test, verify, verify_port, verify_address; columns "
+        "migration_test, template, ok_to_cutover, account, ok_to_test, verify, verify_port, verify_address; columns "
         "for your own notes are owner, notes, comment or start with x_)",
         "- line 2, column ok_to_cutover: ok_to_cutover must be one of true/false/yes/no/y/n/1/0/on/off (or empty), "
         "got 'maybe'",
