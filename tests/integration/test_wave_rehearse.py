@@ -229,7 +229,8 @@ def test_the_drill_and_the_logs_of_a_failed_task(emu, tmp_path):
     passing, failing = take_fresh_sources(emu, 2, os_type="WINDOWS")
     plan = tmp_path / "rh3.csv"
     # migration_test: the tasks are created with need_migration_test, which the drill needs.
-    plan.write_text("source,template_id,ok_to_test,migration_test\n%s,tmpl-rh,yes,yes\n%s,tmpl-rh,yes,yes\n"
+    # consistency_check: the report reads the consistency results of that line's task.
+    plan.write_text("source,template_id,ok_to_test,migration_test,consistency_check\n%s,tmpl-rh,yes,yes,yes\n%s,tmpl-rh,yes,yes,\n"
                     % (passing["name"], failing["name"]))
     reports = tmp_path / "reports"
     for phase in ("prepare", "replicate"):
@@ -255,3 +256,9 @@ def test_the_drill_and_the_logs_of_a_failed_task(emu, tmp_path):
     assert reported.rc == 0, _failures(reported)
     markdown = (reports / "rh3-report.md").read_text()
     assert "## Rehearsal: drill" in markdown and "| %s | failed | failed |" % failing["name"] in markdown
+    assert "## Consistency checks" in markdown
+    consistency = [e["path"] for e in emu.request_log() if e["path"].endswith("/consistency-result")]
+    assert consistency == ["/v3/tasks/%s/consistency-result" % _task_of(emu, passing)["id"]], consistency
+    data = dict((s["server"], s) for s in json.loads((reports / "rh3-report.json").read_text())["servers"])
+    assert isinstance(data[passing["name"]]["consistency_results"], list)
+    assert data[failing["name"]]["consistency_results"] is None and data[failing["name"]]["drill"]["outcome"] == "failed"
