@@ -90,3 +90,13 @@ def test_problems_sort_by_line_number_not_as_text():
     rows = wave_plan("source,template_id\n" + "".join("web-%02d,t\n" % n for n in range(1, 12)))
     checked = {"row_problems": [{"row": n, "option": None, "msg": "m", "kind": "sms"} for n in (10, 2, 1)]}
     assert [text.split(" (")[0] for text in wave_problems(rows, checked)] == ["line 2", "line 3", "line 11"]
+
+
+def test_a_problem_of_a_renamed_option_names_its_plan_column():
+    rows = wave_plan("source,template_id,migration_test,clone_template_id\nweb-01,t,yes,c-1\n")
+    checked = {"row_problems": [
+        {"row": 1, "option": "need_migration_test", "msg": "need_migration_test differs from the task's", "kind": "sms"},
+        {"row": 1, "option": "clonevm_template_id", "msg": "no template c-1", "kind": "sms"}]}
+    assert wave_problems(rows, checked) == [
+        "line 2, column migration_test (source web-01): need_migration_test differs from the task's",
+        "line 2, column clone_template_id (source web-01): no template c-1"]
