@@ -115,8 +115,8 @@ def test_section_10_runs_as_written(tmp_path):
             plan = run_playbook(files["make_rehearse_plan.yml"], env=emu.env())
             assert plan.rc == 0, plan
             lines = (tmp_path / "wave3.csv").read_text().splitlines()
-            assert lines[0] == "source,template,ok_to_test,verify_port,ok_to_cutover" and len(lines) == 5, lines
-            assert all(line.startswith("app-") and line.endswith(",wave3-app,yes,%d,yes" % port) for line in lines[1:])
+            assert lines[0] == "source,template,clone_template_id,ok_to_test,verify_port,ok_to_cutover", lines
+            assert len(lines) == 5 and all(re.match(r"app-\d+,wave3-app,[\w-]+,yes,%d,yes$" % port, line) for line in lines[1:])
 
             args = _rehearse_args(text, localized)
             for phase in _phases(text):
