@@ -2,8 +2,8 @@
 """docs/user_guide.md, section 10 ("Rehearse a wave"), as a reader runs it against the emulator: the
 files the guide writes (the checks, the variables, the plan play, the targets inventory) and the
 migrate_wave phases it runs in its order, with the guide's web server standing in for the application.
-The rehearsal and the verification pass; with the web server stopped the verification fails at the
-guide's first check, and the clean-up of the guide holds back every server."""
+The rehearsal and the verification pass; with the health page removed the verification fails at the
+guide's URL check, and the clean-up of the guide holds back every server."""
 
 import json
 import os
@@ -137,20 +137,21 @@ def test_section_10_runs_as_written(tmp_path):
             listed = json.loads(graph.stdout)
             assert len(listed["kind_cutover"]["hosts"]) == 4, listed
 
-            # The gate: without the web server the verification fails at the first check, and the
-            # clean-up of the guide holds back all four.
-            web.kill()
-            web.wait()
+            # The gate: without the health page the verification fails at the guide's URL check, and
+            # the clean-up of the guide holds back all four.
+            gate = [c for c in re.findall(r"`(rm [^`]+)`", text)]
+            assert gate == ["rm %s/www/health" % GUIDE_DIR], gate
+            (tmp_path / "www" / "health").unlink()
             again = _playbook("hwcloud.sms.migrate_wave", env, args + ["-e", "wave_phase=verify"])
             assert again.returncode != 0
             failed = json.loads((reports / "wave3-verify.json").read_text())
             assert failed["summary"]["failed"] == 4, failed
-            assert all("The web server runs" in s["reason"] for s in failed["servers"]), failed["servers"]
+            assert all("The health page returns 200" in s["reason"] for s in failed["servers"]), failed["servers"]
             cleanup = [c for c in _commands(text) if c.startswith("ansible-playbook hwcloud.sms.wave_cleanup")]
             assert len(cleanup) == 1, cleanup
             dry = _playbook("hwcloud.sms.wave_cleanup", env, shlex.split(localized(cleanup[0]))[2:])
             assert dry.returncode == 0, dry.stdout[-6000:]
-            assert dry.stdout.count("The web server runs") >= 4, dry.stdout[-6000:]
+            assert dry.stdout.count("The health page returns 200") >= 4, dry.stdout[-6000:]
     finally:
         web.kill()
         web.wait()
