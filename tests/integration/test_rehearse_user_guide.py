@@ -136,6 +136,11 @@ def test_section_10_runs_as_written(tmp_path):
             assert graph.returncode == 0, graph.stderr[-3000:]
             listed = json.loads(graph.stdout)
             assert len(listed["kind_cutover"]["hosts"]) == 4, listed
+            [adhoc] = [c for c in _commands(text) if c.startswith("ansible -i %s/wave3.sms_targets.yml" % GUIDE_DIR)]
+            argv = shlex.split(localized(adhoc))
+            checked = subprocess.run([os.path.join(BIN_DIR, "ansible")] + argv[1:], env=env, capture_output=True,
+                                     text=True, timeout=300, check=False)
+            assert checked.returncode == 0 and checked.stdout.count("SUCCESS") == 4, checked.stdout[-3000:]
 
             # The gate: without the health page the verification fails at the guide's URL check, and
             # the clean-up of the guide holds back all four.
