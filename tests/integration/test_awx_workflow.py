@@ -64,8 +64,8 @@ def _wave_phases():
 
 def _graph(path):
     play, tasks = _tasks(path)
-    templates = dict((args["name"], args) for _, module, args in tasks if module == "awx.awx.job_template")
-    nodes = [args for _, module, args in tasks if module == "awx.awx.workflow_job_template_node"]
+    templates = dict((args["name"], args) for _name, module, args in tasks if module == "awx.awx.job_template")
+    nodes = [args for _name, module, args in tasks if module == "awx.awx.workflow_job_template_node"]
     return play, tasks, templates, nodes
 
 
@@ -79,7 +79,7 @@ def test_workflow_example_is_consistent(path):
     for name, module, args in tasks:
         unknown = set(args) - AWX_OPTIONS[module]
         assert not unknown, "%s: task %r passes %s, which %s does not take" % (path, name, sorted(unknown), module)
-    workflows = [args["name"] for _, module, args in tasks if module == "awx.awx.workflow_job_template"]
+    workflows = [args["name"] for _name, module, args in tasks if module == "awx.awx.workflow_job_template"]
     assert len(workflows) == 1, workflows
     # Every job template runs a playbook of the example project and takes the nodes' variables.
     for name, template in templates.items():
@@ -141,7 +141,7 @@ def _step(node):
 
 
 def test_rehearsal_workflow_tests_before_the_approval_and_verifies_before_the_cleanup():
-    _, _, templates, nodes = _graph(REHEARSAL)
+    templates, nodes = _graph(REHEARSAL)[2:]
     path, by_id = _path(nodes, "prepare")
     assert [_step(by_id[node]) for node in path] == [
         "prepare", "replicate", "test", "approval", "cutover", "verify", "approval", "cleanup", "report"], path

@@ -144,7 +144,7 @@ def test_section_10_runs_as_written(tmp_path):
 
             # The gate: without the health page the verification fails at the guide's URL check, and
             # the clean-up of the guide holds back all four.
-            gate = [c for c in re.findall(r"`(rm [^`]+)`", text)]
+            gate = re.findall(r"`(rm [^`]+)`", text)
             assert gate == ["rm %s/www/health" % GUIDE_DIR], gate
             (tmp_path / "www" / "health").unlink()
             again = _playbook("hwcloud.sms.migrate_wave", env, args + ["-e", "wave_phase=verify"])
