@@ -20,11 +20,13 @@ def _play(operation, check_mode=False, **options):
     return yaml.safe_dump([{
         "hosts": "localhost", "gather_facts": False, "connection": "local",
         "module_defaults": {"group/hwcloud.sms.sms": "{{ sms_connection }}"},
-        "tasks": [{"name": "clone template", "register": "clone_template", "hwcloud.sms.sms_template": {
-            "name": "compat-clone", "availability_zone": "az1"}},
-                  {"name": operation, "check_mode": check_mode, "hwcloud.sms.sms_task_action": dict(
-            {"task_ids": "{{ task_ids }}", "operation": operation, "wait": True, "poll_interval": 1,
-             "wait_timeout": 120}, **options)}],
+        "tasks": [
+            {"name": "clone template", "register": "clone_template",
+             "hwcloud.sms.sms_template": {"name": "compat-clone", "availability_zone": "az1"}},
+            {"name": operation, "check_mode": check_mode, "hwcloud.sms.sms_task_action": dict(
+                {"task_ids": "{{ task_ids }}", "operation": operation, "wait": True, "poll_interval": 1,
+                 "wait_timeout": 120}, **options)},
+        ],
     }])
 
 
@@ -53,7 +55,7 @@ def test_clone_test_inventory_export_and_delete_clone(emulator_factory, tmp_path
 
     config = tmp_path / "rehearse.sms_targets.yml"
     config.write_text("plugin: hwcloud.sms.sms_targets\nkinds: [clone]\n")
-    env = base_env(emulator_env(emu, HUAWEICLOUD_ECS_ENDPOINT=emu.url))
+    env = base_env(emulator_env(emu))
     env.update({"ANSIBLE_INVENTORY_UNPARSED_FAILED": "True", "ANSIBLE_VERBOSE_TO_STDERR": "True"})
     process = subprocess.run([os.path.join(BIN_DIR, "ansible-inventory"), "-i", str(config), "--list", "--export"],
                              env=env, capture_output=True, text=True, timeout=300, check=False)

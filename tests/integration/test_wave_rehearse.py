@@ -141,8 +141,12 @@ def test_rehearse_replicate_cut_over_verify_and_the_cleanup_gate(emu, tmp_path, 
     assert len(deletes) == 2, deletes
     assert tested.result("Delete the test clones (wave_keep_clones keeps them)")["results"][0]["changed"] is True
 
-    approved = _run(emu, plan, "cutover", reports, wave_cutover_approved=True)
+    # The account takes the enumeration's value `test` (the emulator takes both): the wave sends it.
+    emu.clear_request_log()
+    approved = _run(emu, plan, "cutover", reports, wave_cutover_approved=True, wave_launch_operation="test")
     assert approved.rc == 0, _failures(approved)
+    launches = [json.loads(e["body"]) for e in emu.request_log() if e["method"] == "POST" and e["path"].endswith("/action")]
+    assert launches and all(body == {"operation": "test"} for body in launches), launches
     timings["cutover"] = approved.seconds
 
     verified = _run(emu, plan, "verify", reports, wave_verify_tasks=str(checks))

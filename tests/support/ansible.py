@@ -89,6 +89,7 @@ def emulator_env(emu, **overrides):
         "HUAWEICLOUD_ACCESS_KEY": creds["access_key"],
         "HUAWEICLOUD_SECRET_KEY": creds["secret_key"],
         "HUAWEICLOUD_PROJECT_ID": creds["project_id"],
+        "HUAWEICLOUD_ECS_ENDPOINT": creds["ecs_endpoint"],
     }
     env.update(overrides)
     return dict((k, v) for k, v in env.items() if v is not None)
