@@ -14,7 +14,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._batches import each_concurrently
 from ansible_collections.hwcloud.sms.plugins.module_utils._errors import SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._phases import task_phase
 from ansible_collections.hwcloud.sms.plugins.module_utils._task_describe import api_number
 
 # Documented limits of GET /v3/tasks (ListTasks: limit 0-200, offset 0-65535).
@@ -48,20 +50,30 @@ def has_brief_clone(record):
     return isinstance(clone, dict) and "clone_state" not in clone and any(value is not None for value in clone.values())
 
 
-def complete_clone_servers(client, records):
-    """``records`` (of GET /v3/tasks), each task with a test clone given the clone_server of GET
-    /v3/tasks/{id}, which has the clone_state its phase needs (cloning, cloned); one request per such
-    task only. The rest of the listed record is kept (the listing has fields GET /v3/tasks/{id} has
-    not, e.g. log_collect_status). A task gone meanwhile keeps its listed record."""
-    completed = []
-    for record in records:
-        if has_brief_clone(record):
-            try:
-                record = dict(record, clone_server=get_task(client, record["id"]).get("clone_server"))
-            except SmsApiError as exc:
-                if exc.status != 404:
-                    raise
-        completed.append(record)
+def clone_state_decides(record):
+    """Whether the phase of a listed task hangs on its test clone's clone_state, which only GET
+    /v3/tasks/{id} gives: the task has a clone and would be syncing or replicated without it. A
+    launch, a clone being made (source state cloning) and a drill decide the phase from the listing
+    alone, so a wave's tasks that were cloned once cost no extra request once they are launched."""
+    return has_brief_clone(record) and task_phase(dict(record, clone_server=None)) in ("syncing", "replicated")
+
+
+def complete_clone_servers(client, records, workers=8):
+    """``records`` (of GET /v3/tasks), each task whose phase hangs on its test clone
+    (clone_state_decides) given the clone_server of GET /v3/tasks/{id}, which has the clone_state
+    (cloned or not); one request per such task only, ``workers`` at a time. The rest of the listed
+    record is kept (the listing has fields GET /v3/tasks/{id} has not, e.g. log_collect_status). A
+    task gone meanwhile keeps its listed record."""
+    records = list(records)
+    deciding = [index for index, record in enumerate(records) if clone_state_decides(record)]
+    answers = each_concurrently(lambda index: get_task(client, records[index]["id"]), deciding, workers)
+    completed = list(records)
+    for index, answer in zip(deciding, answers):
+        if isinstance(answer, SmsApiError) and answer.status == 404:
+            continue
+        if isinstance(answer, Exception):
+            raise answer
+        completed[index] = dict(records[index], clone_server=answer.get("clone_server"))
     return completed
 
 
@@ -108,7 +120,7 @@ class TaskReader:
         return self._with_clone_states(found)
 
     def _with_clone_states(self, found):
-        listed = [task_id for task_id, record in found.items() if has_brief_clone(record)]
+        listed = [task_id for task_id, record in found.items() if clone_state_decides(record)]
         for task_id, record in zip(listed, complete_clone_servers(self.client, [found[task_id] for task_id in listed])):
             found[task_id] = record
         return found

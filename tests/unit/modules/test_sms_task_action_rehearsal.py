@@ -374,3 +374,32 @@ def test_a_listed_task_with_a_clone_keeps_the_listing_fields(emu, args):
     task = [t for t in listed["tasks"] if t["id"] == made[0][1]][0]
     assert task["phase"] == "cloned" and task["clone_server"]["clone_state"] == "FINISHED"
     assert "log_collect_status" in task  # a field of the listing that GET /v3/tasks/{id} does not have
+
+
+def test_a_cloned_wave_costs_one_get_per_task_only_while_its_phase_hangs_on_the_clone(emu, args):
+    made = _syncing(emu, count=3)
+    task_ids = [task_id for _source, task_id in made]
+    template_id = _template(emu)
+    with _fast(emu):
+        cloned = run_module("sms_task_action", dict(args, task_ids=task_ids, operation="clone_test",
+                                                    template_id=template_id, **WAIT))
+    assert not cloned.get("failed"), cloned.get("msg")
+
+    def task_gets():
+        return [e["path"] for e in emu.request_log() if e["method"] == "GET" and e["path"].startswith("/v3/tasks/")]
+
+    # In continuous sync the listing cannot tell cloned from syncing: one GET per task tells it.
+    emu.clear_request_log()
+    info = run_module("sms_task_info", dict(args, task_ids=task_ids))
+    assert sorted(task["phase"] for task in info["tasks"]) == ["cloned"] * 3
+    assert sorted(task_gets()) == sorted("/v3/tasks/" + task_id for task_id in task_ids)
+
+    # Launched, the phase comes from the listing alone: a cut-over wait of a cloned wave sends no
+    # GET per task per poll.
+    with _fast(emu):
+        launched = run_module("sms_task_action", dict(args, task_ids=task_ids, operation="cutover", **WAIT))
+    assert not launched.get("failed"), launched.get("msg")
+    emu.clear_request_log()
+    info = run_module("sms_task_info", dict(args, task_ids=task_ids))
+    assert sorted(task["phase"] for task in info["tasks"]) == ["finished"] * 3
+    assert task_gets() == []
