@@ -481,6 +481,28 @@ update_request:
     body:
       description: The changed fields, under their C(PutTaskReq) names (O(template_id) is C(vm_template_id)).
       type: dict
+      contains:
+        name:
+          description: The new O(name), when it changed.
+          type: str
+        speed_limit:
+          description: The new O(speed_limit), when it changed.
+          type: int
+        migration_ip:
+          description: The new O(migration_ip), when it changed.
+          type: str
+        use_public_ip:
+          description: Sent with a changed O(migration_ip) when the row sets O(use_public_ip).
+          type: bool
+        use_ipv6:
+          description: Sent with a changed O(migration_ip) when the row sets O(use_ipv6).
+          type: bool
+        type:
+          description: The new O(type), when it changed (only while the task is ready).
+          type: str
+        vm_template_id:
+          description: The new O(template_id), when it changed (only while the task is ready).
+          type: str
 differences:
   description:
     - Every field in which the existing task differs from the options, each with whether SMS
@@ -614,6 +636,28 @@ results:
         body:
           description: The changed fields, under their C(PutTaskReq) names.
           type: dict
+          contains:
+            name:
+              description: The new O(name), when it changed.
+              type: str
+            speed_limit:
+              description: The new O(speed_limit), when it changed.
+              type: int
+            migration_ip:
+              description: The new O(migration_ip), when it changed.
+              type: str
+            use_public_ip:
+              description: Sent with a changed O(migration_ip) when the row sets O(use_public_ip).
+              type: bool
+            use_ipv6:
+              description: Sent with a changed O(migration_ip) when the row sets O(use_ipv6).
+              type: bool
+            type:
+              description: The new O(type), when it changed (only while the task is ready).
+              type: str
+            vm_template_id:
+              description: The new O(template_id), when it changed (only while the task is ready).
+              type: str
     differences:
       description: As RV(differences), for the row.
       type: list

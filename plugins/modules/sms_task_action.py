@@ -330,6 +330,10 @@ results:
           elements: dict
           returned: for V(delete_clone)
           sample: [{"id": "8d1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"}]
+          contains:
+            id:
+              description: The ECS ID of the clone (C(clone_server.vm_id)).
+              type: str
         delete_publicip:
           description: V(true), the clone's EIP goes with it.
           type: bool
