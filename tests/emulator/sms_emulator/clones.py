@@ -15,8 +15,9 @@ SMS keeps ``clone_server`` after the clone is deleted through ECS.
 """
 
 from .database import set_state
-from .errors import ApiError, invalid_parameter, not_found
+from .errors import ApiError, invalid_parameter
 from .records import task_summary
+from .task_actions import load_task_and_source
 from .templates import template_not_found
 
 PREPARING_SECONDS = 30
@@ -43,12 +44,7 @@ class CloneTests:
             raise invalid_parameter("template_id", "must be a non-empty string")
         self.engine.tick()
         with self.db.write() as conn:
-            task = self.db.load_task(task_id, conn)
-            if task is None:
-                raise not_found("task", task_id)
-            source = self.db.load_source(task["source_server"]["id"], conn)
-            if source is None:
-                raise ApiError(400, "SMS.2216", "The source server of the task does not exist")
+            task, source = load_task_and_source(self.db, conn, task_id)
             record = source.record
             if task["state"] != "SYNCING" or record["state"] != "syncing":
                 raise ApiError(400, *REFUSAL)

@@ -97,12 +97,7 @@ class TaskActions:
             raise invalid_parameter("operation", "must be one of " + ", ".join(
                 sorted(list(ACTIONS) + list(NO_OP_ACTIONS) + list(DELEGATED_ACTIONS))))
         with self.db.write() as conn:
-            task = self.db.load_task(task_id, conn)
-            if task is None:
-                raise not_found("task", task_id)
-            source = self.db.load_source(task["source_server"]["id"], conn)
-            if source is None:
-                raise ApiError(400, "SMS.2216", "The source server of the task does not exist")
+            task, source = load_task_and_source(self.db, conn, task_id)
             record = source.record
             launched = record["state"] in LAUNCHED_SOURCE_STATES or record["migration_cycle"] == "cutovered"
             if operation == "start" and task["state"] in ("MIGRATE_SUCCESS", "SYNC_SUCCESS", "SYNC_FAIL") and launched:
@@ -161,6 +156,18 @@ class TaskActions:
         if running >= self.max_running:
             raise ApiError(LIMIT_STATUS, LIMIT_CODE, LIMIT_MESSAGE % self.max_running)
         self.peak_running = max(self.peak_running, running + 1)
+
+
+def load_task_and_source(db, conn, task_id):
+    """(task, its StoredSource) read in ``conn``: 404 for an unknown task, SMS.2216 when its source
+    server is gone (the actions on a task need both)."""
+    task = db.load_task(task_id, conn)
+    if task is None:
+        raise not_found("task", task_id)
+    source = db.load_source(task["source_server"]["id"], conn)
+    if source is None:
+        raise ApiError(400, "SMS.2216", "The source server of the task does not exist")
+    return task, source
 
 
 def _check_allowed(operation, task, record, launched):
